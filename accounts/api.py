@@ -1,0 +1,61 @@
+"""Auth and identity: /auth/token, /auth/refresh, /me, /me/consents, /users."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from api.auth import jwt_auth
+from geo.edge import CrsName
+
+from . import services
+from .schemas import (
+    ConsentIn,
+    ConsentOut,
+    MeOut,
+    RefreshIn,
+    RefreshOut,
+    TokenIn,
+    TokenOut,
+    UserCreateIn,
+    UserOut,
+)
+from .selectors import me_detail, user_detail
+from .tokens import refresh_token_rotate
+
+auth_router = Router(tags=["auth"])
+router = Router(tags=["identity"], auth=jwt_auth)
+
+
+@auth_router.post("/token", response=TokenOut, summary="Log in with phone and password")
+def token(request: HttpRequest, payload: TokenIn):
+    pair = services.token_obtain(phone=payload.phone, password=payload.password)
+    user = pair.user
+    return {
+        "access": pair.access,
+        "refresh": pair.refresh,
+        "user": {"id": user.pk, "role": user.role, "name": user.name, "area_code": user.area_id},
+    }
+
+
+@auth_router.post("/refresh", response=RefreshOut, summary="Trade a refresh token for a new access token")
+def refresh(request: HttpRequest, payload: RefreshIn):
+    pair = refresh_token_rotate(payload.refresh)
+    return {"access": pair.access, "refresh": pair.refresh}
+
+
+@router.get("/me", response=MeOut, summary="The logged-in user")
+def me(request: HttpRequest, crs: CrsName = "wgs84"):
+    return me_detail(request.auth, crs=crs)
+
+
+@router.post("/me/consents", response={201: ConsentOut}, summary="Record a consent (PIPL art. 29)")
+def consent(request: HttpRequest, payload: ConsentIn):
+    row = services.consent_record(user=request.auth, kind=payload.kind, version=payload.version)
+    return Status(201, row)
+
+
+@router.post("/users", response={201: UserOut}, summary="Create a user (county staff in their county; bureau)")
+def user_create(request: HttpRequest, payload: UserCreateIn):
+    user = services.user_create(actor=request.auth, **payload.dict())
+    return Status(201, user_detail(user))

@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.services import user_create
+from core.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Create a user: adduser --phone --password --role --area [--name] [--expertise a,b]"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--phone", required=True)
+        parser.add_argument("--password", required=True)
+        parser.add_argument("--role", required=True,
+                            choices=["commissioner", "township_staff", "county_staff", "bureau"])
+        parser.add_argument("--area", required=True, help="The area code (city, county, township or village).")
+        parser.add_argument("--name", default="")
+        parser.add_argument("--expertise", default="", help="Comma-separated category codes (commissioners).")
+
+    def handle(self, *args, **options) -> None:
+        expertise = [c.strip() for c in options["expertise"].split(",") if c.strip()]
+        try:
+            user = user_create(actor=None, phone=options["phone"], password=options["password"],
+                               name=options["name"] or options["phone"], role=options["role"],
+                               area_code=options["area"], expertise=expertise)
+        except DomainError as exc:
+            detail = f" {exc.fields}" if exc.fields else ""
+            raise CommandError(f"{exc.message}{detail}") from exc
+        self.stdout.write(self.style.SUCCESS(f"created user {user.pk} {user.phone} ({user.role}, {user.area_id})"))

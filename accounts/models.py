@@ -1,0 +1,112 @@
+"""People and access: users (login by mobile number), refresh tokens, consents."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    COMMISSIONER = "commissioner", "科技特派员"
+    TOWNSHIP_STAFF = "township_staff", "乡镇工作人员"
+    COUNTY_STAFF = "county_staff", "县级科技部门"
+    BUREAU = "bureau", "市科技局"
+
+
+# Mainland mobile numbers: 11 digits starting 1[3-9].
+PHONE_REGEX = r"^1[3-9][0-9]{9}$"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, phone: str, password: str | None = None, **fields) -> User:
+        user = self.model(phone=phone, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("role", Role.BUREAU)
+        fields.setdefault("area_id", "451000")
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(phone, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    phone = models.CharField(max_length=11, unique=True)
+    name = models.CharField(max_length=64)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    area = models.ForeignKey(
+        "villages.Area",
+        related_name="users",
+        # A person's home area is reference data; deleting an area must not delete people.
+        on_delete=models.PROTECT,
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May log in to the admin site.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="accounts_user_role_valid"),
+            models.CheckConstraint(condition=Q(phone__regex=PHONE_REGEX), name="accounts_user_phone_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class RefreshToken(models.Model):
+    """One issued refresh token. Rotation: each use marks it used and issues the next one in the
+    same family; presenting a used token again means it was copied, so the whole family is revoked.
+    """
+
+    jti = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    user = models.ForeignKey(User, related_name="refresh_tokens", on_delete=models.CASCADE)
+    family = models.UUIDField(default=uuid.uuid4, db_index=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # "revoke every live token of a user" (logout everywhere, password change).
+            models.Index(fields=["user", "revoked_at"], name="accounts_refresh_user_live"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refresh {self.jti} for user {self.user_id}"
+
+
+class ConsentKind(models.TextChoices):
+    LOCATION = "location", "位置信息处理"
+
+
+class Consent(models.Model):
+    """A person's separate consent to processing sensitive personal information (PIPL art. 29)."""
+
+    user = models.ForeignKey(User, related_name="consents", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20, choices=ConsentKind.choices)
+    version = models.CharField(max_length=32)
+    granted_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ConsentKind.values), name="accounts_consent_kind_valid"),
+            models.UniqueConstraint(fields=["user", "kind", "version"], name="accounts_consent_once_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} v{self.version}"

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import Field
+
+
+class UserBriefOut(Schema):
+    id: int
+    role: str
+    name: str
+    area_code: str
+
+
+class TokenIn(Schema):
+    phone: str = Field(..., max_length=32, examples=["13800000001"])
+    password: str = Field(..., max_length=256)
+
+
+class TokenOut(Schema):
+    access: str
+    refresh: str
+    user: UserBriefOut
+
+
+class RefreshIn(Schema):
+    refresh: str = Field(..., max_length=2048)
+
+
+class RefreshOut(Schema):
+    access: str
+    refresh: str = Field(..., description="The rotated refresh token; the one sent is now used up.")
+
+
+class MeOut(Schema):
+    id: int
+    phone: str
+    name: str
+    role: str
+    area_code: str
+    area_name: str
+    expertise: list[str] | None = Field(None, description="Category codes; commissioners only.")
+    home_lat: float | None = None
+    home_lng: float | None = None
+    available: bool | None = None
+    location_consent: bool = False
+
+
+class UserCreateIn(Schema):
+    phone: str = Field(..., max_length=32)
+    password: str = Field(..., min_length=1, max_length=256)
+    name: str = Field(..., min_length=1, max_length=64)
+    role: str = Field(..., max_length=32, examples=["commissioner"])
+    area_code: str = Field(..., max_length=12)
+    expertise: list[str] | None = Field(None, max_length=32)
+
+
+class UserOut(Schema):
+    id: int
+    phone: str
+    name: str
+    role: str
+    area_code: str
+    expertise: list[str] | None = None
+
+
+class ConsentIn(Schema):
+    kind: str = Field(..., max_length=20, examples=["location"])
+    version: str = Field(..., min_length=1, max_length=32, examples=["2025-01"])
+
+
+class ConsentOut(Schema):
+    id: int
+    kind: str
+    version: str
+    granted_at: datetime

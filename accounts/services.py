@@ -1,0 +1,113 @@
+"""Writes for people and access."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+
+from core.errors import Forbidden, Invalid, InvalidCredentials, NotFound, OutsideScope
+from villages.models import Area
+
+from .errors import ConsentRequired, PhoneTaken
+from .models import PHONE_REGEX, Consent, ConsentKind, Role, User
+from .scoping import ROLE_AREA_LEVEL, may_create_user
+from .tokens import TokenPair, token_pair_for
+
+# The consent text version the apps show today; a new text means a new version to accept.
+CURRENT_LOCATION_CONSENT_VERSION = "2025-01"
+
+
+def token_obtain(*, phone: str, password: str) -> TokenPair:
+    user = authenticate(username=phone, password=password)
+    if user is None:
+        raise InvalidCredentials()
+    return token_pair_for(user)
+
+
+def _area_for_role(role: str, area_code: str) -> Area:
+    area = Area.objects.filter(code=area_code).first()
+    if area is None:
+        raise Invalid(f"Unknown area code {area_code}.", fields={"area_code": "unknown area"})
+    expected = ROLE_AREA_LEVEL.get(role)
+    if expected and area.level != expected:
+        raise Invalid(
+            f"A {role} belongs to a {expected}, and {area_code} is a {area.level}.",
+            fields={"area_code": f"must be a {expected} code for role {role}"},
+        )
+    return area
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    phone: str,
+    password: str,
+    name: str,
+    role: str,
+    area_code: str,
+    expertise: list[str] | None = None,
+) -> User:
+    """Create a user. ``actor`` None means a trusted operator (the ``adduser`` command)."""
+    if role not in Role.values:
+        raise Invalid(f"Unknown role {role}.", fields={"role": f"one of {', '.join(Role.values)}"})
+    if not re.match(PHONE_REGEX, phone or ""):
+        raise Invalid("The phone must be an 11-digit mainland mobile number.", fields={"phone": "invalid"})
+    area = _area_for_role(role, area_code)
+    if actor is not None:
+        if actor.role not in (Role.COUNTY_STAFF, Role.BUREAU):
+            raise Forbidden("Only county staff and the bureau create users.")
+        if not may_create_user(actor, role, area):
+            raise OutsideScope("You may not create this user in that area.")
+    if expertise and role != Role.COMMISSIONER:
+        raise Invalid("Only commissioners have expertise.", fields={"expertise": "commissioners only"})
+    candidate = User(phone=phone, name=name, role=role, area=area)
+    try:
+        validate_password(password, candidate)
+    except DjangoValidationError as exc:
+        raise Invalid("The password is too weak.", fields={"password": " ".join(exc.messages)}) from exc
+    if User.objects.filter(phone=phone).exists():
+        raise PhoneTaken()
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(phone=phone, password=password, name=name, role=role, area=area)
+    except IntegrityError as exc:  # a concurrent create of the same phone
+        raise PhoneTaken() from exc
+    if role == Role.COMMISSIONER:
+        from commissioners.services import profile_create
+
+        profile_create(user=user, expertise=expertise or [])
+    return user
+
+
+def user_get(user_id: int) -> User:
+    user = User.objects.select_related("area").filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+@transaction.atomic
+def consent_record(*, user: User, kind: str, version: str) -> Consent:
+    if kind not in ConsentKind.values:
+        raise Invalid(f"Unknown consent kind {kind}.", fields={"kind": f"one of {', '.join(ConsentKind.values)}"})
+    consent, _ = Consent.objects.get_or_create(user=user, kind=kind, version=version)
+    if consent.withdrawn_at is not None:
+        consent.withdrawn_at = None
+        consent.save(update_fields=["withdrawn_at"])
+    return consent
+
+
+def has_location_consent(user: User) -> bool:
+    return Consent.objects.filter(user=user, kind=ConsentKind.LOCATION, withdrawn_at__isnull=True).exists()
+
+
+def ensure_location_consent(user: User) -> None:
+    """A commissioner's position is sensitive personal information (PIPL art. 28); writing one
+    needs their separate consent (art. 29). Staff posting a village's position are not tracked."""
+    if user.role == Role.COMMISSIONER and not has_location_consent(user):
+        raise ConsentRequired()

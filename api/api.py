@@ -1,0 +1,34 @@
+"""The NinjaAPI instance: auth, error handlers and every app's router, under /api/v1/."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from accounts.api import auth_router
+from accounts.api import router as identity_router
+from commissioners.api import router as commissioners_router
+from villages.api import router as areas_router
+
+from .errors import install_error_handlers
+from .health import router as health_router
+from .parsers import StrictJSONParser
+
+api = NinjaAPI(
+    title="百色市科技特派员服务 API",
+    version="1",
+    description=(
+        "Backend of Baise City's science-and-technology commissioner programme. "
+        "Errors: `{error: {code, message, fields}}`. Positions: `crs` = wgs84 | gcj02 | bd09 "
+        "(default wgs84); stored and answered in WGS-84 unless `?crs=` asks otherwise."
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+    parser=StrictJSONParser(),
+)
+install_error_handlers(api)
+
+api.add_router("/auth", auth_router)
+api.add_router("", identity_router)
+api.add_router("", areas_router)
+api.add_router("", commissioners_router)
+api.add_router("", health_router)

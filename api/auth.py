@@ -1,0 +1,23 @@
+"""Bearer-token authentication for every API operation that needs a user."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from accounts.models import User
+from accounts.tokens import user_id_from_access
+from core.errors import InvalidToken
+
+
+class JWTAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User:
+        user_id = user_id_from_access(token)
+        user = User.objects.select_related("area").filter(pk=user_id, is_active=True).first()
+        if user is None:
+            raise InvalidToken("The token's user no longer exists or is inactive.")
+        request.user = user
+        return user
+
+
+jwt_auth = JWTAuth()

@@ -1,0 +1,110 @@
+"""The one place where errors become the contract's shape:
+
+    {"error": {"code": "<machine_code>", "message": "<human text>", "fields": {...}}}
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from core.errors import DomainError, RateLimited
+
+logger = logging.getLogger(__name__)
+
+# Where ninja says a value came from; the client cares about the field's own name.
+_LOCATIONS = {"body", "query", "path", "form", "file", "header", "cookie"}
+# By convention every router names its body parameter `payload` (and query schemas `filters`).
+_PARAM_NAMES = {"payload", "filters", "pager", "params"}
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> JsonResponse:
+    return JsonResponse(error_body(code, message, fields), status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def http_code_for(status: int) -> str:
+    return _HTTP_CODES.get(status, "error")
+
+
+def _field_name(loc: list | tuple) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] in _PARAM_NAMES:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in errors:
+        name = _field_name(err.get("loc", ()))
+        msg = str(err.get("msg", "invalid"))
+        fields[name] = f"{fields[name]}; {msg}" if name in fields else msg
+    return fields
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        response = error_response(exc.status, exc.code, exc.message, exc.fields)
+        if isinstance(exc, RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        fields = validation_fields(exc.errors)
+        names = ", ".join(fields) or "the request"
+        return error_response(422, "invalid", f"Invalid input: {names}.", fields)
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error_response(401, "not_authenticated", "Authentication is required: send a Bearer token.")
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = http_code_for(exc.status_code)
+        if exc.status_code == 400 and "parse request body" in exc.message:
+            code = "malformed_body"
+        return error_response(exc.status_code, code, exc.message)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error_response(404, "not_found", str(exc) or "Not found.")
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return error_response(413, "too_large", "The request body is too large.")
+
+    @api.exception_handler(TooManyFieldsSent)
+    def too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+        return error_response(413, "too_large", "Too many fields in the request.")
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A bug, not bad input: log it whole, tell the client nothing internal.
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,58 @@
+"""Errors that never reach a ninja operation (unknown paths, wrong methods, bodies Django refuses
+before routing) still answer in the contract's shape under /api/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+
+from .errors import error_response, http_code_for
+
+_MESSAGES = {
+    404: "No such endpoint.",
+    405: "This endpoint does not accept that method.",
+    400: "Bad request.",
+    413: "The request body is too large.",
+}
+
+
+class ErrorShapeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if request.path.startswith("/api/") and ("\x00" in request.path or "%00" in query):
+            # PostgreSQL text cannot hold U+0000: refuse it before any query sees it.
+            return error_response(422, "invalid", "The URL may not contain the NUL character.")
+        response = self.get_response(request)
+        if not request.path.startswith("/api/") or response.status_code < 400 or response.status_code >= 500:
+            return response
+        if response.get("Content-Type", "").startswith("application/json") and _is_error_shape(response):
+            return response
+        shaped = error_response(
+            response.status_code,
+            http_code_for(response.status_code),
+            _MESSAGES.get(response.status_code, "The request cannot be served."),
+        )
+        if response.has_header("Allow"):
+            shaped["Allow"] = response["Allow"]
+        return shaped
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if request.path.startswith("/api/") and isinstance(exception, RequestDataTooBig):
+            return error_response(413, "too_large", _MESSAGES[413])
+        return None
+
+
+def _is_error_shape(response: HttpResponse) -> bool:
+    if getattr(response, "streaming", False):
+        return True
+    try:
+        body = json.loads(response.content or b"null")
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("error"), dict)

@@ -1,0 +1,53 @@
+"""Writes for commissioners."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import ensure_location_consent
+from core.errors import Invalid
+from geo.cells import cell_of
+from villages.models import Category
+
+from .models import CommissionerProfile
+
+
+def _categories(codes: list[str]) -> list[Category]:
+    codes = list(dict.fromkeys(codes))
+    found = list(Category.objects.filter(code__in=codes))
+    unknown = sorted(set(codes) - {c.code for c in found})
+    if unknown:
+        raise Invalid(f"Unknown categories: {', '.join(unknown)}.", fields={"expertise": unknown})
+    return found
+
+
+@transaction.atomic
+def profile_create(*, user: User, expertise: list[str]) -> CommissionerProfile:
+    profile = CommissionerProfile.objects.create(user=user)
+    profile.expertise.set(_categories(expertise))
+    return profile
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: User,
+    expertise: list[str] | None = None,
+    home: tuple[float, float] | None = None,
+    available: bool | None = None,
+) -> CommissionerProfile:
+    """``home`` is (lat, lng) in WGS-84; the API converts the phone's datum at the edge."""
+    profile = CommissionerProfile.objects.select_for_update().get(user=user)
+    if home is not None:
+        ensure_location_consent(user)
+        profile.home_lat, profile.home_lng = home
+        profile.home_cell = cell_of(*home)
+    if available is not None:
+        profile.available = available
+    profile.updated_at = timezone.now()
+    profile.save()
+    if expertise is not None:
+        profile.expertise.set(_categories(expertise))
+    return profile

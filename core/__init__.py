@@ -1,0 +1,1 @@
+"""What every app shares and none owns: the domain's error types."""

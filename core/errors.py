@@ -1,0 +1,87 @@
+"""Domain errors.
+
+Services raise these; `api/errors.py` maps them, once, to the contract's error shape
+`{"error": {"code", "message", "fields"}}` and status. Apps define their own subclasses
+(``ProblemNotOpen(Conflict)``) with a stable machine ``code``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status: int = 400
+    code: str = "bad_request"
+    message: str = "The request cannot be served."
+
+    def __init__(self, message: str | None = None, *, fields: dict[str, Any] | None = None,
+                 code: str | None = None) -> None:
+        self.message = message or self.message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+        super().__init__(self.message)
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+    message = "Authentication is required."
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    code = "invalid_credentials"
+    message = "The phone number or password is wrong."
+
+
+class InvalidToken(DomainError):
+    status = 401
+    code = "invalid_token"
+    message = "The token is invalid, expired or revoked."
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    message = "Your role may not do this."
+
+
+class OutsideScope(Forbidden):
+    code = "outside_scope"
+    message = "This is outside your area."
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    message = "No such record."
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    message = "The record is not in a state that allows this."
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+    message = "The request is invalid."
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "too_large"
+    message = "The request is too large."
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+    message = "Too many requests; try again later."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)

@@ -1,0 +1,49 @@
+"""The API edge of geo: positions in the client's datum in, WGS-84 stored, the asked datum out.
+
+Phones in China report GCJ-02 (AMap, Tencent) or BD-09 (Baidu); the service stores WGS-84 and
+converts here, once, so nothing behind the edge ever sees another datum.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from core.errors import Invalid
+
+from .datums import SUPPORTED_CRS, from_wgs84, to_wgs84
+from .distance import InvalidCoordinate, validate_point
+
+CrsName = Literal["wgs84", "gcj02", "bd09"]
+
+
+def point_in(lat: float, lng: float, crs: str | None = "wgs84", *, prefix: str = "") -> tuple[float, float]:
+    """Validate a client's position and return it in WGS-84; 422 naming the field otherwise."""
+    crs = crs or "wgs84"
+    if crs not in SUPPORTED_CRS:
+        raise Invalid(f"Unknown crs {crs!r}.", fields={f"{prefix}crs": f"one of {', '.join(SUPPORTED_CRS)}"})
+    try:
+        lat, lng = validate_point(lat, lng)
+    except InvalidCoordinate as exc:
+        raise Invalid(str(exc), fields={f"{prefix}{exc.field}": str(exc)}) from exc
+    return to_wgs84(lat, lng, crs)
+
+
+def point_out(lat: float | None, lng: float | None, crs: str | None = "wgs84") -> tuple[float | None, float | None]:
+    """A stored WGS-84 position in the datum the client asked for, rounded to ~1 cm."""
+    if lat is None or lng is None:
+        return None, None
+    out_lat, out_lng = from_wgs84(lat, lng, crs or "wgs84")
+    return round(out_lat, 7), round(out_lng, 7)
+
+
+def parse_near(near: str, *, field: str = "near") -> tuple[float, float]:
+    """`near=lat,lng` as the contract writes it."""
+    try:
+        lat_s, lng_s = near.split(",")
+        lat, lng = float(lat_s), float(lng_s)
+    except ValueError as exc:
+        raise Invalid("`near` must be `lat,lng`.", fields={field: "expected lat,lng"}) from exc
+    if math.isnan(lat) or math.isnan(lng):
+        raise Invalid("`near` must be numbers.", fields={field: "NaN is not a position"})
+    return lat, lng

@@ -1,0 +1,58 @@
+"""Shared test setup: Baise's areas loaded once per test database, fast hashing, API helpers."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+ON_POSTGRES = bool(os.environ.get("DATABASE_URL", "").startswith("postgres"))
+ON_REDIS = bool(os.environ.get("REDIS_URL"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("django") and settings.configured:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    skip_redis = pytest.mark.skip(reason="needs Redis (set REDIS_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not ON_POSTGRES:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not ON_REDIS:
+            item.add_marker(skip_redis)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real divisions and categories once; per-test transactions roll back above them."""
+    from villages.services import areas_import, categories_seed
+
+    with django_db_blocker.unblock():
+        areas_import()
+        categories_seed()
+
+
+@pytest.fixture
+def baise(db):
+    """The Baise areas, (re)loaded if a transactional test flushed them."""
+    from villages.models import Area
+    from villages.services import areas_import, categories_seed
+
+    if not Area.objects.filter(level="village").exists():
+        areas_import()
+        categories_seed()
+
+
+@pytest.fixture
+def api():
+    """An API client; the cache (rate-limit counters among others) starts empty for each test."""
+    from django.core.cache import cache
+
+    from tests.client import ApiClient
+
+    cache.clear()
+    return ApiClient()

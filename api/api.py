@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from accounts.api import auth_router
 from accounts.api import router as identity_router
 from commissioners.api import router as commissioners_router
+from geo.api import router as geo_router
 from villages.api import router as areas_router
 
 from .errors import install_error_handlers
@@ -31,4 +32,5 @@ api.add_router("/auth", auth_router)
 api.add_router("", identity_router)
 api.add_router("", areas_router)
 api.add_router("", commissioners_router)
+api.add_router("", geo_router)
 api.add_router("", health_router)

@@ -14,6 +14,7 @@ from geo.cells import cell_of
 from geo.placement import place_areas
 
 from .models import Area, AreaLevel, Category, PositionSource
+from .selectors import area_index_reset
 
 DIVISIONS_PATH = Path(__file__).resolve().parent / "data" / "baise-divisions.json"
 
@@ -124,6 +125,7 @@ def areas_import(path: Path = DIVISIONS_PATH) -> ImportResult:
                 setattr(current, f, getattr(area, f))
             to_update.append(current)
     Area.objects.bulk_create(to_create, batch_size=500)
+    transaction.on_commit(area_index_reset)
     if to_update:
         Area.objects.bulk_update(to_update, _IMPORTED_FIELDS + _POSITION_FIELDS, batch_size=500)
     return ImportResult(created=len(to_create), updated=len(to_update),

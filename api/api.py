@@ -8,6 +8,11 @@ from accounts.api import auth_router
 from accounts.api import router as identity_router
 from commissioners.api import router as commissioners_router
 from geo.api import router as geo_router
+from media.api import router as photos_router
+from notifications.api import router as notifications_router
+from stats.api import router as stats_router
+from trainings.api import router as trainings_router
+from villages.api import problems_router
 from villages.api import router as areas_router
 
 from .errors import install_error_handlers
@@ -33,4 +38,9 @@ api.add_router("", identity_router)
 api.add_router("", areas_router)
 api.add_router("", commissioners_router)
 api.add_router("", geo_router)
+api.add_router("", notifications_router)
+api.add_router("", problems_router)
+api.add_router("", trainings_router)
+api.add_router("", photos_router)
+api.add_router("", stats_router)
 api.add_router("", health_router)

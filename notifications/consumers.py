@@ -1,0 +1,186 @@
+"""`/ws/notifications/?token=<access>[&since=<last_id>]`: the inbox, live.
+
+The consumer keeps one number, ``cursor``: the id of the last notification this connection has
+sent (or, without ``since``, the inbox's last id when it connected). Everything else is in the
+database, so a restart loses nothing: the client reconnects with ``since`` = the last id it saw.
+
+How "replay, then live, nothing lost, nothing twice, in order" holds:
+1. The consumer joins the person's group *before* reading the inbox, so a notification committed
+   during the replay is either read by the replay or pushed afterwards (or both).
+2. Channels hands a consumer one message at a time, so pushes that arrive during the replay wait
+   in the channel layer until ``connect`` returns: the replay always goes first.
+3. A push whose id is not above the cursor was sent already: dropped.
+4. A push names the recipient's previous notification (``prev``). If that is above the cursor the
+   connection missed one (a push lost while Redis was down, a full channel, two writers' pushes
+   overtaking each other), so it reads the inbox after the cursor instead, which is in id order
+   and complete (`services._inboxes_lock` makes one person's rows commit in id order).
+5. ``ping`` reads the inbox after the cursor too before answering ``pong``: a client that pings
+   has everything that was committed before its ping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+import jwt
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from accounts.models import User
+from accounts.tokens import user_id_from_access
+from core.errors import InvalidToken, NotFound
+
+from .selectors import REPLAY_BATCH, inbox_cursor, notifications_after
+from .services import notification_mark_read, user_group
+
+logger = logging.getLogger(__name__)
+
+# Close codes (4000–4999 are the application's; they mirror the HTTP statuses).
+CLOSE_UNAUTHENTICATED = 4401  # missing, bad or expired token, or an inactive user: refresh, reconnect
+CLOSE_BAD_REQUEST = 4400  # `since` is not a non-negative integer
+
+_SINCE = re.compile(r"[0-9]{1,18}")
+
+
+def _user_for_token(token: str) -> tuple[User, float] | None:
+    """The active user the access token names and when the token expires, or None."""
+    try:
+        user_id = user_id_from_access(token)
+    except InvalidToken:
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    # The signature and expiry were verified just above; this only reads the expiry back.
+    expires_at = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+    return user, expires_at
+
+
+def _parse_since(values: list[str] | None) -> int | None:
+    """``since`` as an int; None when absent. Raises ValueError when it is not a cursor."""
+    if not values:
+        return None
+    # Digits only (int() would take " 7", "+7" and "7_0"), and within a bigint.
+    if not _SINCE.fullmatch(values[-1]):
+        raise ValueError(values[-1])
+    return int(values[-1])
+
+
+def _ack(user: User, notification_id: int) -> bool:
+    try:
+        notification_mark_read(user=user, notification_id=notification_id)
+    except NotFound:
+        return False
+    return True
+
+
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    user: User | None = None
+    cursor: int = 0
+
+    async def connect(self) -> None:
+        self._expiry: asyncio.TimerHandle | None = None
+        self._closing: asyncio.Task | None = None
+        params = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        token = (params.get("token") or [""])[-1]
+        found = await database_sync_to_async(_user_for_token)(token) if token else None
+        if found is None:
+            await self._refuse(CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            since = _parse_since(params.get("since"))
+        except ValueError:
+            await self._refuse(CLOSE_BAD_REQUEST)
+            return
+        self.user, expires_at = found
+        group = user_group(self.user.pk)
+        # Join first, read second: see the module's docstring.
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups.append(group)  # the base class leaves it on disconnect
+        await self.accept()
+        if since is None:
+            self.cursor = await database_sync_to_async(inbox_cursor)(user_id=self.user.pk)
+        else:
+            self.cursor = since
+            await self._catch_up()
+        # An access token is short-lived so that a lost phone or a deactivated account stops
+        # receiving: the connection ends with the token, and the client reconnects with a new one.
+        self._expiry = asyncio.get_running_loop().call_later(
+            max(0.0, expires_at - time.time()), self._token_expired
+        )
+
+    async def _refuse(self, code: int) -> None:
+        # Accept, then close at once with the code and no data. Closing before accepting would be
+        # turned by the server into an HTTP 403 handshake refusal, and the client would never see
+        # the code that tells it to refresh its token rather than retry.
+        await self.accept()
+        await self.close(code=code)
+
+    def _token_expired(self) -> None:
+        self._closing = asyncio.ensure_future(self.close(code=CLOSE_UNAUTHENTICATED))
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "_expiry", None) is not None:
+            self._expiry.cancel()
+
+    async def _catch_up(self) -> None:
+        """Send every notification after the cursor, in id order."""
+        while True:
+            batch = await database_sync_to_async(notifications_after)(
+                user_id=self.user.pk, after_id=self.cursor, limit=REPLAY_BATCH
+            )
+            for message in batch:
+                await self.send_json(message)
+                self.cursor = message["id"]
+            if len(batch) < REPLAY_BATCH:
+                return
+
+    async def notification_push(self, event: dict[str, Any]) -> None:
+        """A notification committed for this person (channel-layer type ``notification.push``)."""
+        if self.user is None:
+            return
+        message = event["notification"]
+        if message["id"] <= self.cursor:
+            return
+        if event.get("prev", 0) <= self.cursor:
+            await self.send_json(message)
+            self.cursor = message["id"]
+        else:
+            await self._catch_up()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if self.user is None:
+            return
+        if text_data is None:
+            await self._error("invalid_message", "Send JSON in text frames.")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            await self._error("invalid_message", "The message is not JSON.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
+            await self._catch_up()
+            await self.send_json({"type": "pong"})
+        elif kind == "ack":
+            notification_id = content.get("id")
+            if not isinstance(notification_id, int) or isinstance(notification_id, bool):
+                await self._error("invalid_message", "An ack carries the notification's integer `id`.")
+            elif await database_sync_to_async(_ack)(self.user, notification_id):
+                await self.send_json({"type": "acked", "id": notification_id})
+            else:
+                await self._error("not_found", "No such notification.", id=notification_id)
+        else:
+            await self._error("unknown_message", 'Send {"type": "ack", "id": N} or {"type": "ping"}.')
+
+    async def _error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, **extra})

@@ -1,0 +1,215 @@
+"""Writes: notifying people, fanning out to many, marking read.
+
+The inbox row is the notification; the websocket push is only a courtesy that makes it arrive at
+once. So rows are written in the caller's transaction (a notification exists exactly when the
+change it reports was committed), and the push runs after commit and may fail: a client that
+missed it gets the row on its next ``ping`` or reconnect (``since``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
+
+from accounts.models import User
+from core.errors import NotFound
+
+from .models import Notification
+from .selectors import inboxes_last_ids, notification_message
+from .types import payload_validated
+
+logger = logging.getLogger(__name__)
+
+# The channel-layer message a consumer handles with `notification_push`.
+PUSH_MESSAGE_TYPE = "notification.push"
+# Group sends in flight at once: enough to hide Redis round trips, few enough not to flood it.
+PUSH_CONCURRENCY = 64
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group that every open websocket of one person joins."""
+    return f"user.{user_id}"
+
+
+def _ids_of(recipients: Iterable[User | int]) -> list[int]:
+    """Recipient ids, each once, in the order given."""
+    return list(dict.fromkeys(r.pk if isinstance(r, User) else int(r) for r in recipients))
+
+
+def _payloads_for(
+    ids: list[int], type: str, payload: Mapping[str, Any], extras: Mapping[int, Mapping[str, Any]] | None
+) -> dict[int, dict[str, Any]]:
+    if not extras:
+        shared = payload_validated(type, dict(payload))
+        return dict.fromkeys(ids, shared)
+    return {uid: payload_validated(type, {**payload, **extras.get(uid, {})}) for uid in ids}
+
+
+def _inboxes_lock(user_ids: list[int]) -> list[int]:
+    """Lock the recipients' inboxes until the transaction ends; return the ids that exist.
+
+    Why: the client's cursor is the highest id it has seen, so one person's notifications must
+    commit in id order, or a reconnect with ``since`` would skip a row with a lower id that
+    committed later. Holding the person's lock from allocating the id until commit makes a second
+    writer for that person wait, and so allocate a higher id and commit after.
+    On PostgreSQL the lock is the user row, ``FOR NO KEY UPDATE`` (it does not block inserts that
+    reference the user, which take ``FOR KEY SHARE``), taken in id order so that two fan-outs
+    cannot deadlock each other. SQLite lets one writer at a time in anyway (IMMEDIATE
+    transactions), and ignores the clause.
+    """
+    return list(
+        User.objects.select_for_update(no_key=True)
+        .filter(pk__in=user_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def notify(
+    *,
+    recipients: Iterable[User | int],
+    type: str,
+    payload: Mapping[str, Any],
+    key: str | None = None,
+    extras: Mapping[int, Mapping[str, Any]] | None = None,
+) -> list[Notification]:
+    """Put one notification in each recipient's inbox; push them to open websockets on commit.
+
+    Call it inside the transaction of the change it reports. ``payload`` must fit the type's
+    schema (`notifications.types`); ``extras`` adds per-recipient fields (``{user_id: {...}}``,
+    e.g. each commissioner's ``distance_km``). With a ``key`` (the event's identity, e.g.
+    ``"problem.posted:42"``) a recipient who already has a notification with that key gets no
+    second one, so a retried fan-out is harmless. Recipients that no longer exist are skipped.
+    An unknown type or a payload that does not fit raises ``ValueError``: that is a bug.
+    If the channel layer is down the push is logged and dropped; the rows stay.
+    """
+    ids = _ids_of(recipients)
+    payloads = _payloads_for(ids, type, payload, extras)
+    if not ids:
+        return []
+    existing = set(_inboxes_lock(ids))
+    if key:
+        already = Notification.objects.filter(recipient_id__in=ids, key=key).values_list("recipient_id", flat=True)
+        existing -= set(already)
+    ids = [uid for uid in ids if uid in existing]
+    if not ids:
+        return []
+    # A statement of its own, after the lock: under READ COMMITTED it sees what the writer we
+    # may have waited for committed (the locking statement's snapshot predates the wait).
+    previous = inboxes_last_ids(user_ids=ids)
+    now = timezone.now()
+    rows = Notification.objects.bulk_create(
+        [Notification(recipient_id=uid, type=type, payload=payloads[uid], key=key or "", created_at=now) for uid in ids]
+    )
+    messages = [
+        (
+            row.recipient_id,
+            {
+                "type": PUSH_MESSAGE_TYPE,
+                # The recipient's previous notification: a consumer whose cursor is behind it
+                # missed something and reads the inbox instead of trusting the push.
+                "prev": previous.get(row.recipient_id, 0),
+                "notification": notification_message(row),
+            },
+        )
+        for row in rows
+    ]
+    transaction.on_commit(partial(_push, messages), robust=True)
+    return rows
+
+
+def _push(messages: list[tuple[int, dict[str, Any]]]) -> None:
+    """Send each message to its recipient's group. Never raises: the rows are already committed."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+    timeout = float(getattr(settings, "NOTIFICATIONS_PUSH_TIMEOUT", 10.0))
+    try:
+        async_to_sync(_group_send_all)(layer, messages, timeout)
+    except Exception as exc:  # a push failure must never reach the caller
+        logger.warning(
+            "Pushing %d notifications failed (%s); they wait in the inbox for the next ping or reconnect.",
+            len(messages),
+            exc.__class__.__name__,
+            exc_info=True,
+        )
+
+
+async def _group_send_all(layer: Any, messages: list[tuple[int, dict[str, Any]]], timeout: float) -> None:
+    gate = asyncio.Semaphore(PUSH_CONCURRENCY)
+
+    async def send(user_id: int, message: dict[str, Any]) -> None:
+        async with gate:
+            await layer.group_send(user_group(user_id), message)
+
+    # A dead Redis must not hold the caller (a request, a worker) for long: bound the whole push.
+    # The task group cancels the other sends at the first failure.
+    async with asyncio.timeout(timeout), asyncio.TaskGroup() as group:
+        for user_id, message in messages:
+            group.create_task(send(user_id, message))
+
+
+def fanout_on_commit(
+    *,
+    recipient_ids: Iterable[int],
+    type: str,
+    payload: Mapping[str, Any],
+    key: str | None = None,
+    extras: Mapping[int, Mapping[str, Any]] | None = None,
+) -> None:
+    """After the current transaction commits, notify many people from a Celery worker.
+
+    For audiences too large to write inside a request (`problem.posted`). The payload is checked
+    now, so a bad one fails the request that made it rather than a worker later. Give a ``key``:
+    the task is delivered at least once, and the key makes a second delivery create nothing.
+    """
+    ids = _ids_of(recipient_ids)
+    _payloads_for(ids, type, payload, extras)
+    if not ids:
+        return
+    # Celery's JSON turns int keys into strings: send them as strings, the task turns them back.
+    extras_json = {str(uid): dict(fields) for uid, fields in extras.items()} if extras else None
+    transaction.on_commit(partial(_fanout_enqueue, ids, type, dict(payload), key, extras_json))
+
+
+def _fanout_enqueue(
+    ids: list[int], type: str, payload: dict[str, Any], key: str | None, extras: dict[str, dict] | None
+) -> None:
+    from .tasks import notify_many_task
+
+    try:
+        notify_many_task.delay(ids, type, payload, key=key, extras=extras)
+    except BrokerUnreachable:
+        # The broker is unreachable. The change is committed already; losing its notifications
+        # would be worse than making this one request slow, so write them here and now.
+        logger.exception("Could not enqueue a %s fan-out to %d people; delivering it inline.", type, len(ids))
+        notify_many_task.apply(args=(ids, type, payload), kwargs={"key": key, "extras": extras})
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of ``user``'s notifications read (again is fine: the first read time stays)."""
+    notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+    if notification is None:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of ``user`` read; returns how many."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

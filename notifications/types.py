@@ -1,0 +1,148 @@
+"""The registry of notification types: what each one carries and who receives it.
+
+A type is added here (its payload schema, its audience) and nowhere else; the model's check
+constraint and the `GET /notifications/types` endpoint both read this registry. Adding or renaming
+a type changes the constraint, so `makemigrations notifications` produces a migration for it.
+
+Payloads are stored as sent and replayed for as long as the row lives, so a payload schema may
+only grow by optional fields (with a default); a field is never renamed or made required.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.db import models
+from ninja import Schema
+from pydantic import ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+VILLAGE_CODE = r"^[0-9]{12}$"
+
+
+class NotificationType(models.TextChoices):
+    PROBLEM_POSTED = "problem.posted", "新难题"
+    CLAIM_CREATED = "claim.created", "特派员揭榜"
+    CLAIM_ACCEPTED = "claim.accepted", "揭榜被采纳"
+    CLAIM_DECLINED = "claim.declined", "揭榜未被采纳"
+    PROBLEM_RESOLVED = "problem.resolved", "难题已解决"
+    PROBLEM_ESCALATED = "problem.escalated", "难题上报县级"
+
+
+class Payload(Schema):
+    # An unknown key is a typo in the caller, not data to keep.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProblemPostedPayload(Payload):
+    problem_id: int
+    title: str = Field(..., min_length=1, max_length=200)
+    category: str = Field(..., max_length=32, description="A category code (`GET /categories`).")
+    village_code: str = Field(..., pattern=VILLAGE_CODE)
+    urgency: Literal["low", "normal", "high"]
+    distance_km: float = Field(..., ge=0, description="From the recipient's home position to the problem.")
+
+
+class ClaimCreatedPayload(Payload):
+    problem_id: int
+    claim_id: int
+    commissioner_id: int
+    commissioner_name: str = Field(..., max_length=64)
+
+
+class ClaimDecidedPayload(Payload):
+    problem_id: int
+    claim_id: int
+
+
+class ProblemResolvedPayload(Payload):
+    problem_id: int
+    summary: str = Field(..., max_length=2000)
+
+
+class ProblemEscalatedPayload(Payload):
+    problem_id: int
+    reason: Literal["unclaimed", "deadline"]
+    village_code: str = Field(..., pattern=VILLAGE_CODE)
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    type: NotificationType
+    payload: type[Payload]
+    recipients: str
+    description: str
+
+
+REGISTRY: dict[str, NotificationKind] = {
+    kind.type.value: kind
+    for kind in (
+        NotificationKind(
+            NotificationType.PROBLEM_POSTED,
+            ProblemPostedPayload,
+            "Available, active commissioners with the problem's category in their expertise whose home is "
+            "within the search radius of the problem.",
+            "A village posted a problem a commissioner could take up (揭榜).",
+        ),
+        NotificationKind(
+            NotificationType.CLAIM_CREATED,
+            ClaimCreatedPayload,
+            "The staff who manage the problem (its township's staff).",
+            "A commissioner claimed a problem.",
+        ),
+        NotificationKind(
+            NotificationType.CLAIM_ACCEPTED,
+            ClaimDecidedPayload,
+            "The commissioner whose claim it is.",
+            "The problem's staff accepted the claim: the problem is in progress.",
+        ),
+        NotificationKind(
+            NotificationType.CLAIM_DECLINED,
+            ClaimDecidedPayload,
+            "The commissioner whose claim it is.",
+            "Another claim was accepted, or the problem was withdrawn.",
+        ),
+        NotificationKind(
+            NotificationType.PROBLEM_RESOLVED,
+            ProblemResolvedPayload,
+            "The staff who manage the problem, who confirm and rate it.",
+            "The accepted commissioner reported the problem resolved.",
+        ),
+        NotificationKind(
+            NotificationType.PROBLEM_ESCALATED,
+            ProblemEscalatedPayload,
+            "The county staff of the problem's county.",
+            "An open problem went unclaimed too long or passed its deadline (its status is unchanged).",
+        ),
+    )
+}
+
+
+def payload_validated(type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as stored: checked against the type's schema and normalised to JSON values.
+
+    An unknown type or a payload that does not fit is a bug in the caller, not bad user input:
+    it raises ``ValueError`` (never a 4xx).
+    """
+    kind = REGISTRY.get(type)
+    if kind is None:
+        raise ValueError(f"Unknown notification type {type!r}; known: {', '.join(REGISTRY)}.")
+    try:
+        return kind.payload.model_validate(payload).model_dump(mode="json")
+    except PydanticValidationError as exc:
+        raise ValueError(f"Invalid payload for {type!r}: {exc}") from exc
+
+
+def registry_described() -> list[dict[str, Any]]:
+    """Every type with its audience and its payload's JSON Schema (for clients and the docs)."""
+    return [
+        {
+            "type": kind.type.value,
+            "label": kind.type.label,
+            "recipients": kind.recipients,
+            "description": kind.description,
+            "payload_schema": kind.payload.model_json_schema(),
+        }
+        for kind in REGISTRY.values()
+    ]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from accounts.models import Role, User
+from accounts.scoping import scope_q
 from core.errors import NotFound
 from geo.fences import DEFAULT_VILLAGE_RADIUS_M, FenceCheck, check_polygon_fence, check_radius_fence
 from geo.lookup import AreaIndex, CountyShape, PlacePoint
+from geo.near import nearest_page, rows_near
 
-from .models import Area, Category
+from .models import Area, Category, Problem, ProblemStatus
 
 
 def areas_list(*, level: str | None = None, parent: str | None = None) -> QuerySet[Area]:
@@ -86,3 +89,75 @@ def village_fence_check(village: Area, lat: float, lng: float, accuracy_m: float
         return check_polygon_fence(village.geometry, lat, lng, accuracy_m)
     radius = village.fence_radius_m or DEFAULT_VILLAGE_RADIUS_M
     return check_radius_fence(village.lat, village.lng, radius, lat, lng, accuracy_m)
+
+
+def _problems() -> QuerySet[Problem]:
+    return Problem.objects.select_related("village", "category", "posted_by")
+
+
+def problem_get(problem_id: int) -> Problem:
+    problem = _problems().filter(pk=problem_id).first()
+    if problem is None:
+        raise NotFound(f"No problem {problem_id}.", code="problem_not_found")
+    return problem
+
+
+def problems_visible_to(user: User) -> QuerySet[Problem]:
+    """Commissioners: open problems anywhere and those they claimed. Staff: their area's."""
+    qs = _problems()
+    if user.role == Role.COMMISSIONER:
+        from commissioners.models import Claim
+
+        mine = Claim.objects.filter(commissioner=user).values("problem_id")
+        return qs.filter(Q(status=ProblemStatus.OPEN) | Q(pk__in=mine))
+    return qs.filter(scope_q(user, "village"))
+
+
+def problems_list(
+    *,
+    user: User,
+    status: str | None = None,
+    category: str | None = None,
+    village: str | None = None,
+    near: tuple[float, float] | None = None,
+    radius_km: float = 30.0,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[tuple[Problem, float | None]]]:
+    qs = problems_visible_to(user)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category_id=category)
+    if village:
+        qs = qs.filter(village_id=village)
+    if near is None:
+        count = qs.count()
+        return count, [(p, None) for p in qs.order_by("-created_at", "-id")[offset : offset + limit]]
+    hits = rows_near(qs, near[0], near[1], radius_km)
+    page = nearest_page(hits, near[0], near[1], offset, limit)
+    return len(hits), [(h.obj, round(h.distance_km, 3)) for h in page]
+
+
+def problem_detail(problem: Problem) -> dict:
+    """The problem with its photos, claims and history: four queries whatever their number."""
+    from commissioners.models import Claim
+    from media.models import PhotoOwner
+    from media.selectors import photo_out, photos_of
+
+    claims = list(Claim.objects.filter(problem=problem).select_related("commissioner").order_by("created_at", "id"))
+    events = list(problem.events.select_related("actor").order_by("at", "id"))
+    photos = photos_of(PhotoOwner.PROBLEM, [problem.pk]).get(problem.pk, [])
+    return {
+        "photos": [photo_out(p) for p in photos],
+        "claims": [
+            {"id": c.pk, "commissioner": {"id": c.commissioner_id, "name": c.commissioner.name},
+             "message": c.message, "status": c.status, "created_at": c.created_at, "decided_at": c.decided_at}
+            for c in claims
+        ],
+        "history": [
+            {"kind": e.kind, "actor": {"id": e.actor_id, "name": e.actor.name} if e.actor else None,
+             "from_status": e.from_status, "to_status": e.to_status, "note": e.note, "at": e.at}
+            for e in events
+        ],
+    }

@@ -1,0 +1,14 @@
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import Field
+
+
+class PhotoOut(Schema):
+    id: int
+    url: str = Field(..., description="Fetch with the same Authorization header. The copy carries no EXIF.")
+    thumbnail_url: str = Field(..., description="At most 640 px; the full copy until the thumbnail is made.")
+    content_type: str
+    width: int
+    height: int
+    created_at: datetime

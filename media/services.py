@@ -1,0 +1,60 @@
+"""Writes for photos: validate, clean, store, then thumbnail on commit."""
+
+from __future__ import annotations
+
+import uuid
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from accounts.models import User
+
+from .errors import PhotoRejected, PhotoTooLarge
+from .images import ImageRejected, clean_image, thumbnail_of
+from .models import Photo
+
+
+def photo_attach(*, owner_kind: str, owner_id: int, uploaded_by: User, upload: UploadedFile) -> tuple[Photo, bool]:
+    """Attach an uploaded photo to a record. Returns (photo, created).
+
+    A phone that retries an upload sends the same bytes again: the same file for the same record
+    returns the photo already stored instead of a second copy.
+    """
+    if upload.size is not None and upload.size > settings.PHOTO_MAX_BYTES:
+        raise PhotoTooLarge(f"Photos may be at most {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB.")
+    raw = upload.read(settings.PHOTO_MAX_BYTES + 1)
+    if len(raw) > settings.PHOTO_MAX_BYTES:
+        raise PhotoTooLarge(f"Photos may be at most {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB.")
+    try:
+        clean = clean_image(raw, max_pixels=settings.PHOTO_MAX_PIXELS, default_tz=ZoneInfo(settings.TIME_ZONE))
+    except ImageRejected as exc:
+        raise PhotoRejected(str(exc), code=exc.code, status=exc.status) from exc
+
+    with transaction.atomic():
+        existing = Photo.objects.filter(owner_kind=owner_kind, owner_id=owner_id, sha256=clean.sha256).first()
+        if existing:
+            return existing, False
+        photo = Photo(
+            owner_kind=owner_kind, owner_id=owner_id, uploaded_by=uploaded_by, content_type=clean.content_type,
+            width=clean.width, height=clean.height, bytes=clean.received_bytes, sha256=clean.sha256,
+            exif_lat=clean.exif_lat, exif_lng=clean.exif_lng, exif_taken_at=clean.exif_taken_at,
+        )
+        photo.file.save(f"{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.data), save=False)
+        photo.save()
+        from .tasks import photo_thumbnail_task
+
+        transaction.on_commit(lambda: photo_thumbnail_task.delay(photo.pk))
+    return photo, True
+
+
+def photo_thumbnail_make(*, photo: Photo) -> Photo:
+    if photo.thumbnail:
+        return photo
+    with photo.file.open("rb") as fh:
+        data, _ = thumbnail_of(fh.read(), max_side=settings.PHOTO_THUMBNAIL_PX)
+    photo.thumbnail.save(f"{uuid.uuid4().hex}.jpg", ContentFile(data), save=False)
+    photo.save(update_fields=["thumbnail"])
+    return photo

@@ -2,21 +2,56 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
+from pydantic import ValidationError as PydanticValidationError
 
 from accounts.models import Role
 from accounts.schemas import MeOut
 from accounts.scoping import STAFF_ROLES, ensure_role
 from accounts.selectors import me_detail
+from accounts.services import ensure_location_consent, user_get
 from api.auth import jwt_auth
-from api.pagination import PageIn
-from core.errors import Invalid
+from api.errors import validation_fields
+from api.pagination import PageIn, page_of
+from core.errors import DomainError, Invalid
 from geo.edge import parse_near, point_in, point_out
+from media.models import PhotoOwner
+from media.schemas import PhotoOut
+from media.selectors import photo_out, photos_of
+from villages.api import problem_detail_out, visible_problem
+from villages.problems import ensure_can_manage
+from villages.schemas import ProblemDetailOut
+from villages.selectors import problem_get, village_get
 
-from . import services
-from .schemas import CommissionerFilters, CommissionerPage, CommissionerPatchIn
-from .selectors import commissioners_list
+from . import checkins, claims, services
+from .checkins import Recorded
+from .matching import matches_for
+from .models import Checkin, Dispatch
+from .schemas import (
+    CheckinBatchIn,
+    CheckinBatchOut,
+    CheckinDetailOut,
+    CheckinFilters,
+    CheckinIn,
+    CheckinOut,
+    CheckinPage,
+    ClaimCreatedOut,
+    ClaimIn,
+    CommissionerFilters,
+    CommissionerPage,
+    CommissionerPatchIn,
+    DispatchFilters,
+    DispatchIn,
+    DispatchOut,
+    DispatchPage,
+    MatchesOut,
+    ResolveIn,
+)
+from .selectors import checkin_get, checkins_list, commissioners_list, dispatches_list, expertise_of
 
 router = Router(tags=["commissioners"], auth=jwt_auth)
 
@@ -61,3 +96,153 @@ def commissioner_me(request: HttpRequest, payload: CommissionerPatchIn):
         home = point_in(payload.home_lat, payload.home_lng, payload.crs, prefix="home_")
     services.profile_update(user=request.auth, expertise=payload.expertise, home=home, available=payload.available)
     return me_detail(request.auth, crs=payload.crs)
+
+
+@router.post("/problems/{problem_id}/claims", response={201: ClaimCreatedOut}, summary="Claim a problem (揭榜)")
+def claim(request: HttpRequest, problem_id: int, payload: ClaimIn):
+    problem = visible_problem(request.auth, problem_id)
+    created = claims.claim_create(commissioner=request.auth, problem=problem, message=payload.message)
+    return Status(201, {"id": created.pk, "status": created.status, "problem_id": problem.pk,
+                        "created_at": created.created_at})
+
+
+@router.post("/problems/{problem_id}/claims/{claim_id}/accept", response=ProblemDetailOut,
+             summary="Accept a claim: the problem is in progress, other claims declined")
+def claim_accept(request: HttpRequest, problem_id: int, claim_id: int):
+    problem = visible_problem(request.auth, problem_id)
+    return problem_detail_out(claims.claim_accept(staff=request.auth, problem=problem, claim_id=claim_id))
+
+
+@router.post("/problems/{problem_id}/resolve", response=ProblemDetailOut,
+             summary="Resolve a problem (the accepted commissioner)")
+def problem_resolve(request: HttpRequest, problem_id: int, payload: ResolveIn):
+    problem = visible_problem(request.auth, problem_id)
+    return problem_detail_out(claims.problem_resolve(commissioner=request.auth, problem=problem,
+                                                     summary=payload.summary))
+
+
+@router.get("/problems/{problem_id}/matches", response=MatchesOut,
+            summary="Commissioners ranked for a problem, with the reasons")
+def problem_matches(request: HttpRequest, problem_id: int, limit: int = Query(10, ge=1, le=50)):
+    problem = problem_get(problem_id)
+    ensure_can_manage(request.auth, problem)
+    found = matches_for(problem, limit=limit)
+    expertise = expertise_of([m.profile.user_id for m in found])
+    items = [
+        {"commissioner": {"id": m.profile.user_id, "name": m.profile.user.name,
+                          "expertise": expertise.get(m.profile.user_id, [])},
+         "score": m.score, "distance_km": m.distance_km, "reasons": m.reasons}
+        for m in found
+    ]
+    return {"count": len(items), "items": items}
+
+
+# Field service: check-ins and dispatches -------------------------------------------------------
+
+
+def checkin_out(checkin: Checkin, crs: str = "wgs84") -> dict:
+    lat, lng = point_out(checkin.lat, checkin.lng, crs)
+    return {
+        "id": checkin.pk, "client_id": checkin.client_id,
+        "commissioner": {"id": checkin.commissioner_id, "name": checkin.commissioner.name},
+        "village_code": checkin.village_id, "village_name": checkin.village.name, "lat": lat, "lng": lng,
+        "accuracy_m": checkin.accuracy_m, "occurred_at": checkin.occurred_at, "verified": checkin.verified,
+        "distance_m": checkin.distance_m, "flags": checkin.flags, "flag_details": checkin.flag_details,
+        "problem_id": checkin.problem_id, "note": checkin.note, "created_at": checkin.created_at,
+    }
+
+
+def _record(user, payload: CheckinIn) -> Recorded:
+    village = village_get(payload.village_code)
+    problem = problem_get(payload.problem_id) if payload.problem_id else None
+    position = point_in(payload.lat, payload.lng, payload.crs)
+    return checkins.checkin_record(
+        commissioner=user, client_id=payload.client_id, village=village, position=position,
+        occurred_at=payload.occurred_at, accuracy_m=payload.accuracy_m, note=payload.note, problem=problem,
+    )
+
+
+@router.post("/checkins", response={201: CheckinOut, 200: CheckinOut},
+             summary="Check in at a village (kept and flagged, never refused for where it is)")
+def checkin(request: HttpRequest, payload: CheckinIn):
+    recorded = _record(request.auth, payload)
+    return Status(201 if recorded.created else 200, checkin_out(recorded.checkin, payload.crs))
+
+
+@router.post("/checkins/batch", response=CheckinBatchOut, summary="An offline phone's queue: each item answered")
+def checkin_batch(request: HttpRequest, payload: CheckinBatchIn):
+    ensure_role(request.auth, Role.COMMISSIONER)
+    ensure_location_consent(request.auth)  # the app must show its consent screen first: refuse the lot
+    results = []
+    for item in payload.items:
+        client_id = str(item.get("client_id")) if isinstance(item, dict) and item.get("client_id") else None
+        try:
+            parsed = CheckinIn.model_validate(item)
+        except PydanticValidationError as exc:
+            fields = validation_fields(exc.errors(include_url=False))
+            results.append({"client_id": client_id, "status": "invalid", "errors": fields})
+            continue
+        try:
+            recorded = _record(request.auth, parsed)
+        except DomainError as exc:
+            results.append({"client_id": client_id, "status": "invalid",
+                            "errors": {"code": exc.code, "message": exc.message, **exc.fields}})
+            continue
+        results.append({"client_id": client_id, "id": recorded.checkin.pk,
+                        "status": "created" if recorded.created else "duplicate",
+                        "checkin": checkin_out(recorded.checkin, parsed.crs)})
+    return {"results": results}
+
+
+@router.get("/checkins", response=CheckinPage, summary="Check-ins: a commissioner's own; staff: their area's")
+def checkin_list(request: HttpRequest, filters: Query[CheckinFilters], pager: Query[PageIn]):
+    qs = checkins_list(user=request.auth, commissioner=filters.commissioner, village=filters.village,
+                       start=filters.start, end=filters.end)
+    page = page_of(qs, pager)
+    page["items"] = [checkin_out(c, filters.crs) for c in page["items"]]
+    return page
+
+
+@router.get("/checkins/{checkin_id}", response=CheckinDetailOut, summary="One check-in with its photos")
+def checkin_read(request: HttpRequest, checkin_id: int, crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"):
+    found = checkin_get(request.auth, checkin_id)
+    photos = photos_of(PhotoOwner.CHECKIN, [found.pk]).get(found.pk, [])
+    return {**checkin_out(found, crs), "photos": [photo_out(p) for p in photos]}
+
+
+@router.post("/checkins/{checkin_id}/photos", response={201: PhotoOut, 200: PhotoOut},
+             summary="Photo evidence for a check-in (multipart `photo`)")
+def checkin_photo(request: HttpRequest, checkin_id: int, photo: File[UploadedFile]):
+    found = checkin_get(request.auth, checkin_id)
+    stored, created = checkins.checkin_photo_add(commissioner=request.auth, checkin=found, upload=photo)
+    return Status(201 if created else 200, photo_out(stored))
+
+
+def dispatch_out(dispatch: Dispatch) -> dict:
+    return {
+        "id": dispatch.pk, "commissioner": {"id": dispatch.commissioner_id, "name": dispatch.commissioner.name},
+        "village_code": dispatch.village_id, "village_name": dispatch.village.name,
+        "county_code": dispatch.village.county_code, "starts_on": dispatch.starts_on, "ends_on": dispatch.ends_on,
+        "dispatched_by": {"id": dispatch.dispatched_by_id, "name": dispatch.dispatched_by.name},
+        "note": dispatch.note, "created_at": dispatch.created_at,
+    }
+
+
+@router.post("/dispatches", response={201: DispatchOut}, summary="Dispatch a commissioner to a village (选派)")
+def dispatch(request: HttpRequest, payload: DispatchIn):
+    commissioner = user_get(payload.commissioner_id)
+    created = checkins.dispatch_create(
+        staff=request.auth, commissioner=commissioner, village=village_get(payload.village_code),
+        starts_on=payload.starts_on, ends_on=payload.ends_on, note=payload.note,
+    )
+    return Status(201, dispatch_out(Dispatch.objects.select_related("village", "commissioner", "dispatched_by")
+                                    .get(pk=created.pk)))
+
+
+@router.get("/dispatches", response=DispatchPage, summary="Dispatches: a commissioner's own; staff: their area's")
+def dispatch_list(request: HttpRequest, filters: Query[DispatchFilters], pager: Query[PageIn]):
+    qs = dispatches_list(user=request.auth, commissioner=filters.commissioner, county=filters.county,
+                         village=filters.village, start=filters.start, end=filters.end)
+    page = page_of(qs, pager)
+    page["items"] = [dispatch_out(d) for d in page["items"]]
+    return page

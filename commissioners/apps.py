@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CommissionersConfig(AppConfig):
     name = "commissioners"
     verbose_name = "科技特派员"
+
+    def ready(self) -> None:
+        from media.access import register_photo_access
+
+        from .selectors import may_see_checkin_id
+
+        register_photo_access("checkin", may_see_checkin_id)

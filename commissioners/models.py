@@ -42,3 +42,157 @@ class CommissionerProfile(models.Model):
 
     def __str__(self) -> str:
         return f"commissioner {self.user_id}"
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", "待确认"
+    ACCEPTED = "accepted", "已确认"
+    DECLINED = "declined", "未选中"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+LIVE_CLAIM_STATUSES = (ClaimStatus.PENDING, ClaimStatus.ACCEPTED)
+
+
+class Claim(models.Model):
+    """A commissioner taking up a problem (揭榜)."""
+
+    problem = models.ForeignKey("villages.Problem", related_name="claims", on_delete=models.PROTECT)
+    commissioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        related_name="claims",
+        # Claims count toward a commissioner's assessment: never deleted with a user.
+        on_delete=models.PROTECT,
+    )
+    message = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="commissioners_claim_status_valid"),
+            # One live claim per commissioner and problem: a double tap cannot claim twice.
+            models.UniqueConstraint(
+                fields=["problem", "commissioner"],
+                condition=Q(status__in=["pending", "accepted"]),
+                name="commissioners_claim_one_live_per_commissioner",
+            ),
+            # Whatever races, a problem has at most one accepted claim.
+            models.UniqueConstraint(
+                fields=["problem"],
+                condition=Q(status="accepted"),
+                name="commissioners_claim_one_accepted_per_problem",
+            ),
+        ]
+        indexes = [
+            # workload and track record in matching: a commissioner's claims by status.
+            models.Index(fields=["commissioner", "status"], name="commissioners_claim_by_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.pk} on problem {self.problem_id} by {self.commissioner_id}"
+
+
+class Dispatch(models.Model):
+    """A commissioner sent to a village for a period (选派). Each one is one 人次 toward the target."""
+
+    commissioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="dispatches",
+        # Dispatches are what the plan's first target counts: never deleted with a user.
+        on_delete=models.PROTECT,
+    )
+    village = models.ForeignKey("villages.Area", related_name="dispatches", on_delete=models.PROTECT)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    note = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="commissioners_dispatch_ends_after_start",
+            ),
+            # A double-submitted form must not count one dispatch twice.
+            models.UniqueConstraint(
+                fields=["commissioner", "village", "starts_on"], name="commissioners_dispatch_once_per_start"
+            ),
+        ]
+        indexes = [
+            # the target tally and coverage: dispatches by start date (and village).
+            models.Index(fields=["starts_on", "village"], name="commissioners_dispatch_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispatch {self.pk}: {self.commissioner_id} → {self.village_id} from {self.starts_on}"
+
+
+class CheckinFlag(models.TextChoices):
+    OUTSIDE_FENCE = "outside_fence", "不在村范围内"
+    LOW_ACCURACY = "low_accuracy", "定位精度低"
+    ACCURACY_UNKNOWN = "accuracy_unknown", "未报告定位精度"
+    IMPOSSIBLE_TRAVEL = "impossible_travel", "移动速度不可能"
+    FUTURE_TIME = "future_time", "时间在未来"
+    TOO_OLD = "too_old", "时间过早"
+    PHOTO_FAR = "photo_far", "照片位置与签到位置不符"
+    PHOTO_REUSED = "photo_reused", "照片已用于其他签到"
+
+
+# Flags that cast doubt on the visit itself. The others say the evidence is weak, not wrong.
+FLAGS_THAT_MATTER = frozenset(
+    {CheckinFlag.OUTSIDE_FENCE, CheckinFlag.IMPOSSIBLE_TRAVEL, CheckinFlag.FUTURE_TIME, CheckinFlag.TOO_OLD,
+     CheckinFlag.PHOTO_FAR, CheckinFlag.PHOTO_REUSED}
+)
+
+
+class Checkin(models.Model):
+    """A commissioner's check-in at a village. Never refused for where it is: kept and flagged."""
+
+    client_id = models.UUIDField()
+    commissioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="checkins",
+        # Service days are counted from check-ins: never deleted with a user.
+        on_delete=models.PROTECT,
+    )
+    village = models.ForeignKey("villages.Area", related_name="checkins", on_delete=models.PROTECT)
+    problem = models.ForeignKey(
+        "villages.Problem", null=True, blank=True, related_name="checkins", on_delete=models.PROTECT
+    )
+    lat = models.FloatField()
+    lng = models.FloatField()
+    accuracy_m = models.FloatField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    note = models.TextField(max_length=2000, blank=True)
+    distance_m = models.FloatField(help_text="How far outside the village fence (0 inside).")
+    flags = models.JSONField(default=list)
+    flag_details = models.JSONField(default=dict)
+    verified = models.BooleanField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["commissioner", "client_id"], name="commissioners_checkin_client_id_once"),
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90) & Q(lat__lte=90) & Q(lng__gte=-180) & Q(lng__lte=180),
+                name="commissioners_checkin_position_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(accuracy_m__isnull=True) | Q(accuracy_m__gte=0), name="commissioners_checkin_accuracy_valid"
+            ),
+        ]
+        indexes = [
+            # a commissioner's track in time: lists, the previous/next check-in for impossible travel.
+            models.Index(fields=["commissioner", "occurred_at"], name="commissioners_checkin_track"),
+            # a village's visits in a window: coverage and lists.
+            models.Index(fields=["village", "occurred_at"], name="commissioners_checkin_village"),
+            # service days and coverage over a period.
+            models.Index(fields=["occurred_at"], name="commissioners_checkin_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"check-in {self.pk} by {self.commissioner_id} at {self.village_id}"

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
+from accounts.models import Role, User
+from accounts.scoping import scope_q
 from api.pagination import PageIn
+from core.errors import NotFound
+from core.periods import days_window
 from geo.near import Located, nearest_page, rows_near
 from villages.models import Category
 
-from .models import CommissionerProfile
+from .models import Checkin, CommissionerProfile, Dispatch
 
 HOME = Located(lat="home_lat", lng="home_lng", cell="home_cell")
 
@@ -50,3 +56,66 @@ def commissioners_list(
     profiles = [h.obj for h in page]
     prefetch_related_objects(profiles, Prefetch("expertise", queryset=Category.objects.only("code")))
     return len(hits), [(h.obj, round(h.distance_km, 3)) for h in page]
+
+
+def expertise_of(user_ids: list[int]) -> dict[int, list[str]]:
+    """Expertise codes of many commissioners in one query."""
+    found: dict[int, list[str]] = {}
+    rows = CommissionerProfile.expertise.through.objects.filter(commissionerprofile_id__in=user_ids).order_by("id")
+    for user_id, code in rows.values_list("commissionerprofile_id", "category_id"):
+        found.setdefault(user_id, []).append(code)
+    return found
+
+
+def checkins_visible_to(user: User) -> QuerySet[Checkin]:
+    qs = Checkin.objects.select_related("village", "commissioner")
+    if user.role == Role.COMMISSIONER:
+        return qs.filter(commissioner=user)
+    return qs.filter(scope_q(user, "village"))
+
+
+def checkins_list(
+    *, user: User, commissioner: int | None = None, village: str | None = None,
+    start: date | None = None, end: date | None = None,
+) -> QuerySet[Checkin]:
+    qs = checkins_visible_to(user)
+    if commissioner:
+        qs = qs.filter(commissioner_id=commissioner)
+    if village:
+        qs = qs.filter(village_id=village)
+    since, until = days_window(start, end)
+    if since:
+        qs = qs.filter(occurred_at__gte=since)
+    if until:
+        qs = qs.filter(occurred_at__lt=until)
+    return qs.order_by("-occurred_at", "-id")
+
+
+def checkin_get(user: User, checkin_id: int) -> Checkin:
+    checkin = checkins_visible_to(user).filter(pk=checkin_id).first()
+    if checkin is None:
+        raise NotFound(f"No check-in {checkin_id}.", code="checkin_not_found")
+    return checkin
+
+
+def dispatches_list(
+    *, user: User, commissioner: int | None = None, county: str | None = None, village: str | None = None,
+    start: date | None = None, end: date | None = None,
+) -> QuerySet[Dispatch]:
+    qs = Dispatch.objects.select_related("village", "commissioner", "dispatched_by")
+    qs = qs.filter(commissioner=user) if user.role == Role.COMMISSIONER else qs.filter(scope_q(user, "village"))
+    if commissioner:
+        qs = qs.filter(commissioner_id=commissioner)
+    if county:
+        qs = qs.filter(village__county_code=county)
+    if village:
+        qs = qs.filter(village_id=village)
+    if start:
+        qs = qs.filter(starts_on__gte=start)
+    if end:
+        qs = qs.filter(starts_on__lte=end)
+    return qs.order_by("-starts_on", "-id")
+
+
+def may_see_checkin_id(user: User, checkin_id: int) -> bool:
+    return checkins_visible_to(user).filter(pk=checkin_id).exists()

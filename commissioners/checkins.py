@@ -1,0 +1,184 @@
+"""Writes for the field: check-ins from flaky phones, and dispatches.
+
+A check-in is never refused for where or when it is: it is kept, measured and flagged, and
+`verified` says whether any flag that matters was raised. Idempotent on (commissioner, client_id):
+an offline queue replays freely.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.scoping import ensure_area_in_scope, ensure_role
+from accounts.services import ensure_location_consent
+from core.errors import Conflict, Forbidden, Invalid
+from geo.distance import geodesic_m
+from media.models import Photo, PhotoOwner
+from media.services import photo_attach
+from villages.errors import ClientIdReused
+from villages.models import Area, Problem
+from villages.selectors import village_fence_check
+
+from .models import FLAGS_THAT_MATTER, Checkin, CheckinFlag, Dispatch
+
+
+@dataclass(frozen=True)
+class Recorded:
+    checkin: Checkin
+    created: bool
+
+
+def _travel_flags(commissioner: User, lat: float, lng: float, at: datetime) -> dict[str, dict]:
+    """Impossible travel against the check-ins just before and just after this one in time (an
+    offline queue may deliver them in any order)."""
+    cfg = settings.CHECKIN
+    mine = Checkin.objects.filter(commissioner=commissioner).only("id", "lat", "lng", "occurred_at")
+    neighbours = [
+        mine.filter(occurred_at__lte=at).order_by("-occurred_at", "-id").first(),
+        mine.filter(occurred_at__gt=at).order_by("occurred_at", "id").first(),
+    ]
+    for other in neighbours:
+        if other is None:
+            continue
+        km = geodesic_m(lat, lng, other.lat, other.lng) / 1000
+        seconds = abs((at - other.occurred_at).total_seconds())
+        interval = max(seconds, cfg["min_interval_s"])
+        speed = km / (interval / 3600)
+        if speed > cfg["max_speed_kmh"]:
+            return {CheckinFlag.IMPOSSIBLE_TRAVEL: {"other_checkin_id": other.pk, "km": round(km, 3),
+                                                    "seconds": int(seconds), "speed_kmh": round(speed, 1)}}
+    return {}
+
+
+def checkin_flags(
+    *, commissioner: User, village: Area, lat: float, lng: float, accuracy_m: float | None, occurred_at: datetime,
+    now: datetime | None = None,
+) -> tuple[float, dict[str, dict]]:
+    """The fence distance and every flag (with its details) for a check-in about to be stored."""
+    cfg = settings.CHECKIN
+    now = now or timezone.now()
+    fence = village_fence_check(village, lat, lng, accuracy_m)
+    flags: dict[str, dict] = {}
+    if not fence.inside:
+        flags[CheckinFlag.OUTSIDE_FENCE] = {"distance_m": round(fence.distance_m, 1),
+                                            "radius_m": fence.effective_radius_m}
+    if accuracy_m is None:
+        flags[CheckinFlag.ACCURACY_UNKNOWN] = {}
+    elif accuracy_m > cfg["low_accuracy_m"]:
+        flags[CheckinFlag.LOW_ACCURACY] = {"accuracy_m": accuracy_m, "limit_m": cfg["low_accuracy_m"]}
+    if occurred_at > now + timedelta(seconds=cfg["future_tolerance_s"]):
+        flags[CheckinFlag.FUTURE_TIME] = {"ahead_s": int((occurred_at - now).total_seconds())}
+    if occurred_at < now - timedelta(days=cfg["max_age_days"]):
+        flags[CheckinFlag.TOO_OLD] = {"age_days": (now - occurred_at).days, "limit_days": cfg["max_age_days"]}
+    flags.update(_travel_flags(commissioner, lat, lng, occurred_at))
+    return round(fence.distance_m, 1), flags
+
+
+def _apply(checkin: Checkin, flags: dict[str, dict]) -> None:
+    checkin.flags = sorted(flags)
+    checkin.flag_details = {k: flags[k] for k in sorted(flags)}
+    checkin.verified = not (set(flags) & FLAGS_THAT_MATTER)
+
+
+def checkin_record(
+    *,
+    commissioner: User,
+    client_id: uuid.UUID,
+    village: Area,
+    position: tuple[float, float],
+    occurred_at: datetime,
+    accuracy_m: float | None = None,
+    note: str = "",
+    problem: Problem | None = None,
+) -> Recorded:
+    """Store one check-in (position already WGS-84). A replay of the same client_id returns the first."""
+    ensure_role(commissioner, Role.COMMISSIONER)
+    ensure_location_consent(commissioner)
+    existing = Checkin.objects.filter(commissioner=commissioner, client_id=client_id).first()
+    if existing is not None:
+        return _replayed(existing, village, occurred_at)
+    if village.level != "village":
+        raise Invalid(f"{village.code} is not a village.", fields={"village_code": "must be a village code"})
+    lat, lng = position
+    distance_m, flags = checkin_flags(commissioner=commissioner, village=village, lat=lat, lng=lng,
+                                      accuracy_m=accuracy_m, occurred_at=occurred_at)
+    checkin = Checkin(client_id=client_id, commissioner=commissioner, village=village, problem=problem, lat=lat,
+                      lng=lng, accuracy_m=accuracy_m, occurred_at=occurred_at, note=note, distance_m=distance_m)
+    _apply(checkin, flags)
+    try:
+        with transaction.atomic():
+            checkin.save()
+    except IntegrityError:
+        # The same check-in sent twice at once (a retry racing the original): the first one won.
+        existing = Checkin.objects.filter(commissioner=commissioner, client_id=client_id).first()
+        if existing is None:
+            raise
+        return _replayed(existing, village, occurred_at)
+    return Recorded(checkin, created=True)
+
+
+def _replayed(existing: Checkin, village: Area, occurred_at: datetime) -> Recorded:
+    if existing.village_id != village.code or existing.occurred_at != occurred_at:
+        raise ClientIdReused()
+    return Recorded(existing, created=False)
+
+
+def checkin_photo_add(*, commissioner: User, checkin: Checkin, upload: UploadedFile) -> tuple[Photo, bool]:
+    """Photo evidence: its EXIF position is compared with the check-in's, and a photo already used
+    for another check-in is flagged."""
+    if checkin.commissioner_id != commissioner.pk:
+        raise Forbidden("Only the commissioner who checked in adds its photos.")
+    photo, created = photo_attach(owner_kind=PhotoOwner.CHECKIN, owner_id=checkin.pk, uploaded_by=commissioner,
+                                  upload=upload)
+    if not created:
+        return photo, False
+    with transaction.atomic():
+        checkin = Checkin.objects.select_for_update().get(pk=checkin.pk)
+        flags = dict(checkin.flag_details)
+        if photo.exif_lat is not None:
+            far_m = geodesic_m(checkin.lat, checkin.lng, photo.exif_lat, photo.exif_lng)
+            if far_m > settings.CHECKIN["photo_max_distance_m"]:
+                flags[CheckinFlag.PHOTO_FAR] = {"photo_id": photo.pk, "distance_m": round(far_m, 1)}
+        reused = (
+            Photo.objects.filter(owner_kind=PhotoOwner.CHECKIN, sha256=photo.sha256)
+            .exclude(owner_id=checkin.pk).values_list("owner_id", flat=True).first()
+        )
+        if reused is not None:
+            flags[CheckinFlag.PHOTO_REUSED] = {"photo_id": photo.pk, "other_checkin_id": reused}
+        _apply(checkin, flags)
+        checkin.save(update_fields=["flags", "flag_details", "verified"])
+    return photo, True
+
+
+class DispatchExists(Conflict):
+    code = "dispatch_exists"
+    message = "This commissioner is already dispatched to this village from that day."
+
+
+@transaction.atomic
+def dispatch_create(
+    *, staff: User, commissioner: User, village: Area, starts_on: date, ends_on: date | None = None, note: str = ""
+) -> Dispatch:
+    ensure_role(staff, Role.COUNTY_STAFF, Role.BUREAU)
+    if commissioner.role != Role.COMMISSIONER or not commissioner.is_active:
+        raise Invalid("Only an active commissioner can be dispatched.",
+                      fields={"commissioner_id": "not an active commissioner"})
+    if village.level != "village":
+        raise Invalid(f"{village.code} is not a village.", fields={"village_code": "must be a village code"})
+    ensure_area_in_scope(staff, village)
+    if ends_on is not None and ends_on < starts_on:
+        raise Invalid("The dispatch ends before it starts.", fields={"ends_on": "must be on or after starts_on"})
+    try:
+        with transaction.atomic():
+            return Dispatch.objects.create(commissioner=commissioner, village=village, starts_on=starts_on,
+                                           ends_on=ends_on, dispatched_by=staff, note=note)
+    except IntegrityError as exc:
+        raise DispatchExists() from exc

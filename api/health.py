@@ -52,8 +52,8 @@ def _check_channel_layer() -> str:
 
 
 def _check_broker() -> str:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return "eager"
+    if settings.CELERY_BROKER_URL.startswith("memory://"):
+        return "eager"  # no broker configured: the embedded default runs tasks in-process
     from config.celery import app
 
     with app.connection_for_write() as conn:

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "commissioners",
     "trainings",
     "notifications",
+    "media",
+    "stats",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -160,13 +163,17 @@ else:
 # Celery: with no broker the embedded default runs every task in-process, at once.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True  # a task whose worker died is redelivered, not lost
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    # Open problems nobody took up, or past their deadline, go to the county.
+    "problems-escalate": {"task": "villages.tasks.problems_escalate_task", "schedule": 15 * 60},
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -177,6 +184,62 @@ USE_TZ = True
 # Request bodies: JSON writes are small. Uploads have their own cap (PHOTO_MAX_BYTES).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Photos: phones send 2-8 MB JPEGs; 48-megapixel cameras exist. Bigger is refused before decoding.
+PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_MB", "15")) * 1024 * 1024
+PHOTO_MAX_PIXELS = 50_000_000
+PHOTO_THUMBNAIL_PX = 640
+
+# Problems (基层出题、特派员揭榜).
+# Who hears of a new problem: available commissioners with the expertise within this radius.
+# 60 km is about the width of a Baise county: a commissioner's day trip on mountain roads.
+PROBLEM_NOTIFY_RADIUS_KM = 60.0
+# An open problem nobody has claimed after this long goes to the county (problem.escalated).
+# High urgency (a disease outbreak in a herd) cannot wait a week; low urgency can.
+PROBLEM_ESCALATION_HOURS = {"high": 24, "normal": 72, "low": 168}
+
+# Matching weights. The score is a weighted sum of components in [0, 1]; the weights add up to 1.
+MATCHING = {
+    # Beyond this a commissioner is not a candidate: 150 km is the far side of Baise from its
+    # centre, several hours by road.
+    "max_km": 150.0,
+    # Distance counts for exp(-d / 25 km): next door ≈ 1, one county away (≈ 50 km) ≈ 0.14.
+    "distance_decay_km": 25.0,
+    # Track record saturates: 5 resolved problems ≈ 0.63, 15 ≈ 0.95.
+    "resolved_scale": 5.0,
+    # "Recent service in the same village" looks back this far.
+    "recent_days": 180,
+    "weights": {
+        # Being near matters most: villages are remote and visits are in person.
+        "distance": 0.40,
+        # The same county's office dispatches, pays travel and follows up: a real advantage.
+        "same_county": 0.10,
+        # Someone with nothing in progress can go now; each open problem halves this.
+        "workload": 0.20,
+        # Proven: resolved problems, and how the villages rated them.
+        "track_record": 0.10,
+        "rating": 0.10,
+        # Knows the village and its people already.
+        "recent_service": 0.10,
+    },
+}
+
+# Check-ins: never refused for where or when they are, but flagged (commissioners/checkins.py).
+CHECKIN = {
+    # Faster than this between two check-ins is not travel on Baise's mountain roads (and the
+    # expressways allow 120 km/h); a plane is not how commissioners reach villages.
+    "max_speed_kmh": 120.0,
+    # Two fixes this close in time are judged by distance alone (GPS noise, not speed).
+    "min_interval_s": 60,
+    # A phone reporting worse than this had no real GPS fix (cell towers, Wi-Fi).
+    "low_accuracy_m": 100.0,
+    # Phone clocks drift; minutes ahead is a clock, hours ahead is not a visit.
+    "future_tolerance_s": 600,
+    # Offline phones sync late, but a visit older than this is not entered from memory.
+    "max_age_days": 30,
+    # A photo whose EXIF position is further than this from the check-in was taken elsewhere.
+    "photo_max_distance_m": 1000.0,
+}
 
 # Tokens: access tokens are short so that a lost phone stops working soon; refresh tokens
 # are long so that a commissioner in a village without signal for weeks is not logged out.

@@ -14,6 +14,11 @@ ON_REDIS = bool(os.environ.get("REDIS_URL"))
 def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("django") and settings.configured:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        # Tasks run in-process unless a test is about the worker (those start one and say so).
+        settings.CELERY_TASK_ALWAYS_EAGER = True
+        from config.celery import app
+
+        app.conf.task_always_eager = True
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

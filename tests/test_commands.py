@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from villages.demo import DEMO_USERS
+from demo.people import DEMO_USERS
 from villages.models import Area
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import math
 
 import pytest
 from geopy.distance import geodesic
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from geo.cells import CELL_DEG, ROW_STRIDE, bbox_around, cell_of, cell_ranges
@@ -111,6 +111,10 @@ def test_every_point_within_the_radius_is_in_the_ranges_in_china(lat, lng, radiu
     **points_within,
 )
 def test_every_point_within_the_radius_is_in_the_ranges_anywhere(lat, lng, radius_km, bearing, fraction):
+    # The grid does not wrap at the antimeridian (China is far from it): circles that cross it are
+    # outside what the index promises. At 85° a 300 km circle spans ~31° of longitude.
+    half_width = math.degrees(radius_km / 6335.0) / max(math.cos(math.radians(abs(lat) + 3)), 1e-6)
+    assume(lng - half_width > -180 and lng + half_width < 180)
     on_ellipsoid = geodesic(kilometers=radius_km * fraction).destination((lat, lng), bearing)
     _assert_covered(lat, lng, radius_km, on_ellipsoid.latitude, on_ellipsoid.longitude)
     _assert_covered(lat, lng, radius_km, *_spherical_destination(lat, lng, bearing, radius_km * fraction))

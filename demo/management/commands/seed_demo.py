@@ -1,12 +1,18 @@
 from django.core.management.base import BaseCommand
 
-from villages.demo import DEMO_PASSWORD, demo_users_seed
+from demo.activity import demo_activity_seed
+from demo.people import DEMO_PASSWORD, demo_users_seed
+from stats.services import targets_seed
 from villages.models import Area
 from villages.services import areas_import, categories_seed
 
 
 class Command(BaseCommand):
-    help = "Load Baise's areas, the categories and demo users. Idempotent: a second run changes nothing."
+    help = ("Load Baise's areas, the categories, the plan's targets, demo users and demo activity over 2021-2025. "
+            "Idempotent: a second run changes nothing.")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--no-activity", action="store_true", help="Only areas, categories, targets, users.")
 
     def handle(self, *args, **options) -> None:
         result = areas_import()
@@ -17,6 +23,7 @@ class Command(BaseCommand):
             f"{Area.objects.filter(level='village').count()} villages)"
         )
         self.stdout.write(f"categories: {categories_seed()} created")
+        self.stdout.write(f"targets: {targets_seed()} created")
         created = demo_users_seed()
         if created:
             self.stdout.write(self.style.WARNING(f"demo users created; password for all: {DEMO_PASSWORD}"))
@@ -24,3 +31,14 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {demo.phone}  {demo.role:<15} {demo.area}  {demo.name}")
         else:
             self.stdout.write("demo users: already present (passwords unchanged)")
+        if options["no_activity"]:
+            return
+        activity = demo_activity_seed()
+        if activity is None:
+            self.stdout.write("demo activity: already present")
+        else:
+            self.stdout.write(
+                f"demo activity (marked 【演示】): {activity.commissioners} commissioners, {activity.dispatches} "
+                f"dispatches, {activity.trainings} trainings ({activity.trainees} trainees), {activity.checkins} "
+                f"check-ins, {activity.problems} problems"
+            )

@@ -1,0 +1,81 @@
+"""The bureau's statistics: targets, coverage maps, commissioner assessment, the Excel export."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
+
+from accounts.models import Role
+from accounts.scoping import ensure_area_in_scope, ensure_role
+from api.auth import jwt_auth
+from api.pagination import PageIn
+from core.errors import Invalid
+from villages.selectors import area_get
+
+from .export import workbook
+from .geometry import geometries
+from .schemas import AssessmentIn, AssessmentPage, CoverageIn, FeatureCollection, TargetsOut, WindowIn
+from .selectors import ASSESSMENT_SORTS, Window, commissioner_assessment, coverage, targets_progress
+
+router = Router(tags=["stats"], auth=jwt_auth)
+
+STATS_ROLES = (Role.COUNTY_STAFF, Role.BUREAU)
+
+
+def _window(filters: WindowIn) -> Window:
+    if filters.start and filters.end and filters.end < filters.start:
+        raise Invalid("`to` is before `from`.", fields={"to": "must be on or after from"})
+    return Window(filters.start, filters.end)
+
+
+@router.get("/stats/targets", response=TargetsOut, summary="Progress toward the plan's targets")
+def targets(request: HttpRequest, year: int | None = Query(None, ge=2000, le=2100)):
+    ensure_role(request.auth, *STATS_ROLES)
+    return {"targets": targets_progress(year=year)}
+
+
+def coverage_features(*, level: str, window: Window, within) -> dict:
+    shapes = geometries(level)
+    features = []
+    for row in coverage(level=level, window=window, within=within):
+        geometry, source = shapes.get(row["code"], (None, "none"))
+        props = {k: row[k] for k in ("code", "name", "checkins", "dispatches", "trainings", "trainees",
+                                     "problems_open", "problems_resolved", "served")}
+        props.update(level=level, geometry_source=source, derived=source not in ("boundary", "surveyed"))
+        features.append({"type": "Feature", "id": row["code"], "geometry": geometry, "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/stats/coverage", response=FeatureCollection, summary="Coverage map (GeoJSON FeatureCollection)")
+def coverage_map(request: HttpRequest, filters: Query[CoverageIn]):
+    ensure_role(request.auth, *STATS_ROLES)
+    return coverage_features(level=filters.level, window=_window(filters), within=request.auth.area)
+
+
+@router.get("/stats/commissioners", response=AssessmentPage, summary="Commissioner assessment (考核)")
+def assessment(request: HttpRequest, filters: Query[AssessmentIn], pager: Query[PageIn]):
+    ensure_role(request.auth, *STATS_ROLES)
+    if filters.sort.lstrip("-") not in ASSESSMENT_SORTS:
+        raise Invalid(f"Unknown sort {filters.sort}.", fields={"sort": f"one of {', '.join(ASSESSMENT_SORTS)}"})
+    within = request.auth.area
+    if filters.county:
+        within = area_get(filters.county)
+        ensure_area_in_scope(request.auth, within)
+    rows = commissioner_assessment(window=_window(filters), within=within, sort=filters.sort)
+    return {"count": len(rows), "items": rows[pager.offset : pager.offset + pager.limit]}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/stats/export.xlsx", summary="The figures as an Excel workbook",
+            openapi_extra={"responses": {200: {"description": "The workbook", "content": {XLSX: {"schema": {
+                "type": "string", "format": "binary"}}}}}})
+def export(request: HttpRequest, filters: Query[WindowIn]):
+    ensure_role(request.auth, *STATS_ROLES)
+    window = _window(filters)
+    data = workbook(window=window, within=request.auth.area)
+    response = HttpResponse(data, content_type=XLSX)
+    name = f"baise-kjtpy-{window.start or 'start'}-{window.end or 'now'}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

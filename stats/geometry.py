@@ -1,0 +1,83 @@
+"""Shapes for the coverage map.
+
+Counties have their real boundaries. Townships and villages have none that are public: villages are
+drawn as their points, and a township as the union of the Voronoi cells of its villages, clipped to
+its county. That is the region closer to one of its villages than to any other village: a fair
+stand-in for a township's territory when only the village positions are known (and, while those are
+generated, an honest picture of what we know). Features say which geometries are derived.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import shapely
+from shapely.geometry import MultiPoint, Point, mapping, shape
+from shapely.ops import unary_union
+
+from villages.models import Area
+
+_CACHE: dict[str, dict[str, tuple[dict[str, Any] | None, str]]] = {}
+_CACHE_KEY: tuple | None = None
+_LOCK = threading.Lock()
+
+# Township shapes are for a map, not for surveying: ~50 m tolerance keeps the payload small.
+_SIMPLIFY_DEG = 0.0005
+
+
+def _fingerprint() -> tuple:
+    # Cheap: shapes change only when areas are (re)imported or positions surveyed.
+    from django.db.models import Count, Max, Sum
+
+    agg = Area.objects.aggregate(n=Count("code"), lat=Sum("lat"), lng=Max("lng"))
+    return (agg["n"], round(agg["lat"] or 0, 6), agg["lng"])
+
+
+def geometries(level: str) -> dict[str, tuple[dict[str, Any] | None, str]]:
+    """{code: (GeoJSON geometry, source)} for every area at ``level``; built once per process."""
+    global _CACHE_KEY
+    key = _fingerprint()
+    with _LOCK:
+        if key != _CACHE_KEY:
+            _CACHE.clear()
+            _CACHE_KEY = key
+        if level not in _CACHE:
+            _CACHE[level] = _build(level)
+        return _CACHE[level]
+
+
+def _build(level: str) -> dict[str, tuple[dict[str, Any] | None, str]]:
+    if level == "county":
+        return {code: (geom, "boundary" if geom else "none")
+                for code, geom in Area.objects.filter(level="county").values_list("code", "geometry")}
+    if level == "village":
+        return {code: (mapping(Point(lng, lat)) if lat is not None else None, source or "none")
+                for code, lat, lng, source in Area.objects.filter(level="village")
+                .values_list("code", "lat", "lng", "position_source")}
+    return _townships()
+
+
+def _townships() -> dict[str, tuple[dict[str, Any] | None, str]]:
+    counties = {code: shape(geom) for code, geom in
+                Area.objects.filter(level="county", geometry__isnull=False).values_list("code", "geometry")}
+    villages: dict[str, list[tuple[str, float, float]]] = {}
+    for county, township, lat, lng in Area.objects.filter(level="village", lat__isnull=False).values_list(
+        "county_code", "township_code", "lat", "lng"
+    ):
+        villages.setdefault(county, []).append((township, lng, lat))
+    out: dict[str, tuple[dict[str, Any] | None, str]] = {}
+    for county_code, points in villages.items():
+        county = counties.get(county_code)
+        if county is None or len(points) < 2:
+            continue
+        cells = shapely.voronoi_polygons(MultiPoint([(x, y) for _, x, y in points]), extend_to=county, ordered=True)
+        by_township: dict[str, list] = {}
+        for (township, _, _), cell in zip(points, shapely.get_parts(cells), strict=True):
+            by_township.setdefault(township, []).append(cell)
+        for township, parts in by_township.items():
+            region = unary_union(parts).intersection(county).simplify(_SIMPLIFY_DEG)
+            out[township] = (mapping(region), "derived_voronoi")
+    for code in Area.objects.filter(level="township").values_list("code", flat=True):
+        out.setdefault(code, (None, "none"))
+    return out

@@ -1,0 +1,233 @@
+"""The bureau's figures: targets, coverage, commissioner assessment.
+
+Every figure is aggregated in SQL, grouped by the area code at the level asked, so a report costs a
+fixed number of queries whatever the number of areas. Days and years are Asia/Shanghai's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear, TruncDate
+from django.utils import timezone
+
+from accounts.models import Role, User
+from commissioners.models import Checkin, Claim, ClaimStatus, Dispatch
+from core.periods import SHANGHAI, days_window
+from trainings.models import Training
+from villages.models import Area, Problem, ProblemStatus
+
+from .models import Target, TargetRule
+
+LEVEL_FIELD = {"county": "county_code", "township": "township_code", "village": "code"}
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date | None = None
+    end: date | None = None
+
+
+def _within(area: Area, path: str) -> Q:
+    from accounts.scoping import area_q
+
+    return area_q(area, path)
+
+
+# -- targets ----------------------------------------------------------------------------------
+
+
+def _rule_rows(target: Target, start: date, end: date) -> QuerySet:
+    """The rows a target counts, in its area, between two Shanghai days (inclusive)."""
+    if target.rule == TargetRule.DISPATCHES_COUNTED:
+        return Dispatch.objects.filter(_within(target.area, "village"), starts_on__gte=start, starts_on__lte=end)
+    since, until = days_window(start, end)
+    return Training.objects.filter(_within(target.area, "village"), started_at__gte=since, started_at__lt=until)
+
+
+def _measure(target: Target) -> Any:
+    return Count("id") if target.rule == TargetRule.DISPATCHES_COUNTED else Sum("headcount")
+
+
+def _year_of(target: Target) -> Any:
+    if target.rule == TargetRule.DISPATCHES_COUNTED:
+        return ExtractYear("starts_on")
+    return ExtractYear("started_at", tzinfo=SHANGHAI)
+
+
+def target_progress(target: Target, *, year: int | None = None, today: date | None = None) -> dict[str, Any]:
+    """Achieved, percent, by year, by county and the projection at the current pace. Three queries."""
+    today = today or timezone.localdate()
+    start, end = target.period_start, target.period_end
+    if year:
+        start, end = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
+    rows = _rule_rows(target, start, end)
+    achieved = rows.aggregate(v=_measure(target))["v"] or 0
+    whole = _rule_rows(target, target.period_start, target.period_end)
+    by_year = {
+        r["year"]: r["v"] or 0
+        for r in whole.annotate(year=_year_of(target)).values("year").annotate(v=_measure(target)).order_by("year")
+    }
+    names = dict(Area.objects.filter(level="county", parent=target.area_id).values_list("code", "name")) \
+        if target.area.level == "city" else {}
+    by_county_rows = {
+        r["village__county_code"]: r["v"] or 0
+        for r in rows.values("village__county_code").annotate(v=_measure(target)).order_by()
+    }
+    by_county = [
+        {"code": code, "name": name, "achieved": by_county_rows.get(code, 0)} for code, name in sorted(names.items())
+    ]
+    whole_achieved = sum(by_year.values())
+    return {
+        "code": target.code, "name": target.name, "unit": target.unit, "target": target.value,
+        "achieved": achieved, "percent": round(100 * achieved / target.value, 2),
+        "period_start": target.period_start, "period_end": target.period_end, "area_code": target.area_id,
+        "rule": target.rule, "year": year,
+        "by_year": [
+            {"year": y, "achieved": by_year.get(y, 0)}
+            for y in range(target.period_start.year, target.period_end.year + 1)
+        ],
+        "by_county": by_county,
+        "projection": projection(whole_achieved, target.value, target.period_start, target.period_end, today),
+    }
+
+
+def projection(achieved: int, value: int, start: date, end: date, today: date) -> dict[str, Any]:
+    """Where the current pace ends: achieved so far per elapsed day, times the whole period."""
+    total_days = (end - start).days + 1
+    elapsed = min(max((today - start).days + 1, 0), total_days)
+    projected = round(achieved * total_days / elapsed) if elapsed else 0
+    return {
+        "as_of": min(today, end), "elapsed_days": elapsed, "total_days": total_days,
+        "projected": projected, "projected_percent": round(100 * projected / value, 2),
+        "on_track": projected >= value,
+    }
+
+
+def targets_progress(*, year: int | None = None) -> list[dict[str, Any]]:
+    return [target_progress(t, year=year) for t in Target.objects.select_related("area")]
+
+
+# -- coverage ---------------------------------------------------------------------------------
+
+
+def _grouped(qs: QuerySet, level: str, path: str, measure: Any) -> dict[str, int]:
+    key = f"{path}__{LEVEL_FIELD[level]}" if level != "village" else f"{path}_id"
+    return {row[key]: row["v"] or 0 for row in qs.values(key).annotate(v=measure).order_by()}
+
+
+def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]]:
+    """Per area at ``level`` inside ``within``: the contract's figures. Six queries in all."""
+    since, until = days_window(window.start, window.end)
+    in_area = _within(within, "village")
+
+    checkins = Checkin.objects.filter(in_area, verified=True)
+    trainings = Training.objects.filter(in_area)
+    resolved = Problem.objects.filter(in_area, status__in=[ProblemStatus.RESOLVED, ProblemStatus.CLOSED])
+    open_problems = Problem.objects.filter(in_area, status=ProblemStatus.OPEN)
+    dispatches = Dispatch.objects.filter(in_area)
+    if since:
+        checkins = checkins.filter(occurred_at__gte=since)
+        trainings = trainings.filter(started_at__gte=since)
+        resolved = resolved.filter(resolved_at__gte=since)
+        dispatches = dispatches.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=window.start))
+    if until:
+        checkins = checkins.filter(occurred_at__lt=until)
+        trainings = trainings.filter(started_at__lt=until)
+        resolved = resolved.filter(resolved_at__lt=until)
+        open_problems = open_problems.filter(created_at__lt=until)
+        dispatches = dispatches.filter(starts_on__lte=window.end)
+
+    figures = {
+        "checkins": _grouped(checkins, level, "village", Count("id")),
+        "dispatches": _grouped(dispatches, level, "village", Count("id")),
+        "trainings": _grouped(trainings, level, "village", Count("id")),
+        "trainees": _grouped(trainings, level, "village", Sum("headcount")),
+        "problems_open": _grouped(open_problems, level, "village", Count("id")),
+        "problems_resolved": _grouped(resolved, level, "village", Count("id")),
+    }
+    areas = Area.objects.filter(_within(within, ""), level=level).order_by("code")
+    rows = []
+    for code, name, lat, lng, source in areas.values_list("code", "name", "lat", "lng", "position_source"):
+        row = {"code": code, "name": name, "lat": lat, "lng": lng, "position_source": source}
+        for key, values in figures.items():
+            row[key] = values.get(code, 0)
+        row["served"] = bool(row["checkins"] or row["dispatches"] or row["trainings"])
+        rows.append(row)
+    return rows
+
+
+# -- commissioner assessment (考核) -------------------------------------------------------------
+
+ASSESSMENT_SORTS = ("service_days", "dispatches", "trainings", "trainees", "problems_claimed",
+                    "problems_resolved", "average_rating", "flagged_checkins", "name")
+
+
+def commissioner_assessment(*, window: Window, within: Area, sort: str = "-service_days") -> list[dict[str, Any]]:
+    """Per commissioner whose home is inside ``within``: service days (distinct Shanghai days with a
+    verified check-in: a multi-day trip counts every day), dispatches, trainings and trainees,
+    problems claimed and resolved, average rating and flagged check-ins. Seven queries."""
+    since, until = days_window(window.start, window.end)
+    people = User.objects.filter(_within(within, "area"), role=Role.COMMISSIONER).order_by("pk")
+    ids = list(people.values_list("pk", flat=True))
+
+    def timed(qs: QuerySet, field: str) -> QuerySet:
+        if since:
+            qs = qs.filter(**{f"{field}__gte": since})
+        if until:
+            qs = qs.filter(**{f"{field}__lt": until})
+        return qs
+
+    checkins = timed(Checkin.objects.filter(commissioner_id__in=ids), "occurred_at")
+    service_days = dict(
+        checkins.filter(verified=True).values_list("commissioner_id")
+        .annotate(n=Count(TruncDate("occurred_at", tzinfo=SHANGHAI), distinct=True)).order_by()
+    )
+    flagged = dict(checkins.filter(verified=False).values_list("commissioner_id").annotate(n=Count("id")).order_by())
+    dispatches = Dispatch.objects.filter(commissioner_id__in=ids)
+    if window.start:
+        dispatches = dispatches.filter(starts_on__gte=window.start)
+    if window.end:
+        dispatches = dispatches.filter(starts_on__lte=window.end)
+    dispatched = dict(dispatches.values_list("commissioner_id").annotate(n=Count("id")).order_by())
+    trained = {
+        r["commissioner_id"]: (r["n"], r["people"] or 0)
+        for r in timed(Training.objects.filter(commissioner_id__in=ids), "started_at")
+        .values("commissioner_id").annotate(n=Count("id"), people=Sum("headcount")).order_by()
+    }
+    claimed = dict(timed(Claim.objects.filter(commissioner_id__in=ids), "created_at")
+                   .values_list("commissioner_id").annotate(n=Count("id")).order_by())
+    resolved = {
+        r["commissioner_id"]: (r["n"], r["rating"])
+        for r in timed(Claim.objects.filter(commissioner_id__in=ids, status=ClaimStatus.ACCEPTED,
+                                            problem__resolved_at__isnull=False), "problem__resolved_at")
+        .values("commissioner_id").annotate(n=Count("id"), rating=Avg("problem__rating")).order_by()
+    }
+    rows = []
+    for pk, name, area in people.values_list("pk", "name", "area_id"):
+        n_trainings, trainees = trained.get(pk, (0, 0))
+        n_resolved, rating = resolved.get(pk, (0, None))
+        rows.append({
+            "commissioner_id": pk, "name": name, "area_code": area, "county_code": area[:6],
+            "service_days": service_days.get(pk, 0), "dispatches": dispatched.get(pk, 0),
+            "trainings": n_trainings, "trainees": trainees, "problems_claimed": claimed.get(pk, 0),
+            "problems_resolved": n_resolved, "average_rating": round(float(rating), 2) if rating is not None else None,
+            "flagged_checkins": flagged.get(pk, 0),
+        })
+    key = sort.lstrip("-")
+    descending = sort.startswith("-")
+    rows.sort(key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0, r["commissioner_id"]),
+              reverse=descending)
+    if descending:  # keep "no rating" last either way
+        rows.sort(key=lambda r: r[key] is None)
+    return rows
+
+
+def stats_area_for(user: User) -> Area:
+    """The area whose figures a user may see: the bureau its city, county staff their county."""
+    return user.area
+
+

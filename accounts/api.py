@@ -6,13 +6,19 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from api.auth import jwt_auth
+from core.ratelimits import client_ip, rate_limit_hit
 from geo.edge import CrsName
 
 from . import services
+from .audit import audit_record
+from .models import AuditAction
 from .schemas import (
     ConsentIn,
     ConsentOut,
+    LogoutIn,
+    LogoutOut,
     MeOut,
+    PasswordChangeIn,
     RefreshIn,
     RefreshOut,
     TokenIn,
@@ -21,7 +27,7 @@ from .schemas import (
     UserOut,
 )
 from .selectors import me_detail, user_detail
-from .tokens import refresh_token_rotate
+from .tokens import refresh_token_revoke, refresh_token_rotate
 
 auth_router = Router(tags=["auth"])
 router = Router(tags=["identity"], auth=jwt_auth)
@@ -29,6 +35,8 @@ router = Router(tags=["identity"], auth=jwt_auth)
 
 @auth_router.post("/token", response=TokenOut, summary="Log in with phone and password")
 def token(request: HttpRequest, payload: TokenIn):
+    rate_limit_hit("login_ip", client_ip(request))
+    rate_limit_hit("login_phone", payload.phone)
     pair = services.token_obtain(phone=payload.phone, password=payload.password)
     user = pair.user
     return {
@@ -41,6 +49,18 @@ def token(request: HttpRequest, payload: TokenIn):
 @auth_router.post("/refresh", response=RefreshOut, summary="Trade a refresh token for a new access token")
 def refresh(request: HttpRequest, payload: RefreshIn):
     pair = refresh_token_rotate(payload.refresh)
+    return {"access": pair.access, "refresh": pair.refresh}
+
+
+@auth_router.post("/logout", response=LogoutOut, summary="Log out: revoke this device's refresh tokens (or all)")
+def logout(request: HttpRequest, payload: LogoutIn):
+    return {"revoked": refresh_token_revoke(payload.refresh, everywhere=payload.everywhere)}
+
+
+@router.post("/me/password", response=RefreshOut, summary="Change my password; every other session ends")
+def password(request: HttpRequest, payload: PasswordChangeIn):
+    pair = services.password_change(user=request.auth, old_password=payload.old_password,
+                                    new_password=payload.new_password)
     return {"access": pair.access, "refresh": pair.refresh}
 
 
@@ -58,4 +78,5 @@ def consent(request: HttpRequest, payload: ConsentIn):
 @router.post("/users", response={201: UserOut}, summary="Create a user (county staff in their county; bureau)")
 def user_create(request: HttpRequest, payload: UserCreateIn):
     user = services.user_create(actor=request.auth, **payload.dict())
-    return Status(201, user_detail(user))
+    audit_record(request, action=AuditAction.ACCOUNT, subject="users.create", user_id=user.pk, role=user.role)
+    return Status(201, user_detail(user, viewer=request.auth))

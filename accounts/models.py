@@ -50,6 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log in to the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Access tokens issued before this instant are refused: set on password change and on
+    # "log out everywhere", so a stolen access token dies with the session, not 15 minutes later.
+    tokens_valid_after = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -110,3 +113,38 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} v{self.version}"
+
+
+class AuditAction(models.TextChoices):
+    EXPORT = "export", "导出"
+    PERSONAL_READ = "personal_read", "查看个人信息"
+    ACCOUNT = "account", "账号变更"
+
+
+class AuditEvent(models.Model):
+    """Who exported figures or read someone's personal details, and when (PIPL accountability)."""
+
+    actor = models.ForeignKey(
+        User, null=True, related_name="+",
+        # The trail outlives the account it names.
+        on_delete=models.SET_NULL,
+    )
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    subject = models.CharField(max_length=64, help_text="What was read or exported, e.g. checkins.list.")
+    detail = models.JSONField(default=dict, blank=True)
+    ip = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=AuditAction.values), name="accounts_auditevent_action_valid"),
+        ]
+        indexes = [
+            # "what did this person look at" and "what happened this month".
+            models.Index(fields=["actor", "at"], name="accounts_audit_actor"),
+            models.Index(fields=["at"], name="accounts_audit_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.subject} by {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"

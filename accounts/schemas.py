@@ -75,3 +75,17 @@ class ConsentOut(Schema):
     kind: str
     version: str
     granted_at: datetime
+
+
+class LogoutIn(Schema):
+    refresh: str = Field(..., max_length=2048)
+    everywhere: bool = Field(False, description="End every session of this user, not just this device's.")
+
+
+class LogoutOut(Schema):
+    revoked: int = Field(..., description="Refresh tokens revoked.")
+
+
+class PasswordChangeIn(Schema):
+    old_password: str = Field(..., max_length=256)
+    new_password: str = Field(..., min_length=1, max_length=256)

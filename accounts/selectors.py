@@ -7,6 +7,8 @@ from typing import Any
 from accounts.models import Consent, ConsentKind, Role, User
 from geo.edge import point_out
 
+from .privacy import phone_for
+
 
 def me_detail(user: User, *, crs: str = "wgs84") -> dict[str, Any]:
     """The user as `/me` shows them; for a commissioner with their expertise and home."""
@@ -29,8 +31,9 @@ def me_detail(user: User, *, crs: str = "wgs84") -> dict[str, Any]:
     return out
 
 
-def user_detail(user: User) -> dict[str, Any]:
-    out = {"id": user.pk, "phone": user.phone, "name": user.name, "role": user.role, "area_code": user.area_id}
+def user_detail(user: User, *, viewer: User) -> dict[str, Any]:
+    out = {"id": user.pk, "phone": phone_for(viewer, user.pk, user.phone), "name": user.name, "role": user.role,
+           "area_code": user.area_id}
     if user.role == Role.COMMISSIONER:
         out["expertise"] = list(user.commissioner.expertise.values_list("code", flat=True))
     return out

@@ -15,7 +15,7 @@ from villages.models import Area
 from .errors import ConsentRequired, PhoneTaken
 from .models import PHONE_REGEX, Consent, ConsentKind, Role, User
 from .scoping import ROLE_AREA_LEVEL, may_create_user
-from .tokens import TokenPair, token_pair_for
+from .tokens import TokenPair, sessions_end_everywhere, token_pair_for
 
 # The consent text version the apps show today; a new text means a new version to accept.
 CURRENT_LOCATION_CONSENT_VERSION = "2025-01"
@@ -82,6 +82,21 @@ def user_create(
 
         profile_create(user=user, expertise=expertise or [])
     return user
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
+    """Change a password; every other session ends. Returns a fresh pair for this device."""
+    if not user.check_password(old_password):
+        raise Invalid("The current password is wrong.", fields={"old_password": "wrong password"})
+    try:
+        validate_password(new_password, user)
+    except DjangoValidationError as exc:
+        raise Invalid("The new password is too weak.", fields={"new_password": " ".join(exc.messages)}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    sessions_end_everywhere(user)
+    return token_pair_for(user)
 
 
 def user_get(user_id: int) -> User:

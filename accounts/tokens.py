@@ -64,12 +64,44 @@ def access_token_for(user: User, now: datetime | None = None) -> str:
     )
 
 
-def user_id_from_access(token: str) -> int:
+def access_claims(token: str) -> tuple[int, int]:
+    """(user id, issued-at seconds) of a valid access token."""
     claims = _decode(token, "access")
     try:
-        return int(claims["sub"])
+        return int(claims["sub"]), int(claims["iat"])
     except (TypeError, ValueError) as exc:
         raise InvalidToken() from exc
+
+
+def user_id_from_access(token: str) -> int:
+    return access_claims(token)[0]
+
+
+def access_still_valid(user: User, issued_at: int) -> bool:
+    cutoff = user.tokens_valid_after
+    return cutoff is None or issued_at >= int(cutoff.timestamp())
+
+
+def refresh_token_revoke(token: str, *, everywhere: bool = False) -> int:
+    """Log out: revoke the presented refresh token's family (this device), or every session."""
+    claims = _decode(token, "refresh")
+    try:
+        jti = uuid.UUID(str(claims.get("jti")))
+    except ValueError as exc:
+        raise InvalidToken() from exc
+    row = RefreshToken.objects.select_related("user").filter(jti=jti).first()
+    if row is None:
+        raise InvalidToken()
+    if everywhere:
+        return sessions_end_everywhere(row.user)
+    return refresh_family_revoke(row.family)
+
+
+def sessions_end_everywhere(user: User) -> int:
+    """Every refresh token revoked, every access token issued so far refused."""
+    user.tokens_valid_after = timezone.now()
+    user.save(update_fields=["tokens_valid_after"])
+    return refresh_tokens_revoke_for(user)
 
 
 def refresh_token_issue(user: User, family: uuid.UUID | None = None) -> str:

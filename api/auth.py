@@ -6,16 +6,18 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from accounts.models import User
-from accounts.tokens import user_id_from_access
+from accounts.tokens import access_claims, access_still_valid
 from core.errors import InvalidToken
 
 
 class JWTAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User:
-        user_id = user_id_from_access(token)
+        user_id, issued_at = access_claims(token)
         user = User.objects.select_related("area").filter(pk=user_id, is_active=True).first()
         if user is None:
             raise InvalidToken("The token's user no longer exists or is inactive.")
+        if not access_still_valid(user, issued_at):
+            raise InvalidToken("The session ended (logout everywhere or a password change): log in again.")
         request.user = user
         return user
 

@@ -9,7 +9,9 @@ from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticValidationError
 
-from accounts.models import Role
+from accounts.audit import audit_record
+from accounts.models import AuditAction, Role
+from accounts.privacy import phone_for
 from accounts.schemas import MeOut
 from accounts.scoping import STAFF_ROLES, ensure_role
 from accounts.selectors import me_detail
@@ -68,6 +70,8 @@ def commissioners(request: HttpRequest, filters: Query[CommissionerFilters], pag
         radius_km=filters.radius_km,
         pager=pager,
     )
+    audit_record(request, action=AuditAction.PERSONAL_READ, subject="commissioners.list",
+                 count=len(rows), filters=filters.dict())
     items = []
     for profile, distance in rows:
         lat, lng = point_out(profile.home_lat, profile.home_lng, filters.crs)
@@ -75,6 +79,7 @@ def commissioners(request: HttpRequest, filters: Query[CommissionerFilters], pag
             {
                 "id": profile.user_id,
                 "name": profile.user.name,
+                "phone": phone_for(request.auth, profile.user_id, profile.user.phone),
                 "area_code": profile.user.area_id,
                 "expertise": [c.code for c in profile.expertise.all()],
                 "home_lat": lat,
@@ -199,6 +204,9 @@ def checkin_list(request: HttpRequest, filters: Query[CheckinFilters], pager: Qu
     qs = checkins_list(user=request.auth, commissioner=filters.commissioner, village=filters.village,
                        start=filters.start, end=filters.end)
     page = page_of(qs, pager)
+    if request.auth.role != Role.COMMISSIONER:  # someone else's whereabouts
+        audit_record(request, action=AuditAction.PERSONAL_READ, subject="checkins.list",
+                     count=len(page["items"]), commissioner=filters.commissioner, village=filters.village)
     page["items"] = [checkin_out(c, filters.crs) for c in page["items"]]
     return page
 
@@ -206,6 +214,8 @@ def checkin_list(request: HttpRequest, filters: Query[CheckinFilters], pager: Qu
 @router.get("/checkins/{checkin_id}", response=CheckinDetailOut, summary="One check-in with its photos")
 def checkin_read(request: HttpRequest, checkin_id: int, crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"):
     found = checkin_get(request.auth, checkin_id)
+    if found.commissioner_id != request.auth.pk:
+        audit_record(request, action=AuditAction.PERSONAL_READ, subject="checkins.detail", checkin_id=found.pk)
     photos = photos_of(PhotoOwner.CHECKIN, [found.pk]).get(found.pk, [])
     return {**checkin_out(found, crs), "photos": [photo_out(p) for p in photos]}
 

@@ -171,6 +171,8 @@ class Checkin(models.Model):
     flags = models.JSONField(default=list)
     flag_details = models.JSONField(default=dict)
     verified = models.BooleanField()
+    # Past its retention period the position is rounded to ~1 km (accounts/retention.py).
+    position_coarsened = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

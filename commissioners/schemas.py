@@ -13,6 +13,7 @@ from media.schemas import PhotoOut
 class CommissionerOut(Schema):
     id: int = Field(..., description="The commissioner's user id.")
     name: str
+    phone: str = Field(..., description="Masked (136****8888) for everyone but the bureau.")
     area_code: str
     expertise: list[str]
     home_lat: float | None = None

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "corsheaders",
     "accounts",
     "villages",
     "commissioners",
@@ -85,6 +86,7 @@ MIDDLEWARE = [
     # Static files (API docs, admin, dashboard) straight from the ASGI server: no CDN, no nginx needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "api.middleware.ErrorShapeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,6 +175,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     # Open problems nobody took up, or past their deadline, go to the county.
     "problems-escalate": {"task": "villages.tasks.problems_escalate_task", "schedule": 15 * 60},
+    # Personal information past its retention period is erased or coarsened, nightly.
+    "personal-data-retention": {"task": "accounts.tasks.personal_data_retention_task", "schedule": 24 * 60 * 60},
 }
 
 LANGUAGE_CODE = "zh-hans"
@@ -249,8 +253,46 @@ JWT_ISSUER = "baise-kjtpy"
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 
+# Security headers. Production (DEBUG off) sits behind a TLS-terminating load balancer that sets
+# X-Forwarded-Proto; `manage.py check --deploy` is clean with these (tests/test_deploy.py).
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Health checks from the load balancer come in over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# CORS: the phone apps are native (no CORS); a browser front end on another origin is listed here.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/.*$"
+
+# Abuse limits (fixed windows in the cache; 429 with Retry-After). Login: a phone number is
+# guessed at most 10 times in 15 minutes; one address (a village's shared NAT) may try 60.
+RATE_LIMITS = {
+    "login_phone": (int(os.environ.get("RATE_LOGIN_PHONE", "10")), 15 * 60),
+    "login_ip": (int(os.environ.get("RATE_LOGIN_IP", "60")), 15 * 60),
+    # A phone's offline queue of photos syncs in bursts: 120 an hour is generous and bounded.
+    "upload_user": (int(os.environ.get("RATE_UPLOAD_USER", "120")), 60 * 60),
+}
+# Proxies in front of the service that append to X-Forwarded-For (0: use the socket's address).
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+# Any request body over this is refused before it is read (photos are the largest bodies).
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_MB", "16")) * 1024 * 1024
+
+# Personal information retention (PIPL art. 19: no longer than needed). After these many days the
+# photo EXIF position/time is erased and check-in positions are coarsened to ~1 km; the verdicts
+# (verified, flags, distance) that the figures rely on stay.
+RETENTION_PHOTO_EXIF_DAYS = int(os.environ.get("RETENTION_PHOTO_EXIF_DAYS", "365"))
+RETENTION_CHECKIN_TRACK_DAYS = int(os.environ.get("RETENTION_CHECKIN_TRACK_DAYS", "730"))
 
 LOGGING = {
     "version": 1,

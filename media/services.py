@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from accounts.models import User
+from core.ratelimits import rate_limit_hit
 
 from .errors import PhotoRejected, PhotoTooLarge
 from .images import ImageRejected, clean_image, thumbnail_of
@@ -23,6 +24,7 @@ def photo_attach(*, owner_kind: str, owner_id: int, uploaded_by: User, upload: U
     A phone that retries an upload sends the same bytes again: the same file for the same record
     returns the photo already stored instead of a second copy.
     """
+    rate_limit_hit("upload_user", uploaded_by.pk)
     if upload.size is not None and upload.size > settings.PHOTO_MAX_BYTES:
         raise PhotoTooLarge(f"Photos may be at most {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB.")
     raw = upload.read(settings.PHOTO_MAX_BYTES + 1)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
-from accounts.models import Role
+from accounts.audit import audit_record
+from accounts.models import AuditAction, Role
 from accounts.scoping import ensure_area_in_scope, ensure_role
 from api.auth import jwt_auth
 from api.pagination import PageIn
@@ -62,6 +63,7 @@ def assessment(request: HttpRequest, filters: Query[AssessmentIn], pager: Query[
         within = area_get(filters.county)
         ensure_area_in_scope(request.auth, within)
     rows = commissioner_assessment(window=_window(filters), within=within, sort=filters.sort)
+    audit_record(request, action=AuditAction.PERSONAL_READ, subject="stats.commissioners", within=within.code)
     return {"count": len(rows), "items": rows[pager.offset : pager.offset + pager.limit]}
 
 
@@ -75,6 +77,8 @@ def export(request: HttpRequest, filters: Query[WindowIn]):
     ensure_role(request.auth, *STATS_ROLES)
     window = _window(filters)
     data = workbook(window=window, within=request.auth.area)
+    audit_record(request, action=AuditAction.EXPORT, subject="stats.export", within=request.auth.area_id,
+                 start=str(window.start), end=str(window.end))
     response = HttpResponse(data, content_type=XLSX)
     name = f"baise-kjtpy-{window.start or 'start'}-{window.end or 'now'}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -16,6 +16,8 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
         # Tasks run in-process unless a test is about the worker (those start one and say so).
         settings.CELERY_TASK_ALWAYS_EAGER = True
+        # The test client speaks plain HTTP; production's TLS redirect is tested in test_security.py.
+        settings.SECURE_SSL_REDIRECT = False
         from config.celery import app
 
         app.conf.task_always_eager = True

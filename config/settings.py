@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "media",
     "stats",
     "demo",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -114,11 +115,21 @@ TEMPLATES = [
 ]
 
 if DATABASE_URL:
-    # CONN_HEALTH_CHECKS: a connection the database dropped is replaced on the next request
-    # instead of failing it.
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True),
-    }
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A pool per process. Under ASGI every request runs its ORM work in a thread of its own, so
+        # persistent per-thread connections (CONN_MAX_AGE) pile up until PostgreSQL refuses more;
+        # the pool caps them (workers × DB_POOL_MAX_SIZE) and hands them back after each request.
+        # CONN_HEALTH_CHECKS: Django has the pool check each connection at checkout, so one the
+        # server dropped is replaced instead of failing the request.
+        DATABASES["default"].update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True)
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
+            "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "16")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        }
+    else:
+        DATABASES["default"].update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -256,6 +256,11 @@ CHECKIN = {
     "photo_max_distance_m": 1000.0,
 }
 
+# The dashboard draws boundaries on a plain background (bureau networks are often closed); set a
+# reachable tile server (e.g. an internal one) to show a basemap under them.
+DASHBOARD_TILE_URL = os.environ.get("DASHBOARD_TILE_URL", "")
+DASHBOARD_TILE_ATTRIBUTION = os.environ.get("DASHBOARD_TILE_ATTRIBUTION", "")
+
 # Tokens: access tokens are short so that a lost phone stops working soon; refresh tokens
 # are long so that a commissioner in a village without signal for weeks is not logged out.
 JWT_ACCESS_TTL = timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "15")))

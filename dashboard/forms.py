@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from core.errors import RateLimited
+from core.ratelimits import client_ip, rate_limit_hit
+
+
+class PhoneLoginForm(AuthenticationForm):
+    """The accounts' phone and password, with the API login's guessing limits: the page is a second
+    door to the same accounts, so it counts against the same allowances (settings.RATE_LIMITS)."""
+
+    username = forms.CharField(
+        label="手机号", max_length=11,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "inputmode": "numeric"}),
+    )
+    password = forms.CharField(
+        label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {
+        "invalid_login": "手机号或密码不正确。",
+        "inactive": "该账号已停用。",
+        "rate_limited": "尝试次数过多，请 %(minutes)s 分钟后再试。",
+    }
+
+    rate_limited = False
+
+    def clean(self):
+        try:
+            rate_limit_hit("login_ip", client_ip(self.request))
+            if self.cleaned_data.get("username"):
+                rate_limit_hit("login_phone", self.cleaned_data["username"])
+        except RateLimited as exc:
+            self.rate_limited = True
+            raise forms.ValidationError(
+                self.error_messages["rate_limited"], code="rate_limited",
+                params={"minutes": max(1, -(-exc.retry_after // 60))},
+            ) from exc
+        return super().clean()

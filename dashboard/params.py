@@ -1,0 +1,45 @@
+"""The page's query parameters, checked before any figure is computed: bad input is a 422, never a 500."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.http import QueryDict
+
+from core.errors import Invalid
+from stats.selectors import Window
+
+LEVELS = ("county", "township", "village")
+# Wide enough for any plan; narrow enough that a day's arithmetic never leaves the calendar
+# (9999-12-31 plus one day would overflow).
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _day(params: QueryDict, name: str, errors: dict[str, str]) -> date | None:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw) if _ISO_DAY.match(raw) else None
+    except ValueError:
+        day = None
+    if day is None or not EARLIEST <= day <= LATEST:
+        errors[name] = f"日期格式应为 YYYY-MM-DD，范围 {EARLIEST} 至 {LATEST}"
+        return None
+    return day
+
+
+def coverage_params(params: QueryDict) -> tuple[str, Window]:
+    """``level`` (county | township | village, default county) and the ``from``/``to`` window."""
+    errors: dict[str, str] = {}
+    level = params.get("level", "county")
+    if level not in LEVELS:
+        errors["level"] = f"应为 {'、'.join(LEVELS)} 之一"
+    start, end = _day(params, "from", errors), _day(params, "to", errors)
+    if start and end and end < start:
+        errors["to"] = "结束日期不能早于开始日期"
+    if errors:
+        raise Invalid("筛选条件有误。", fields=errors)
+    return level, Window(start, end)

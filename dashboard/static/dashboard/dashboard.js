@@ -1,0 +1,463 @@
+/* 百色市科技特派员工作看板: the coverage map, the unserved villages and the plan's targets.
+ *
+ * Vanilla JS over the vendored Leaflet (static/dashboard/vendor/leaflet); no other dependency and no
+ * request leaves the service unless a basemap tile URL is configured (DASHBOARD_TILE_URL).
+ * The page's state is published as window.dashboardState and as data- attributes on #map, so that a
+ * browser test (tests/dashboard/test_browser.py) can wait for the map to render and count it.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("dashboard-config").textContent);
+
+  var LEVEL_NAMES = { county: "县区", township: "乡镇", village: "村" };
+  var METRICS = {
+    trainees: "培训人次", dispatches: "选派人次", checkins: "有效签到",
+    trainings: "培训场次", problems_open: "待解决问题", problems_resolved: "已解决问题"
+  };
+  var FIGURES = ["checkins", "dispatches", "trainings", "trainees", "problems_open", "problems_resolved"];
+  var SOURCES = {
+    boundary: "行政区划边界",
+    derived_voronoi: "推算范围（按所辖村的推算位置划分，非实测边界）",
+    generated: "推算位置（非实测坐标，仅示意）",
+    surveyed: "实测位置",
+    seat: "政府驻地",
+    centroid: "几何中心",
+    none: "无位置"
+  };
+  // ColorBrewer YlGn, light to dark; areas with nothing in the window are drawn apart, in grey.
+  var PALETTE = ["#d9f0a3", "#addd8e", "#78c679", "#31a354", "#006837"];
+  var ZERO = "#eceae4";
+  var SERVED = "#1f9d55";
+  var UNSERVED = "#d64545";
+
+  var state = (window.dashboardState = {
+    level: "county", metric: "trainees", from: config.plan.from, to: config.plan.to,
+    ready: false, error: null, featureCount: 0, missingGeometry: 0,
+    villageCount: 0, unservedCount: 0, targetsCount: 0
+  });
+
+  var $ = function (id) { return document.getElementById(id); };
+  var mapEl = $("map");
+  var fmt = function (n) { return Number(n || 0).toLocaleString("zh-CN"); };
+
+  function esc(text) {
+    return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // -- data --------------------------------------------------------------------------------------
+
+  var cache = new Map();
+
+  function fetchJSON(url) {
+    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then(function (r) {
+      if (r.status === 401) {
+        window.location.assign(config.urls.login + "?next=" + encodeURIComponent(window.location.pathname));
+        throw new Error("登录已失效，请重新登录。");
+      }
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) {
+          var err = (body && body.error) || {};
+          var fields = Object.keys(err.fields || {}).map(function (k) { return err.fields[k]; }).join("；");
+          throw new Error((err.message || "加载失败（" + r.status + "）") + (fields ? " " + fields : ""));
+        }
+        return body;
+      });
+    });
+  }
+
+  function coverage(level) {
+    var key = [level, state.from, state.to].join("|");
+    if (!cache.has(key)) {
+      var q = new URLSearchParams({ level: level, from: state.from, to: state.to });
+      var p = fetchJSON(config.urls.coverage + "?" + q.toString());
+      p.catch(function () { cache.delete(key); });
+      cache.set(key, p);
+    }
+    return cache.get(key);
+  }
+
+  // -- map ---------------------------------------------------------------------------------------
+
+  var map = L.map(mapEl, { zoomSnap: 0.25, attributionControl: false, minZoom: 6, maxZoom: 16 });
+  map.setView([23.9, 106.6], 8);
+  if (config.tiles.url) {
+    L.control.attribution({ prefix: false }).addTo(map);
+    L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: 18 }).addTo(map);
+  } else {
+    mapEl.classList.add("no-tiles");
+  }
+  L.control.scale({ imperial: false }).addTo(map);
+
+  // County outlines under every level; not interactive, so they are not counted as features.
+  var outline = L.geoJSON(null, {
+    interactive: false,
+    style: { color: "#44546a", weight: 1.4, opacity: 0.9, fill: false }
+  }).addTo(map);
+  var dataLayer = null;
+  var fitted = false;
+
+  var legend = L.control({ position: "bottomright" });
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "legend");
+    div.id = "legend";
+    return div;
+  };
+  legend.addTo(map);
+
+  function niceNumber(x) {
+    if (x < 10) return Math.max(1, Math.round(x));
+    var p = Math.pow(10, Math.floor(Math.log10(x)) - 1);
+    return Math.round(x / p) * p;
+  }
+
+  // Up to five classes of the non-zero values, at their quantiles (rounded to two figures).
+  function classBreaks(values) {
+    var v = values.filter(function (x) { return x > 0; }).sort(function (a, b) { return a - b; });
+    if (!v.length) return null;
+    var cuts = [];
+    [0.2, 0.4, 0.6, 0.8].forEach(function (q) {
+      var c = niceNumber(v[Math.min(v.length - 1, Math.floor(q * v.length))]);
+      if (c < v[v.length - 1] && (!cuts.length || c > cuts[cuts.length - 1])) cuts.push(c);
+    });
+    return { cuts: cuts, colors: PALETTE.slice(PALETTE.length - cuts.length - 1) };
+  }
+
+  function colorFor(value, breaks) {
+    if (!value || !breaks) return ZERO;
+    var i = 0;
+    while (i < breaks.cuts.length && value > breaks.cuts[i]) i++;
+    return breaks.colors[i];
+  }
+
+  function popupHtml(p) {
+    var rows = FIGURES.map(function (k) {
+      return "<tr><th>" + METRICS[k] + "</th><td>" + fmt(p[k]) + "</td></tr>";
+    }).join("");
+    var where = p.township_name ? "<div class='muted'>" + esc(p.township_name) + "</div>" : "";
+    return (
+      "<div class='popup'><h3>" + esc(p.name) + " <small>" + esc(p.code) + "</small></h3>" + where +
+      "<div class='served " + (p.served ? "yes" : "no") + "'>" + (p.served ? "已服务" : "未服务") + "</div>" +
+      "<table>" + rows + "</table>" +
+      "<div class='source" + (p.derived ? " derived" : "") + "'>" +
+      (p.level === "county" ? "边界" : p.level === "village" ? "位置" : "范围") + "：" +
+      esc(SOURCES[p.geometry_source] || p.geometry_source) + "</div></div>"
+    );
+  }
+
+  function drawPolygons(collection) {
+    var breaks = classBreaks(collection.features.map(function (f) { return f.properties[state.metric]; }));
+    var withLabels = collection.level === "county";
+    var layer = L.geoJSON(collection, {
+      filter: function (f) { return !!f.geometry; },
+      style: function (f) {
+        var p = f.properties;
+        return {
+          color: "#ffffff", weight: withLabels ? 1.5 : 0.8, fillOpacity: 0.85,
+          fillColor: colorFor(p[state.metric], breaks), dashArray: p.derived ? "3 2" : null
+        };
+      },
+      onEachFeature: function (f, l) {
+        var p = f.properties;
+        l.bindPopup(popupHtml(p));
+        if (withLabels) {
+          l.bindTooltip(esc(p.name), { permanent: true, direction: "center", className: "area-label" });
+        } else {
+          l.bindTooltip(esc(p.name) + "：" + fmt(p[state.metric]), { sticky: true });
+        }
+        l.on("mouseover", function () { l.setStyle({ weight: 2.5, color: "#1b2a3a" }); l.bringToFront(); });
+        l.on("mouseout", function () { layer.resetStyle(l); });
+      }
+    });
+    return { layer: layer, breaks: breaks };
+  }
+
+  function drawVillages(collection) {
+    var layer = L.geoJSON(collection, {
+      filter: function (f) { return !!f.geometry; },
+      pointToLayer: function (f, latlng) {
+        var served = f.properties.served;
+        return L.circleMarker(latlng, {
+          radius: served ? 4 : 4.5, weight: 0.8, color: "#ffffff", opacity: 0.9,
+          fillColor: served ? SERVED : UNSERVED, fillOpacity: 0.9,
+          className: served ? "village served" : "village unserved"
+        });
+      },
+      onEachFeature: function (f, l) {
+        l.bindPopup(popupHtml(f.properties));
+        l.bindTooltip(esc(f.properties.name), { direction: "top", offset: [0, -4] });
+      }
+    });
+    return { layer: layer, breaks: null };
+  }
+
+  function renderLegend(collection, breaks) {
+    var el = $("legend");
+    var html = "";
+    if (collection.level === "village") {
+      var served = collection.features.filter(function (f) { return f.properties.served; }).length;
+      html += "<h4>村服务状态</h4>";
+      html += "<div><i class='dot' style='background:" + SERVED + "'></i>已服务 " + fmt(served) + "</div>";
+      html += "<div><i class='dot' style='background:" + UNSERVED + "'></i>未服务 " +
+        fmt(collection.features.length - served) + "</div>";
+    } else {
+      html += "<h4>" + METRICS[state.metric] + "</h4>";
+      html += "<div><i style='background:" + ZERO + "'></i>0</div>";
+      if (breaks) {
+        var lo = 1;
+        breaks.colors.forEach(function (c, i) {
+          var label = i < breaks.cuts.length
+            ? (lo === breaks.cuts[i] ? fmt(lo) : fmt(lo) + " – " + fmt(breaks.cuts[i]))
+            : "> " + fmt(breaks.cuts[i - 1] || 0);
+          html += "<div><i style='background:" + c + "'></i>" + label + "</div>";
+          if (i < breaks.cuts.length) lo = breaks.cuts[i] + 1;
+        });
+      }
+    }
+    if (collection.level !== "county") {
+      html += "<p class='derived-note'>" + (collection.level === "village" ? "村位置" : "乡镇范围") +
+        "为推算位置，非实测</p>";
+    }
+    el.innerHTML = html;
+  }
+
+  var NOTES = {
+    county: "县区边界为行政区划边界数据。",
+    township: "乡镇范围为推算：按所辖村的推算位置划分（泰森多边形），裁剪到县区边界，虚线勾边，非实测边界。",
+    village: "村位置为推算位置：在所属县区内按规则生成，非实测坐标，仅示意分布。"
+  };
+
+  function renderNote(collection) {
+    var base = config.tiles.url ? "" : "底图：离线模式，仅绘制边界（未配置瓦片服务）。";
+    var missing = state.missingGeometry ? "另有 " + fmt(state.missingGeometry) + " 个" +
+      LEVEL_NAMES[collection.level] + "暂无位置，未画出。" : "";
+    $("map-note").textContent = NOTES[collection.level] + missing + base;
+  }
+
+  function drawMap(collection) {
+    if (dataLayer) map.removeLayer(dataLayer);
+    var drawn = collection.level === "village" ? drawVillages(collection) : drawPolygons(collection);
+    dataLayer = drawn.layer.addTo(map);
+    state.featureCount = dataLayer.getLayers().length;
+    state.missingGeometry = collection.features.length - state.featureCount;
+    renderLegend(collection, drawn.breaks);
+    renderNote(collection);
+    if (!fitted && outline.getLayers().length) {
+      map.fitBounds(outline.getBounds(), { padding: [12, 12], animate: false });
+      fitted = true;
+    }
+  }
+
+  // -- side panel --------------------------------------------------------------------------------
+
+  function renderSummary(counties, villages) {
+    var sum = function (k) {
+      return counties.features.reduce(function (t, f) { return t + (f.properties[k] || 0); }, 0);
+    };
+    var served = villages.features.filter(function (f) { return f.properties.served; }).length;
+    var total = villages.features.length;
+    $("kpi-coverage").textContent = total ? (100 * served / total).toFixed(1) + "%" : "–";
+    $("kpi-coverage").title = fmt(served) + " / " + fmt(total) + " 个村";
+    $("kpi-trainees").textContent = fmt(sum("trainees"));
+    $("kpi-dispatches").textContent = fmt(sum("dispatches"));
+    $("kpi-checkins").textContent = fmt(sum("checkins"));
+    $("summary-window").textContent = state.from + " 至 " + state.to;
+  }
+
+  function renderUnserved(villages) {
+    var rows = villages.features.filter(function (f) { return !f.properties.served; });
+    state.villageCount = villages.features.length;
+    state.unservedCount = rows.length;
+    $("unserved-count").textContent = fmt(rows.length) + " / " + fmt(villages.features.length);
+    var body = $("unserved-list");
+    var frag = document.createDocumentFragment();
+    rows.forEach(function (f) {
+      var p = f.properties;
+      var tr = document.createElement("tr");
+      [p.name, p.code, p.township_name].forEach(function (text) {
+        var td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+      });
+      if (f.geometry) {
+        tr.tabIndex = 0;
+        tr.title = "在地图上查看（推算位置）";
+        var show = function () {
+          var c = f.geometry.coordinates;
+          map.setView([c[1], c[0]], Math.max(map.getZoom(), 11));
+          L.popup().setLatLng([c[1], c[0]]).setContent(popupHtml(p)).openOn(map);
+        };
+        tr.addEventListener("click", show);
+        tr.addEventListener("keydown", function (e) { if (e.key === "Enter") show(); });
+      }
+      frag.appendChild(tr);
+    });
+    if (!rows.length) {
+      var tr = document.createElement("tr");
+      tr.innerHTML = "<td colspan='3' class='muted'>所选时段内每个村都有服务记录。</td>";
+      frag.appendChild(tr);
+    }
+    body.replaceChildren(frag);
+  }
+
+  function renderTargets(data) {
+    var list = $("target-list");
+    list.replaceChildren();
+    state.targetsCount = data.targets.length;
+    if (!data.targets.length) {
+      list.innerHTML = "<p class='muted'>尚未录入规划目标。</p>";
+      return;
+    }
+    data.targets.forEach(function (t) {
+      var pr = t.projection;
+      var pct = Math.min(100, t.percent);
+      var projectedPct = Math.min(100, pr.projected_percent);
+      var period = t.period_start.slice(0, 4) + "–" + t.period_end.slice(0, 4);
+      var verdict, cls;
+      if (pr.elapsed_days === 0) {
+        verdict = "规划期尚未开始。";
+        cls = "";
+      } else if (pr.elapsed_days >= pr.total_days) {
+        cls = t.achieved >= t.target ? "ok" : "behind";
+        verdict = "规划期已于 " + t.period_end + " 结束：最终完成 " + t.percent + "%，" +
+          (t.achieved >= t.target ? "目标已完成 ✓" : "目标未完成 ✗");
+      } else {
+        cls = pr.on_track ? "ok" : "behind";
+        verdict = "按当前进度预计期末达到 " + fmt(pr.projected) + " " + esc(t.unit) + "（" + pr.projected_percent +
+          "%），" + (pr.on_track ? "可以如期完成 ✓" : "难以如期完成 ✗");
+      }
+      var mine = "";
+      if (config.area.level === "county") {
+        var row = (t.by_county || []).filter(function (c) { return c.code === config.area.code; })[0];
+        if (row) mine = "；其中" + esc(row.name) + " " + fmt(row.achieved) + " " + esc(t.unit);
+      }
+      var years = (t.by_year || []).map(function (y) { return y.year + " " + fmt(y.achieved); }).join(" · ");
+      var div = document.createElement("div");
+      div.className = "target";
+      div.dataset.code = t.code;
+      div.innerHTML =
+        "<div class='target-head'><b>" + esc(t.name) + "</b><span>" + fmt(t.achieved) + " / " + fmt(t.target) + " " +
+        esc(t.unit) + "</span></div>" +
+        "<div class='bar' role='progressbar' aria-valuemin='0' aria-valuemax='100' aria-valuenow='" + t.percent +
+        "' aria-label='" + esc(t.name) + "完成率'>" +
+        "<div class='bar-projected' style='width:" + projectedPct + "%' title='预计 " + pr.projected_percent + "%'></div>" +
+        "<div class='bar-achieved' style='width:" + pct + "%'></div>" +
+        "<span class='bar-label'>" + t.percent + "%</span></div>" +
+        "<div class='projection " + cls + "'>" + verdict + "</div>" +
+        "<div class='muted small'>" + period + " 全市目标 · 数据截至 " + pr.as_of + mine + "</div>" +
+        "<div class='muted small years-line' title='" + years + "'>逐年：" + years + "</div>";
+      list.appendChild(div);
+    });
+  }
+
+  // -- flow --------------------------------------------------------------------------------------
+
+  var generation = 0;
+
+  function setStatus(text, isError) {
+    var el = $("status");
+    el.textContent = text;
+    el.classList.toggle("error", !!isError);
+  }
+
+  function publish(phase) {
+    state.ready = phase === "ready";
+    mapEl.dataset.state = phase;
+    mapEl.dataset.level = state.level;
+    mapEl.dataset.featureCount = String(state.featureCount);
+  }
+
+  // Redraw for the current level and window. A newer call supersedes an older one still loading.
+  function refresh() {
+    var mine = ++generation;
+    state.error = null;
+    publish("loading");
+    setStatus("加载中…");
+    var level = state.level;
+    return Promise.all([coverage("county"), coverage("village"), coverage(level)]).then(function (res) {
+      if (mine !== generation) return;
+      var counties = res[0], villages = res[1], current = res[2];
+      outline.clearLayers();
+      outline.addData(counties);
+      drawMap(current);
+      renderSummary(counties, villages);
+      renderUnserved(villages);
+      setStatus(LEVEL_NAMES[level] + " " + fmt(state.featureCount) + " 个 · " + state.from + " 至 " + state.to);
+      publish("ready");
+    }).catch(function (err) {
+      if (mine !== generation) return;
+      state.error = err.message;
+      setStatus(err.message, true);
+      publish("error");
+    });
+  }
+
+  function loadTargets() {
+    return fetchJSON(config.urls.targets).then(renderTargets).catch(function (err) {
+      $("target-list").innerHTML = "<p class='error'>" + esc(err.message) + "</p>";
+    });
+  }
+
+  function setLevel(level) {
+    state.level = level;
+    document.querySelectorAll("#level-switch button").forEach(function (b) {
+      b.classList.toggle("active", b.dataset.level === level);
+      b.setAttribute("aria-pressed", b.dataset.level === level ? "true" : "false");
+    });
+    $("metric").disabled = level === "village";
+    refresh();
+  }
+
+  document.querySelectorAll("#level-switch button").forEach(function (b) {
+    b.addEventListener("click", function () { setLevel(b.dataset.level); });
+  });
+  $("metric").addEventListener("change", function (e) {
+    state.metric = e.target.value;
+    refresh();
+  });
+
+  var fromInput = $("date-from"), toInput = $("date-to");
+  fromInput.value = state.from;
+  toInput.value = state.to;
+  $("window-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!fromInput.value || !toInput.value) return setStatus("请填写起止日期。", true);
+    if (toInput.value < fromInput.value) return setStatus("结束日期不能早于开始日期。", true);
+    state.from = fromInput.value;
+    state.to = toInput.value;
+    markYear();
+    refresh();
+  });
+
+  // Quick picks: the whole plan, or one of its years.
+  var picks = $("year-picks");
+  function pick(label, from, to) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "chip";
+    b.textContent = label;
+    b.dataset.from = from;
+    b.dataset.to = to;
+    b.addEventListener("click", function () {
+      fromInput.value = from;
+      toInput.value = to;
+      $("window-form").requestSubmit();
+    });
+    picks.appendChild(b);
+  }
+  function markYear() {
+    picks.querySelectorAll(".chip").forEach(function (b) {
+      b.classList.toggle("active", b.dataset.from === state.from && b.dataset.to === state.to);
+    });
+  }
+  pick("全周期", config.plan.from, config.plan.to);
+  for (var y = Number(config.plan.from.slice(0, 4)); y <= Number(config.plan.to.slice(0, 4)); y++) {
+    pick(String(y), y + "-01-01", y + "-12-31");
+  }
+  markYear();
+
+  setLevel("county");
+  loadTargets();
+})();

@@ -30,10 +30,11 @@ from .selectors import HOME
 
 @dataclass
 class Match:
-    profile: CommissionerProfile
+    commissioner_id: int
     score: float
     distance_km: float
     reasons: dict[str, Any]
+    profile: CommissionerProfile | None = None  # loaded for the results only
 
 
 def _weights() -> dict[str, float]:
@@ -77,23 +78,21 @@ def _recent_field_service(ids: list[int], village_code: str, since) -> set[int]:
 
 def matches_for(problem: Problem, *, limit: int = 10) -> list[Match]:
     w = _weights()
-    candidates = (
-        CommissionerProfile.objects.filter(available=True, user__is_active=True, expertise=problem.category_id)
-        .select_related("user")
-        .only("user_id", "home_lat", "home_lng", "home_cell", "available", "user__name", "user__area_id")
+    candidates = CommissionerProfile.objects.filter(
+        available=True, user__is_active=True, expertise=problem.category_id
     )
-    hits = rows_near(candidates, problem.lat, problem.lng, w["max_km"], HOME)
+    hits = rows_near(candidates, problem.lat, problem.lng, w["max_km"], HOME, fields=("user__area_id",))
     if not hits:
         return []
-    ids = [h.obj.user_id for h in hits]
+    ids = [h.pk for h in hits]
     workload, record, recent = _per_commissioner(ids, problem)
     county = problem.village.county_code
     scored: list[Match] = []
     for hit in hits:
-        uid = hit.obj.user_id
+        uid = hit.pk
         active = workload.get(uid, 0)
         resolved, rating = record.get(uid, (0, None))
-        same_county = hit.obj.user.area_id[:6] == county
+        same_county = hit.values["user__area_id"][:6] == county
         components = {
             "distance": math.exp(-hit.approx_km / w["distance_decay_km"]),
             "same_county": 1.0 if same_county else 0.0,
@@ -113,10 +112,13 @@ def matches_for(problem: Problem, *, limit: int = 10) -> list[Match]:
             "components": {name: round(value, 4) for name, value in components.items()},
             "weights": w["weights"],
         }
-        scored.append(Match(hit.obj, round(score, 4), hit.approx_km, reasons))
-    scored.sort(key=lambda m: (-m.score, m.distance_km, m.profile.user_id))
+        scored.append(Match(uid, round(score, 4), hit.approx_km, reasons))
+    scored.sort(key=lambda m: (-m.score, m.distance_km, m.commissioner_id))
     top = scored[:limit]
-    for match in top:  # what people see is measured on the ellipsoid
+    profiles = CommissionerProfile.objects.select_related("user").in_bulk([m.commissioner_id for m in top])
+    for match in top:
+        match.profile = profiles[match.commissioner_id]
+        # what people see is measured on the ellipsoid
         match.distance_km = round(
             geodesic_m(problem.lat, problem.lng, match.profile.home_lat, match.profile.home_lng) / 1000, 3)
         match.reasons["distance_km"] = match.distance_km

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Role, User
 from accounts.scoping import scope_q
 from api.pagination import PageIn
 from core.errors import NotFound
 from core.periods import days_window
-from geo.near import Located, nearest_page, rows_near
+from geo.near import Located, nearest_page, rows_near, with_objects
 from villages.models import Category
 
 from .models import Checkin, CommissionerProfile, Dispatch
@@ -49,12 +49,8 @@ def commissioners_list(
         count = qs.count()
         rows = list(qs[pager.offset : pager.offset + pager.limit])
         return count, [(row, None) for row in rows]
-    # Prefetching expertise for every candidate would be wasted work: fetch rows plain, page,
-    # then prefetch for the page alone.
-    hits = rows_near(qs.prefetch_related(None), near[0], near[1], radius_km, HOME)
-    page = nearest_page(hits, near[0], near[1], pager.offset, pager.limit, HOME)
-    profiles = [h.obj for h in page]
-    prefetch_related_objects(profiles, Prefetch("expertise", queryset=Category.objects.only("code")))
+    hits = rows_near(qs, near[0], near[1], radius_km, HOME)
+    page = with_objects(qs, nearest_page(hits, near[0], near[1], pager.offset, pager.limit))
     return len(hits), [(h.obj, round(h.distance_km, 3)) for h in page]
 
 

@@ -6,19 +6,23 @@ How it stays fast on SQLite and PostgreSQL alike, at national scale, without Pos
 1. **Index**: every located row stores ``cell`` (geo/cells.py, a 0.1° grid) beside its lat/lng,
    under a plain B-tree. A radius becomes a handful of ``cell BETWEEN lo AND hi`` range scans,
    one per grid row the circle's bounding box crosses, plus the bounding box itself.
-2. **Refine**: candidates are measured with a vectorised haversine (fast, within 0.5 % of the
-   ellipsoid). Only candidates in the band where that error could matter (0.99–1.01 of the
-   radius) are measured again on the WGS-84 ellipsoid, so the radius is respected exactly.
-3. **Order**: nearest first by haversine, then the page the caller shows is re-ordered by the
-   geodesic distance within a tie band wide enough to cover haversine's error, so the page's
-   order and its ``distance_km`` are the ellipsoid's, exactly as brute force would give.
+2. **Light rows**: candidates come back as tuples (pk, lat, lng and any fields the caller names),
+   never as model instances: building hundreds of objects to keep ten is most of the cost.
+3. **Refine**: a vectorised haversine (fast, within 0.5 % of the ellipsoid) decides everything
+   it can; only candidates in the band where its error could matter (0.99–1.01 of the radius)
+   are measured again on the WGS-84 ellipsoid, so the radius is respected exactly.
+4. **Order**: nearest first by haversine; the page a caller shows is re-ordered by the geodesic
+   distance within a tie band wide enough to cover haversine's error, so the page's order and
+   its ``distance_km`` are the ellipsoid's, exactly as brute force would give. `with_objects`
+   then loads the page's model instances in one query.
 
 This module imports Django (it builds querysets); the pure geometry lives in the modules it uses.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,9 +49,13 @@ class Located:
 
 @dataclass
 class Hit:
-    obj: Any
+    pk: Any
+    lat: float
+    lng: float
     approx_km: float
     distance_km: float | None = None  # geodesic; filled for the rows a caller shows
+    values: dict[str, Any] = field(default_factory=dict)  # the extra fields the caller asked for
+    obj: Any = None  # the model instance, once `with_objects` loaded it
 
     @property
     def km(self) -> float:
@@ -70,44 +78,42 @@ def haversine_many_km(lat: float, lng: float, lats: np.ndarray, lngs: np.ndarray
     return 2 * MEAN_EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
-def _geodesic_km(lat: float, lng: float, obj: Any, located: Located) -> float:
-    return geodesic_m(lat, lng, getattr(obj, located.lat), getattr(obj, located.lng)) / 1000.0
-
-
 def rows_near(
     queryset: QuerySet,
     lat: float,
     lng: float,
     radius_km: float,
     located: Located = Located(),
+    fields: Sequence[str] = (),
 ) -> list[Hit]:
-    """Every row of ``queryset`` within ``radius_km`` (geodesic) of the point, nearest first."""
-    rows = list(queryset.filter(near_filter(lat, lng, radius_km, located)))
+    """Every row of ``queryset`` within ``radius_km`` (geodesic) of the point, nearest first, as
+    light hits carrying pk, position and the named ``fields`` (in ``hit.values``)."""
+    rows = list(
+        queryset.filter(near_filter(lat, lng, radius_km, located))
+        .order_by()
+        .values_list("pk", located.lat, located.lng, *fields)
+    )
     if not rows:
         return []
-    lats = np.fromiter((getattr(r, located.lat) for r in rows), dtype=float, count=len(rows))
-    lngs = np.fromiter((getattr(r, located.lng) for r in rows), dtype=float, count=len(rows))
-    approx = haversine_many_km(lat, lng, lats, lngs)
+    positions = np.array([(r[1], r[2]) for r in rows], dtype=float)
+    approx = haversine_many_km(lat, lng, positions[:, 0], positions[:, 1])
+    keep = approx <= radius_km * _RADIUS_SURE_OUT
+    order = np.argsort(approx, kind="stable")
     hits: list[Hit] = []
-    for row, km in zip(rows, approx.tolist(), strict=True):
-        if km <= radius_km * _RADIUS_SURE_IN:
-            hits.append(Hit(row, km))
-        elif km <= radius_km * _RADIUS_SURE_OUT:
-            exact = _geodesic_km(lat, lng, row, located)
-            if exact <= radius_km:
-                hits.append(Hit(row, km, exact))
-    hits.sort(key=lambda h: (h.approx_km, _tiebreak(h.obj)))
+    for i in order[keep[order]].tolist():
+        row, km = rows[i], float(approx[i])
+        exact = None
+        if km > radius_km * _RADIUS_SURE_IN:
+            exact = geodesic_m(lat, lng, row[1], row[2]) / 1000.0
+            if exact > radius_km:
+                continue
+        hits.append(Hit(row[0], row[1], row[2], km, exact, dict(zip(fields, row[3:], strict=True))))
+    # Equal distances (the same village twice, say) in a stable, reproducible order.
+    hits.sort(key=lambda h: (h.approx_km, h.pk))
     return hits
 
 
-def _tiebreak(obj: Any) -> Any:
-    return getattr(obj, "pk", 0)
-
-
-def nearest_page(
-    hits: list[Hit], lat: float, lng: float, offset: int, limit: int,
-    located: Located = Located(),
-) -> list[Hit]:
+def nearest_page(hits: list[Hit], lat: float, lng: float, offset: int, limit: int) -> list[Hit]:
     """The slice [offset, offset+limit) of ``hits`` in exact geodesic order, with ``distance_km``.
 
     Rows whose haversine distance lies clearly before or after the window keep their place;
@@ -127,6 +133,14 @@ def nearest_page(
     band = hits[first:last]
     for hit in band:
         if hit.distance_km is None:
-            hit.distance_km = _geodesic_km(lat, lng, hit.obj, located)
-    band.sort(key=lambda h: (h.distance_km, _tiebreak(h.obj)))
+            hit.distance_km = geodesic_m(lat, lng, hit.lat, hit.lng) / 1000.0
+    band.sort(key=lambda h: (h.distance_km, h.pk))
     return band[offset - first : offset - first + (end - offset)]
+
+
+def with_objects(queryset: QuerySet, hits: list[Hit]) -> list[Hit]:
+    """Load the model instances of ``hits`` (one query, the queryset's select/prefetch applied)."""
+    found = queryset.in_bulk([h.pk for h in hits])
+    for hit in hits:
+        hit.obj = found.get(hit.pk)
+    return [h for h in hits if h.obj is not None]

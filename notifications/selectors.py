@@ -77,7 +77,7 @@ def commissioner_audience(*, lat: float, lng: float, radius_km: float, category:
         .only("user_id", "home_lat", "home_lng", "home_cell")
         .order_by()
     )
-    return [(hit.obj.user_id, round(hit.km, 2)) for hit in rows_near(profiles, lat, lng, radius_km, HOME)]
+    return [(hit.pk, round(hit.km, 2)) for hit in rows_near(profiles, lat, lng, radius_km, HOME)]
 
 
 def commissioners_to_notify(*, lat: float, lng: float, radius_km: float, category: str) -> list[int]:

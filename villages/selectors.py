@@ -11,7 +11,7 @@ from accounts.scoping import scope_q
 from core.errors import NotFound
 from geo.fences import DEFAULT_VILLAGE_RADIUS_M, FenceCheck, check_polygon_fence, check_radius_fence
 from geo.lookup import AreaIndex, CountyShape, PlacePoint
-from geo.near import nearest_page, rows_near
+from geo.near import nearest_page, rows_near, with_objects
 
 from .models import Area, Category, Problem, ProblemStatus
 
@@ -135,7 +135,7 @@ def problems_list(
         count = qs.count()
         return count, [(p, None) for p in qs.order_by("-created_at", "-id")[offset : offset + limit]]
     hits = rows_near(qs, near[0], near[1], radius_km)
-    page = nearest_page(hits, near[0], near[1], offset, limit)
+    page = with_objects(qs, nearest_page(hits, near[0], near[1], offset, limit))
     return len(hits), [(h.obj, round(h.distance_km, 3)) for h in page]
 
 

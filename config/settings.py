@@ -163,10 +163,17 @@ if REDIS_URL:
             "KEY_PREFIX": "kjtpy",
         }
     }
+    import redis.exceptions
+
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "kjtpy"},
+            # retry_on_error: after a Redis restart the pool's dead connection is retried once
+            # instead of failing the first websocket handshake (tests/faults/test_redis_down.py).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "retry_on_error": [redis.exceptions.ConnectionError]}],
+                "prefix": "kjtpy",
+            },
         }
     }
 else:
@@ -183,6 +190,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A hung broker must not hold a request: give up after 5 s (then the work runs inline, see
+# core/queueing.py). A killed worker's unacknowledged task is redelivered after 10 minutes.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 5, "visibility_timeout": 600}
 CELERY_BEAT_SCHEDULE = {
     # Open problems nobody took up, or past their deadline, go to the county.
     "problems-escalate": {"task": "villages.tasks.problems_escalate_task", "schedule": 15 * 60},

@@ -8,13 +8,17 @@ retry time is exact.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from redis.exceptions import RedisError
 
 from .errors import RateLimited
+
+logger = logging.getLogger(__name__)
 
 
 def rate_limit_hit(name: str, identity: str | int) -> None:
@@ -24,13 +28,18 @@ def rate_limit_hit(name: str, identity: str | int) -> None:
     # Hash the identity: keys must not carry phone numbers into the cache in the clear.
     digest = hashlib.sha256(f"{name}:{identity}".encode()).hexdigest()[:32]
     key = f"ratelimit:{name}:{digest}:{start}"
-    # add() then incr(): atomic on Redis and locmem; a race at the window's start adds once.
-    cache.add(key, 0, timeout=window + 5)
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
+        # add() then incr(): atomic on Redis and locmem; a race at the window's start adds once.
+        cache.add(key, 0, timeout=window + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, timeout=window + 5)
+            count = 1
+    except RedisError:
+        # Fail open: with the cache down nobody could log in at all. Limits resume with Redis.
+        logger.warning("Rate limit %s not counted: the cache is unreachable.", name)
+        return
     if count > limit:
         raise RateLimited(retry_after=max(start + window - now, 1))
 

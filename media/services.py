@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from accounts.models import User
+from core.queueing import enqueue_on_commit
 from core.ratelimits import rate_limit_hit
 
 from .errors import PhotoRejected, PhotoTooLarge
@@ -48,7 +49,7 @@ def photo_attach(*, owner_kind: str, owner_id: int, uploaded_by: User, upload: U
         photo.save()
         from .tasks import photo_thumbnail_task
 
-        transaction.on_commit(lambda: photo_thumbnail_task.delay(photo.pk))
+        enqueue_on_commit(photo_thumbnail_task, photo.pk)
     return photo, True
 
 

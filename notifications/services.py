@@ -19,10 +19,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from accounts.models import User
 from core.errors import NotFound
+from core.queueing import enqueue
 
 from .models import Notification
 from .selectors import inboxes_last_ids, notification_message
@@ -188,13 +188,8 @@ def _fanout_enqueue(
 ) -> None:
     from .tasks import notify_many_task
 
-    try:
-        notify_many_task.delay(ids, type, payload, key=key, extras=extras)
-    except BrokerUnreachable:
-        # The broker is unreachable. The change is committed already; losing its notifications
-        # would be worse than making this one request slow, so write them here and now.
-        logger.exception("Could not enqueue a %s fan-out to %d people; delivering it inline.", type, len(ids))
-        notify_many_task.apply(args=(ids, type, payload), kwargs={"key": key, "extras": extras})
+    # An unreachable broker runs the fan-out inline: slower for this request, nothing lost.
+    enqueue(notify_many_task, ids, type, payload, key=key, extras=extras)
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.scoping import area_in_scope, ensure_area_in_scope, ensure_role
 from core.errors import Invalid
+from core.queueing import enqueue_on_commit
 from geo.cells import cell_of
 from media.models import Photo, PhotoOwner
 from media.services import photo_attach
@@ -83,7 +84,7 @@ def problem_post(
             problem_event_record(problem=problem, kind=ProblemEventKind.POSTED, actor=staff)
             from .tasks import problem_posted_fanout_task
 
-            transaction.on_commit(lambda: problem_posted_fanout_task.delay(problem.pk))
+            enqueue_on_commit(problem_posted_fanout_task, problem.pk)
     except IntegrityError:
         # Two retries of the same post raced; the other one won. Answer with its result.
         existing = Problem.objects.filter(posted_by=staff, client_id=client_id).first()

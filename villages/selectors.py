@@ -34,7 +34,9 @@ def area_get(code: str, *, with_geometry: bool = False) -> Area:
 
 
 def village_get(code: str) -> Area:
-    area = Area.objects.defer("geometry").filter(code=code, level="village").first()
+    # With its geometry (null for villages until a boundary is surveyed): the check-in fence reads
+    # it, and a deferred field would cost a second query on every check-in.
+    area = Area.objects.filter(code=code, level="village").first()
     if area is None:
         raise NotFound(f"No village with code {code}.", code="village_not_found")
     return area

@@ -1,5 +1,6 @@
 from celery import shared_task
 from django.conf import settings
+from django.db import DatabaseError
 
 from notifications.selectors import commissioner_audience
 from notifications.tasks import notify_many_task
@@ -8,12 +9,13 @@ from .models import Problem
 from .problems import problem_escalate, problems_due_for_escalation
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
 def problem_posted_fanout_task(problem_id: int) -> int:
     """Tell the available commissioners with the right expertise near a new problem.
 
     Runs on the worker, after the post committed: the audience is chosen here (the near
-    selector), then written in chunks. The key makes a redelivered task create nothing twice.
+    selector), then written in chunks. A database error retries the whole task (the inner call
+    cannot retry itself when called as a function); the key makes a rerun create nothing twice.
     """
     problem = Problem.objects.filter(pk=problem_id).first()
     if problem is None:

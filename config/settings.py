@@ -161,6 +161,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kjtpy",
+            # A hung Redis must not hold a request (rate limits read the cache on every login).
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }
     }
     import redis.exceptions
@@ -193,6 +195,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A hung broker must not hold a request: give up after 5 s (then the work runs inline, see
 # core/queueing.py). A killed worker's unacknowledged task is redelivered after 10 minutes.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 5, "visibility_timeout": 600}
+# No publish retries: an unreachable broker makes the caller run the task inline at once (core/queueing.py).
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     # Open problems nobody took up, or past their deadline, go to the county.
     "problems-escalate": {"task": "villages.tasks.problems_escalate_task", "schedule": 15 * 60},

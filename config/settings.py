@@ -170,11 +170,25 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # retry_on_error: after a Redis restart the pool's dead connection is retried once
-            # instead of failing the first websocket handshake (tests/faults/test_redis_down.py).
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "retry_on_error": [redis.exceptions.ConnectionError]}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # After a Redis restart the pool's dead connection is retried once instead
+                        # of failing the first websocket handshake (tests/faults/test_redis_down.py).
+                        "retry_on_error": [redis.exceptions.ConnectionError],
+                        # redis-py reads with a 5 s timeout; channels_redis blocks 5 s in BZPOPMIN,
+                        # so an idle consumer's receive would time out and the consumer die.
+                        "socket_timeout": 15,
+                        # The asyncio pool raises past its size instead of waiting: a burst of
+                        # connects (a deploy, a network blip) must not hit it.
+                        "max_connections": 1000,
+                    }
+                ],
                 "prefix": "kjtpy",
+                # Every socket of a server process shares one list; a fan-out to more of them than
+                # this is dropped past the limit, silently (bench/ws_broadcast found it at 1,000).
+                "capacity": 10_000,
             },
         }
     }

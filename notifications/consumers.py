@@ -32,7 +32,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import User
-from accounts.tokens import user_id_from_access
+from accounts.tokens import access_claims, access_still_valid
 from core.errors import InvalidToken, NotFound
 
 from .selectors import REPLAY_BATCH, inbox_cursor, notifications_after
@@ -48,13 +48,14 @@ _SINCE = re.compile(r"[0-9]{1,18}")
 
 
 def _user_for_token(token: str) -> tuple[User, float] | None:
-    """The active user the access token names and when the token expires, or None."""
+    """The active user the access token names and when the token expires, or None: the same
+    rules as the REST API's `JWTAuth` (a session ended everywhere refuses older tokens too)."""
     try:
-        user_id = user_id_from_access(token)
+        user_id, issued_at = access_claims(token)
     except InvalidToken:
         return None
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
+    if user is None or not access_still_valid(user, issued_at):
         return None
     # The signature and expiry were verified just above; this only reads the expiry back.
     expires_at = float(jwt.decode(token, options={"verify_signature": False})["exp"])

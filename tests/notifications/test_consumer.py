@@ -90,6 +90,14 @@ async def test_an_inactive_users_token_is_refused_with_4401(me):
     await assert_refused_with(ws_path(me), 4401)
 
 
+async def test_a_token_from_before_logging_out_everywhere_is_refused_with_4401(me):
+    from accounts.tokens import sessions_end_everywhere
+
+    old_token = access_token_for(me, now=timezone.now() - timedelta(seconds=10))
+    await database_sync_to_async(sessions_end_everywhere)(me)
+    await assert_refused_with(ws_path(token=old_token), 4401)
+
+
 @pytest.mark.parametrize("since", ["abc", "-1", "1.5", "+3", "9" * 30])
 async def test_a_since_that_is_not_a_cursor_is_refused_with_4400(me, since):
     await assert_refused_with(ws_path(me, since=since), 4400)

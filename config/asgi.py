@@ -3,6 +3,7 @@
 Production: `uvicorn config.asgi:application` or `daphne config.asgi:application`.
 """
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -17,6 +18,11 @@ from django.conf import settings  # noqa: E402
 
 from api.asgi_limits import BodySizeLimit  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
+
+# A started Django process holds ~130,000 long-lived objects (models, URL patterns, the area index
+# later); moving them out of the collector's reach makes full collections cheap instead of 70-80 ms
+# pauses in the middle of requests (bench/geo_near measured them).
+gc.freeze()
 
 application = ProtocolTypeRouter(
     {

@@ -1,0 +1,1 @@
+"""Synthetic data sets and the bench database helper shared by the benchmarks."""

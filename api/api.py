@@ -15,11 +15,20 @@ from trainings.api import router as trainings_router
 from villages.api import problems_router
 from villages.api import router as areas_router
 
-from .errors import install_error_handlers
+from .errors import install_error_handlers, with_error_responses
 from .health import router as health_router
 from .parsers import StrictJSONParser
 
-api = NinjaAPI(
+
+class ContractAPI(NinjaAPI):
+    """The served schema documents the error shape on every operation."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return with_error_responses(schema)
+
+
+api = ContractAPI(
     title="百色市科技特派员服务 API",
     version="1",
     description=(

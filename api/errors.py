@@ -10,8 +10,9 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from pydantic import Field
 
 from core.errors import DomainError, RateLimited
 
@@ -34,6 +35,38 @@ _HTTP_CODES = {
     422: "invalid",
     429: "rate_limited",
 }
+
+
+class ErrorDetail(Schema):
+    code: str = Field(..., description="A stable machine code, e.g. `outside_scope`, `invalid`, `rate_limited`.")
+    message: str = Field(..., description="Human text.")
+    fields: dict[str, Any] = Field(..., description="Per-field problems (422); empty otherwise.")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+ERROR_DESCRIPTION = (
+    "An error, in the contract's shape. 400 malformed body, 401 unauthenticated, 403 outside your role or "
+    "area, 404 unknown id, 405 wrong method, 409 state conflict, 413 too large, 415 unsupported media type, "
+    "422 invalid, 429 rate limited (with Retry-After)."
+)
+
+
+def with_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """Document `ErrorOut` as the `4XX` answer of every operation (the handlers above make every 4xx one)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(error_schema.pop("$defs", {}))
+    components["ErrorOut"] = error_schema
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            operation["responses"].setdefault("4XX", {
+                "description": ERROR_DESCRIPTION,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+            })
+    return schema
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:

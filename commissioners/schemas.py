@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -77,6 +77,13 @@ class MatchesOut(Schema):
     items: list[MatchOut]
 
 
+# Days and instants are turned into UTC and Shanghai instants; at the ends of the calendar that overflows.
+# A phone whose clock is merely wrong (reset to 1970, say) is kept and flagged, so instants get a wide range;
+# list windows get the years the statistics accept.
+FIRST_INSTANT, END_INSTANT = datetime(1900, 1, 1, tzinfo=UTC), datetime(2101, 1, 1, tzinfo=UTC)
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
 class UserRef(Schema):
     id: int
     name: str
@@ -89,7 +96,8 @@ class CheckinIn(Schema):
     lng: float
     crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
     accuracy_m: float | None = Field(None, ge=0, le=100_000, description="The phone's reported horizontal accuracy.")
-    occurred_at: AwareDatetime = Field(..., description="When the commissioner was there (ISO 8601 with offset).")
+    occurred_at: AwareDatetime = Field(..., ge=FIRST_INSTANT, lt=END_INSTANT,
+                                       description="When the commissioner was there (ISO 8601 with offset).")
     note: str = Field("", max_length=2000)
     problem_id: int | None = None
 
@@ -141,10 +149,13 @@ class CheckinBatchOut(Schema):
 
 
 class CheckinFilters(Schema):
-    commissioner: int | None = None
+    # Bounded to a database id: a larger number is no one, not an integer the database cannot hold.
+    commissioner: int | None = Field(None, ge=1, le=2**63 - 1, description="A commissioner's user id.")
     village: str | None = Field(None, pattern=r"^[0-9]{12}$")
-    start: date | None = Field(None, alias="from", description="First Asia/Shanghai day, inclusive.")
-    end: date | None = Field(None, alias="to", description="Last Asia/Shanghai day, inclusive.")
+    start: date | None = Field(None, alias="from", ge=FIRST_DAY, le=LAST_DAY,
+                               description="First Asia/Shanghai day, inclusive (2000–2100).")
+    end: date | None = Field(None, alias="to", ge=FIRST_DAY, le=LAST_DAY,
+                             description="Last Asia/Shanghai day, inclusive (2000–2100).")
     crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
 
 
@@ -175,7 +186,7 @@ class DispatchPage(Schema):
 
 
 class DispatchFilters(Schema):
-    commissioner: int | None = None
+    commissioner: int | None = Field(None, ge=1, le=2**63 - 1, description="A commissioner's user id.")
     county: str | None = Field(None, pattern=r"^[0-9]{6}$")
     village: str | None = Field(None, pattern=r"^[0-9]{12}$")
     start: date | None = Field(None, alias="from", description="Dispatches starting on or after this day.")

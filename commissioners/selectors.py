@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from accounts.models import Role, User
 from accounts.scoping import scope_q
 from api.pagination import PageIn
-from core.errors import NotFound
+from core.errors import NotFound, OutsideScope
 from core.periods import days_window
 from geo.near import Located, nearest_page, rows_near, with_objects
 from villages.models import Category
@@ -90,6 +90,8 @@ def checkins_list(
 def checkin_get(user: User, checkin_id: int) -> Checkin:
     checkin = checkins_visible_to(user).filter(pk=checkin_id).first()
     if checkin is None:
+        if Checkin.objects.filter(pk=checkin_id).exists():  # the contract: 403 outside your area
+            raise OutsideScope(f"Check-in {checkin_id} is outside your scope.")
         raise NotFound(f"No check-in {checkin_id}.", code="checkin_not_found")
     return checkin
 

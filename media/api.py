@@ -6,7 +6,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import Router
 
 from api.auth import jwt_auth
-from core.errors import NotFound
+from core.errors import OutsideScope
 
 from .access import may_see_photo
 from .selectors import photo_get
@@ -20,8 +20,7 @@ _BINARY = {"responses": {200: {"description": "The image", "content": {"image/*"
 def _serve(request: HttpRequest, photo_id: int, thumbnail: bool) -> FileResponse:
     photo = photo_get(photo_id)
     if not may_see_photo(request.auth, photo):
-        # Indistinguishable from a missing photo: ids must not reveal what exists elsewhere.
-        raise NotFound("No such photo.", code="photo_not_found")
+        raise OutsideScope("This photo belongs to a record outside your scope.")
     field = photo.thumbnail if thumbnail and photo.thumbnail else photo.file
     content_type = "image/jpeg" if field is photo.thumbnail else photo.content_type
     response = FileResponse(field.open("rb"), content_type=content_type)

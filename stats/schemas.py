@@ -48,9 +48,16 @@ class TargetsOut(Schema):
     targets: list[TargetOut]
 
 
+# Report windows become Shanghai instants (a day's 00:00+08:00, the day after `to`); at the ends of the
+# calendar that arithmetic overflows, so days are held to the years `year` accepts.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
 class WindowIn(Schema):
-    start: date | None = Field(None, alias="from", description="First Asia/Shanghai day, inclusive.")
-    end: date | None = Field(None, alias="to", description="Last Asia/Shanghai day, inclusive.")
+    start: date | None = Field(None, alias="from", ge=FIRST_DAY, le=LAST_DAY,
+                               description="First Asia/Shanghai day, inclusive (2000–2100).")
+    end: date | None = Field(None, alias="to", ge=FIRST_DAY, le=LAST_DAY,
+                             description="Last Asia/Shanghai day, inclusive (2000–2100).")
 
 
 class CoverageIn(WindowIn):

@@ -15,17 +15,24 @@ from .models import DURATION_MAX_HOURS, DURATION_MIN_HOURS, HEADCOUNT_MAX
 CrsName = Literal["wgs84", "gcj02", "bd09"]
 
 
+# A window's bounds become Shanghai instants (a day's 00:00+08:00, a microsecond past `to`); at the ends of the
+# calendar that arithmetic overflows, so they are held to the years the statistics accept.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def _day_or_instant(value: Any) -> date | datetime:
     """`2025-03-01` (a day) or `2025-03-01T08:00:00+08:00` (an instant, which must carry its offset)."""
     if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    if len(text) == 10:
-        return date.fromisoformat(text)
-    instant = datetime.fromisoformat(text)
-    if instant.tzinfo is None:
+        found = value
+    else:
+        text = str(value).strip()
+        found = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    if isinstance(found, datetime) and found.tzinfo is None:
         raise ValueError("a time must carry its UTC offset (or send a date)")
-    return instant
+    day = found.date() if isinstance(found, datetime) else found
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError("must lie in the years 2000–2100")
+    return found
 
 
 DayOrInstant = Annotated[
@@ -104,7 +111,8 @@ class TrainingFilters(Schema):
     county: str | None = Field(None, pattern=r"^[0-9]{6}$")
     township: str | None = Field(None, pattern=r"^[0-9]{9}$")
     village: str | None = Field(None, pattern=r"^[0-9]{12}$")
-    commissioner: int | None = Field(None, description="A commissioner's user id.")
+    # Bounded to a database id: a larger number is no one, not an integer the database cannot hold.
+    commissioner: int | None = Field(None, ge=1, le=2**63 - 1, description="A commissioner's user id.")
     start: DayOrInstant | None = Field(
         None, alias="from",
         description="A day (Asia/Shanghai, from its 00:00+08:00) or an instant with offset; inclusive.",

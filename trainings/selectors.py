@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import Role, User
 from accounts.scoping import scope_q
-from core.errors import NotFound
+from core.errors import NotFound, OutsideScope
 from core.periods import SHANGHAI, day_start
 from media.models import Photo, PhotoOwner
 from media.selectors import photos_of
@@ -89,9 +89,12 @@ def trainings_list(
 
 
 def training_get(user: User, training_id: int) -> Training:
-    """The training the path names, if ``user`` may see it: 404 otherwise, so that ids reveal nothing."""
+    """The training the path names, if ``user`` may see it: 403 when it exists outside their scope
+    (the contract: 403 outside your role or area, 404 unknown id)."""
     training = trainings_visible_to(user).filter(pk=training_id).first()
     if training is None:
+        if Training.objects.filter(pk=training_id).exists():
+            raise OutsideScope(f"Training {training_id} is outside your scope.")
         raise NotFound(f"No training {training_id}.", code="training_not_found")
     return training
 

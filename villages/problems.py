@@ -144,7 +144,9 @@ def problem_withdraw(*, staff: User, problem: Problem, reason: str = "") -> Prob
 
 @transaction.atomic
 def problem_confirm(*, staff: User, problem: Problem, rating: int, comment: str = "") -> Problem:
-    """Staff confirm a resolved problem with a 1-5 rating: it is closed."""
+    """The township's staff confirm a resolved problem with a 1-5 rating: it is closed. (The contract
+    gives confirming to township staff: the village's own people judge the help they got.)"""
+    ensure_role(staff, Role.TOWNSHIP_STAFF)
     problem = Problem.objects.select_for_update().select_related("village").get(pk=problem.pk)
     ensure_can_manage(staff, problem)
     if problem.status != ProblemStatus.RESOLVED:

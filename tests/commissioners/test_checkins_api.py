@@ -250,4 +250,4 @@ def test_checkin_photos_are_served_to_staff_in_scope_only(api, village, commissi
     inside = api.as_user(CountyStaffFactory()).client.get(photo["url"], **api._headers())
     assert inside.status_code == 200
     outside = api.as_user(CountyStaffFactory(area_id="451003")).client.get(photo["url"], **api._headers())
-    assert outside.status_code == 404
+    assert outside.status_code == 403

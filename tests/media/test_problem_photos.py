@@ -130,7 +130,7 @@ def test_photos_are_served_only_within_scope(api, staff, problem):
     body = send(api, problem, jpeg_bytes()).json()
     outsider = TownshipStaffFactory(area_id="451003100")
     response, _ = served(api.as_user(outsider), body["url"])
-    assert response.status_code == 404
+    assert response.status_code == 403
     # any commissioner may see an open problem, and so its photos
     response, _ = served(api.as_user(CommissionerFactory()), body["url"])
     assert response.status_code == 200

@@ -70,16 +70,22 @@ def test_staff_of_another_county_see_none_of_these(api, spread):
     assert ids(api.as_user(staff).get("/trainings")) == set()
 
 
-def test_the_detail_is_404_outside_scope(api, spread):
+def test_the_detail_is_403_outside_scope(api, spread):
     staff = TownshipStaffFactory(area_id="451002001")
     response = api.as_user(staff).get(f"/trainings/{spread['county'].pk}")
+    assert response.status_code == 403
+    assert error_code(response) == "outside_scope"
+
+
+def test_the_detail_is_403_to_another_commissioner(api, spread):
+    response = api.as_user(CommissionerFactory()).get(f"/trainings/{spread['village'].pk}")
+    assert response.status_code == 403
+
+
+def test_an_unknown_training_is_404(api, spread):
+    response = api.as_user(CommissionerFactory()).get("/trainings/987654321")
     assert response.status_code == 404
     assert error_code(response) == "training_not_found"
-
-
-def test_the_detail_is_404_to_another_commissioner(api, spread):
-    response = api.as_user(CommissionerFactory()).get(f"/trainings/{spread['village'].pk}")
-    assert response.status_code == 404
 
 
 def test_the_detail_is_served_to_staff_in_scope(api, spread):

@@ -60,7 +60,7 @@ def test_staff_in_scope_cannot_add_photos(api, training):
 
 
 def test_another_commissioner_cannot_add_photos(api, training):
-    assert send(api.as_user(CommissionerFactory()), training, jpeg_bytes()).status_code == 404
+    assert send(api.as_user(CommissionerFactory()), training, jpeg_bytes()).status_code == 403
 
 
 @pytest.mark.parametrize("viewer", ["commissioner", "township", "county", "bureau"])
@@ -76,11 +76,11 @@ def test_photos_are_served_to_the_commissioner_and_staff_in_scope(api, commissio
 
 
 @pytest.mark.parametrize("outsider", ["other_township", "other_county", "other_commissioner"])
-def test_photos_are_404_to_outsiders(api, commissioner, training, outsider):
+def test_photos_are_403_to_outsiders(api, commissioner, training, outsider):
     url = send(api.as_user(commissioner), training, jpeg_bytes()).json()["url"]
     user = {
         "other_township": lambda: TownshipStaffFactory(area_id="451002002"),
         "other_county": lambda: CountyStaffFactory(area_id="451003"),
         "other_commissioner": CommissionerFactory,
     }[outsider]()
-    assert served(api.as_user(user), url) == 404
+    assert served(api.as_user(user), url) == 403

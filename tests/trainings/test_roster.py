@@ -76,7 +76,7 @@ def test_only_the_trainings_commissioner_adds_to_the_roster(api, record):
     response = roster(api.as_user(TownshipStaffFactory()), training, PEOPLE)
     assert response.status_code == 403
     assert error_code(response) == "not_your_training"
-    assert roster(api.as_user(CommissionerFactory()), training, PEOPLE).status_code == 404
+    assert roster(api.as_user(CommissionerFactory()), training, PEOPLE).status_code == 403
 
 
 @pytest.mark.parametrize(

@@ -1,43 +1,18 @@
 """Races on the real PostgreSQL: two accepts, double claims, duplicate posts leave exactly one effect."""
 
-import threading
 import uuid
 
 import pytest
-from django.db import close_old_connections, connection
 
 from commissioners.claims import claim_accept, claim_create
 from commissioners.models import Claim, ClaimStatus
-from core.errors import DomainError
+from tests.concurrency import race
 from tests.factories import TownshipStaffFactory
 from tests.fixtures_problems import VILLAGE, make_commissioner
 from villages.models import Area, Problem, ProblemStatus
 from villages.problems import problem_post
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(n, action):
-    """Run ``action(i)`` in n threads released at once; returns (results, errors)."""
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results.append(action(i))
-        except DomainError as exc:
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 @pytest.fixture

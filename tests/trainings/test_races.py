@@ -1,15 +1,13 @@
 """Races on the real PostgreSQL: a training retried from many threads at once is stored once."""
 
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from core.errors import DomainError
+from tests.concurrency import race
 from tests.fixtures_problems import make_commissioner
 from trainings.models import Training, TrainingAttendee
 from trainings.services import attendees_add, training_record
@@ -18,29 +16,6 @@ from villages.models import Area
 from .factories import VILLAGE
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(n, action):
-    """Run ``action(i)`` in n threads released at once; returns (results, errors)."""
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results.append(action(i))
-        except DomainError as exc:
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 @pytest.fixture

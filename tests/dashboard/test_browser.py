@@ -59,13 +59,27 @@ def activity(transactional_db, baise):
     return BureauFactory()
 
 
+def _single_threaded(self, connections_override=None):
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import QuietWSGIRequestHandler
+
+    return WSGIServer((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False)
+
+
 @pytest.fixture
-def server(activity, settings):
+def server(activity, settings, monkeypatch):
     """A live server started after tests/dashboard/conftest.py turned off the HTTPS redirect (the
     session-wide `live_server` may have built its middleware before that), over the transactional
-    database so that the server thread sees the rows this test wrote."""
+    database so that the server thread sees the rows this test wrote.
+
+    Single-threaded: on the embedded default the test database is an in-memory SQLite whose one
+    connection the server shares; the page fetches its data in parallel, and two request threads on
+    that one connection deadlocked (seen in CI). One thread serves them in turn (Connection: close).
+    """
+    from django.test.testcases import LiveServerThread
     from pytest_django.live_server_helper import LiveServer
 
+    monkeypatch.setattr(LiveServerThread, "_create_server", _single_threaded)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
     live = LiveServer("127.0.0.1:0")
     yield live

@@ -208,7 +208,11 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A hung broker must not hold a request: give up after 5 s (then the work runs inline, see
 # core/queueing.py). A killed worker's unacknowledged task is redelivered after 10 minutes.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 5, "visibility_timeout": 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": 5, "socket_connect_timeout": 5, "visibility_timeout": 600,
+    # Reconnecting to publish: one quick retry, not kombu's default back-off of seconds per attempt.
+    "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+}
 # No publish retries: an unreachable broker makes the caller run the task inline at once (core/queueing.py).
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {

@@ -63,3 +63,13 @@ def api():
 
     cache.clear()
     return ApiClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Channels caches one layer per process, bound to the event loop that first used it; an async
+    test's loop ends with the test, so the next test gets a layer of its own."""
+    yield
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()

@@ -10,7 +10,7 @@ from accounts.models import Role, User
 from accounts.scoping import scope_q
 from api.pagination import PageIn
 from core.errors import NotFound, OutsideScope
-from core.periods import days_window
+from core.periods import days_window, in_window
 from geo.near import Located, nearest_page, rows_near, with_objects
 from villages.models import Category
 
@@ -79,12 +79,7 @@ def checkins_list(
         qs = qs.filter(commissioner_id=commissioner)
     if village:
         qs = qs.filter(village_id=village)
-    since, until = days_window(start, end)
-    if since:
-        qs = qs.filter(occurred_at__gte=since)
-    if until:
-        qs = qs.filter(occurred_at__lt=until)
-    return qs.order_by("-occurred_at", "-id")
+    return in_window(qs, "occurred_at", *days_window(start, end)).order_by("-occurred_at", "-id")
 
 
 def checkin_get(user: User, checkin_id: int) -> Checkin:

@@ -16,3 +16,12 @@ def day_start(day: date) -> datetime:
 def days_window(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """[start 00:00, the day after end 00:00) in Shanghai: `to` includes that whole day."""
     return (day_start(start) if start else None, day_start(end + timedelta(days=1)) if end else None)
+
+
+def in_window(queryset, field: str, since: datetime | None, until: datetime | None):
+    """Rows whose ``field`` lies in [since, until); either end may be open."""
+    if since:
+        queryset = queryset.filter(**{f"{field}__gte": since})
+    if until:
+        queryset = queryset.filter(**{f"{field}__lt": until})
+    return queryset

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from commissioners.models import Checkin, Claim, ClaimStatus, Dispatch
-from core.periods import SHANGHAI, days_window
+from core.periods import SHANGHAI, days_window, in_window
 from trainings.models import Training
 from villages.models import Area, Problem, ProblemStatus
 
@@ -175,11 +175,7 @@ def commissioner_assessment(*, window: Window, within: Area, sort: str = "-servi
     ids = list(people.values_list("pk", flat=True))
 
     def timed(qs: QuerySet, field: str) -> QuerySet:
-        if since:
-            qs = qs.filter(**{f"{field}__gte": since})
-        if until:
-            qs = qs.filter(**{f"{field}__lt": until})
-        return qs
+        return in_window(qs, field, since, until)
 
     checkins = timed(Checkin.objects.filter(commissioner_id__in=ids), "occurred_at")
     service_days = dict(

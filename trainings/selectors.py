@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from accounts.models import Role, User
 from accounts.scoping import scope_q
 from core.errors import NotFound, OutsideScope
-from core.periods import SHANGHAI, day_start
+from core.periods import SHANGHAI, day_start, in_window
 from media.models import Photo, PhotoOwner
 from media.selectors import photos_of
 
@@ -80,12 +80,7 @@ def trainings_list(
         qs = qs.filter(village_id=village)
     if commissioner:
         qs = qs.filter(commissioner_id=commissioner)
-    since, until = training_window(start, end)
-    if since:
-        qs = qs.filter(started_at__gte=since)
-    if until:
-        qs = qs.filter(started_at__lt=until)
-    return qs.order_by("-started_at", "-id")
+    return in_window(qs, "started_at", *training_window(start, end)).order_by("-started_at", "-id")
 
 
 def training_get(user: User, training_id: int) -> Training:

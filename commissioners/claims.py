@@ -17,6 +17,7 @@ from villages.errors import ProblemNotOpen, ProblemWrongStatus
 from villages.models import Problem, ProblemEventKind, ProblemStatus
 from villages.problems import ensure_can_manage, problem_event_record
 
+from .candidates import candidates_refresh
 from .errors import AlreadyClaimed, ClaimNotFound, ClaimNotPending, NotTheAcceptedCommissioner
 from .models import Claim, ClaimStatus
 
@@ -74,6 +75,7 @@ def claim_accept(*, staff: User, problem: Problem, claim_id: int) -> Problem:
     claim.status = ClaimStatus.ACCEPTED
     claim.decided_at = now
     claim.save(update_fields=["status", "decided_at"])
+    candidates_refresh([claim.commissioner_id])  # one more problem in progress: their workload
     problem_event_record(problem=problem, kind=ProblemEventKind.ACCEPTED, actor=staff,
                          from_status=ProblemStatus.OPEN, note=f"claim {claim.pk}")
     notify(recipients=[claim.commissioner_id], type="claim.accepted",
@@ -99,6 +101,7 @@ def problem_resolve(*, commissioner: User, problem: Problem, summary: str) -> Pr
     problem.resolution_summary = summary
     problem.resolved_at = timezone.now()
     problem.save(update_fields=["status", "resolution_summary", "resolved_at", "updated_at"])
+    candidates_refresh([commissioner.pk])  # workload down, track record up
     problem_event_record(problem=problem, kind=ProblemEventKind.RESOLVED, actor=commissioner,
                          from_status=ProblemStatus.IN_PROGRESS, note=summary)
     notify(recipients=_problem_staff_ids(problem), type="problem.resolved",

@@ -5,27 +5,33 @@ Hard filters: active, available, expertise covering the problem's category, home
 (weights and their reasons in settings.MATCHING). Every component goes back in `reasons`, so
 staff can see why someone ranks where they do.
 
-Candidates come from the one near selector; the per-candidate figures (workload, track record,
-recent service) are three aggregate queries over the candidate set, whatever its size.
+Everyone within reach is scored, so the ranking is exact. What keeps that fast at national
+scale (bench/matching) is the read model (MatchingCandidate, kept by commissioners/candidates.py):
+its rows have the hard filters applied and carry each candidate's workload and track record, so
+the candidates are one index range per grid row of the category (the one near selector,
+geo/near.py, as numpy columns) with no per-candidate query, and scoring is vectorised. Recent
+service in the village is one query about the village. Three queries, whatever the number of
+candidates.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from django.conf import settings
-from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from geo.distance import geodesic_m
-from geo.near import rows_near
-from villages.models import Problem, ProblemStatus
+from geo.distance import geodesic_many_m
+from geo.near import NearArrays, arrays_near
+from villages.models import Problem
 
-from .models import Checkin, Claim, ClaimStatus, CommissionerProfile, Dispatch
+from .models import Checkin, Claim, ClaimStatus, CommissionerProfile, Dispatch, MatchingCandidate
 from .selectors import HOME
+
+_FIELDS = ("commissioner_id", "county_code", "active_problems", "resolved_count", "rating_sum", "rating_count")
 
 
 @dataclass
@@ -41,85 +47,89 @@ def _weights() -> dict[str, float]:
     return settings.MATCHING
 
 
-def _per_commissioner(ids: list[int], problem: Problem) -> tuple[dict, dict, set]:
-    workload = dict(
-        Claim.objects.filter(commissioner_id__in=ids, status=ClaimStatus.ACCEPTED,
-                             problem__status=ProblemStatus.IN_PROGRESS)
-        .values_list("commissioner_id").annotate(n=Count("id"))
-    )
-    record = {
-        row["commissioner_id"]: (row["resolved"], row["rating"])
-        for row in Claim.objects.filter(
-            commissioner_id__in=ids, status=ClaimStatus.ACCEPTED,
-            problem__status__in=[ProblemStatus.RESOLVED, ProblemStatus.CLOSED],
-        )
-        .values("commissioner_id")
-        .annotate(resolved=Count("id"), rating=Avg("problem__rating"))
-    }
+def _recent_servers(village_code: str) -> set[int]:
+    """Who served this village lately: an accepted claim there, a check-in, or a dispatch."""
     since = timezone.now() - timedelta(days=_weights()["recent_days"])
-    recent = set(
-        Claim.objects.filter(
-            Q(commissioner_id__in=ids, status=ClaimStatus.ACCEPTED, problem__village_id=problem.village_id)
-            & Q(decided_at__gte=since)
-        ).values_list("commissioner_id", flat=True)
-    )
-    recent |= _recent_field_service(ids, problem.village_id, since)
-    return workload, record, recent
+    claims = Claim.objects.filter(status=ClaimStatus.ACCEPTED, problem__village_id=village_code,
+                                  decided_at__gte=since).order_by().values_list("commissioner_id")
+    visits = Checkin.objects.filter(village_id=village_code, occurred_at__gte=since)
+    dispatched = Dispatch.objects.filter(village_id=village_code, starts_on__gte=timezone.localdate(since))
+    others = [qs.order_by().values_list("commissioner_id") for qs in (visits, dispatched)]
+    return {row[0] for row in claims.union(*others)}
 
 
-def _recent_field_service(ids: list[int], village_code: str, since) -> set[int]:
-    """Check-ins and dispatches in the same village count as recent service too."""
-    visited = Checkin.objects.filter(commissioner_id__in=ids, village_id=village_code, occurred_at__gte=since)
-    dispatched = Dispatch.objects.filter(commissioner_id__in=ids, village_id=village_code,
-                                         starts_on__gte=timezone.localdate(since))
-    return set(visited.values_list("commissioner_id", flat=True)) | set(
-        dispatched.values_list("commissioner_id", flat=True))
+class _Ranking:
+    """Every candidate scored as numpy columns, best first; ``match(rank)`` builds one result."""
+
+    def __init__(self, problem: Problem, found: NearArrays, recent: set[int]) -> None:
+        w = _weights()
+        self.weights = w["weights"]
+        self.found = found
+        self.order = np.empty(0, dtype=int)
+        if not len(found):
+            return
+        v = found.values
+        self.recent = np.isin(v["commissioner_id"], list(recent)) if recent else np.zeros(len(found), dtype=bool)
+        self.same_county = v["county_code"] == problem.village.county_code
+        count = v["rating_count"].astype(float)
+        self.rating = np.divide(v["rating_sum"], count, out=np.full(len(found), np.nan), where=count > 0)
+        self.components = {
+            "distance": np.exp(-found.km / w["distance_decay_km"]),
+            "same_county": self.same_county.astype(float),
+            "workload": 1.0 / (1.0 + v["active_problems"]),
+            "track_record": 1.0 - np.exp(-v["resolved_count"] / w["resolved_scale"]),
+            "rating": np.where(np.isnan(self.rating), 0.5, (self.rating - 1.0) / 4.0),
+            "recent_service": self.recent.astype(float),
+        }
+        self.score = np.round(sum(self.weights[name] * c for name, c in self.components.items()), 4)
+        # best score first, then nearer, then the lower id: a stable, reproducible order
+        self.order = np.lexsort((v["commissioner_id"], found.km, -self.score))
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def match(self, rank: int) -> Match:
+        i = int(self.order[rank])
+        v = self.found.values
+        km = float(self.found.km[i])
+        rating = None if np.isnan(self.rating[i]) else float(self.rating[i])
+        reasons = {
+            "distance_km": round(km, 3),
+            "same_county": bool(self.same_county[i]),
+            "active_problems": int(v["active_problems"][i]),
+            "resolved_count": int(v["resolved_count"][i]),
+            "average_rating": round(rating, 2) if rating is not None else None,
+            "recent_village_service": bool(self.recent[i]),
+            "components": {name: round(float(c[i]), 4) for name, c in self.components.items()},
+            "weights": self.weights,
+        }
+        return Match(int(v["commissioner_id"][i]), float(self.score[i]), km, reasons)
 
 
 def matches_for(problem: Problem, *, limit: int = 10) -> list[Match]:
     w = _weights()
-    candidates = CommissionerProfile.objects.filter(
-        available=True, user__is_active=True, expertise=problem.category_id
-    )
-    hits = rows_near(candidates, problem.lat, problem.lng, w["max_km"], HOME, fields=("user__area_id",))
-    if not hits:
+    candidates = MatchingCandidate.objects.filter(category_id=problem.category_id)
+    found = arrays_near(candidates, problem.lat, problem.lng, w["max_km"], HOME, fields=_FIELDS)
+    if not len(found):
         return []
-    ids = [h.pk for h in hits]
-    workload, record, recent = _per_commissioner(ids, problem)
-    county = problem.village.county_code
-    scored: list[Match] = []
-    for hit in hits:
-        uid = hit.pk
-        active = workload.get(uid, 0)
-        resolved, rating = record.get(uid, (0, None))
-        same_county = hit.values["user__area_id"][:6] == county
-        components = {
-            "distance": math.exp(-hit.approx_km / w["distance_decay_km"]),
-            "same_county": 1.0 if same_county else 0.0,
-            "workload": 1.0 / (1.0 + active),
-            "track_record": 1.0 - math.exp(-resolved / w["resolved_scale"]),
-            "rating": (float(rating) - 1.0) / 4.0 if rating is not None else 0.5,
-            "recent_service": 1.0 if uid in recent else 0.0,
-        }
-        score = sum(w["weights"][name] * value for name, value in components.items())
-        reasons = {
-            "distance_km": round(hit.approx_km, 3),
-            "same_county": same_county,
-            "active_problems": active,
-            "resolved_count": resolved,
-            "average_rating": round(float(rating), 2) if rating is not None else None,
-            "recent_village_service": uid in recent,
-            "components": {name: round(value, 4) for name, value in components.items()},
-            "weights": w["weights"],
-        }
-        scored.append(Match(uid, round(score, 4), hit.approx_km, reasons))
-    scored.sort(key=lambda m: (-m.score, m.distance_km, m.commissioner_id))
-    top = scored[:limit]
-    profiles = CommissionerProfile.objects.select_related("user").in_bulk([m.commissioner_id for m in top])
-    for match in top:
-        match.profile = profiles[match.commissioner_id]
-        # what people see is measured on the ellipsoid
-        match.distance_km = round(
-            geodesic_m(problem.lat, problem.lng, match.profile.home_lat, match.profile.home_lng) / 1000, 3)
-        match.reasons["distance_km"] = match.distance_km
+    ranking = _Ranking(problem, found, _recent_servers(problem.village_id))
+    top: list[Match] = []
+    rank = 0
+    while len(top) < limit and rank < len(ranking):
+        # Only the results are loaded. A row whose commissioner changed behind the read model's
+        # back (deactivated in the admin, say) is skipped, never shown.
+        batch = [ranking.match(r) for r in range(rank, min(rank + limit - len(top), len(ranking)))]
+        rank += len(batch)
+        profiles = CommissionerProfile.objects.select_related("user").in_bulk([m.commissioner_id for m in batch])
+        for match in batch:
+            profile = profiles.get(match.commissioner_id)
+            if profile is None or not (profile.available and profile.user.is_active and profile.home_cell):
+                continue
+            match.profile = profile
+            top.append(match)
+    # What people see is measured on the ellipsoid.
+    metres = geodesic_many_m(problem.lat, problem.lng, [m.profile.home_lat for m in top],
+                             [m.profile.home_lng for m in top])
+    for match, m in zip(top, metres.tolist(), strict=True):
+        match.distance_km = match.reasons["distance_km"] = round(m / 1000, 3)
     return top

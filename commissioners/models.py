@@ -44,6 +44,54 @@ class CommissionerProfile(models.Model):
         return f"commissioner {self.user_id}"
 
 
+class MatchingCandidate(models.Model):
+    """Matching's read model: one row per matchable commissioner and field of expertise.
+
+    A commissioner is matchable when active, available and with a home. The row carries what
+    scoring needs (home, county, workload, track record), so matching reads one compact index
+    range per grid row of the category instead of joining profiles, users, expertise and
+    claims for thousands of people. Written only by ``commissioners.candidates.candidates_refresh``,
+    from the source rows, in the transaction that changed them; ``manage.py matching_refresh``
+    rebuilds it whole.
+    """
+
+    # Their indexes are the two below: the (category, home_cell) one serves "by category".
+    commissioner = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.CASCADE,
+                                     db_index=False)
+    category = models.ForeignKey("villages.Category", related_name="+", on_delete=models.CASCADE, db_index=False)
+    home_lat = models.FloatField()
+    home_lng = models.FloatField()
+    home_cell = models.BigIntegerField()
+    county_code = models.CharField(max_length=6, help_text="The county of the commissioner's home area.")
+    active_problems = models.PositiveIntegerField(default=0, help_text="Accepted claims on problems in progress.")
+    resolved_count = models.PositiveIntegerField(default=0, help_text="Accepted claims on resolved/closed problems.")
+    rating_sum = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["category", "commissioner"], name="commissioners_candidate_once"),
+            models.CheckConstraint(
+                condition=Q(rating_sum__gte=models.F("rating_count")) & Q(rating_sum__lte=models.F("rating_count") * 5),
+                name="commissioners_candidate_ratings_1_to_5",
+            ),
+        ]
+        indexes = [
+            # "Candidates of this category near a point": one range per grid row, and (PostgreSQL)
+            # everything scoring reads is in the index.
+            models.Index(
+                fields=["category", "home_cell"],
+                include=["id", "home_lat", "home_lng", "commissioner", "county_code", "active_problems",
+                         "resolved_count", "rating_sum", "rating_count"],
+                name="commissioners_candidate_near",
+            ),
+            models.Index(fields=["commissioner"], name="commissioners_candidate_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"candidate {self.commissioner_id} for {self.category_id}"
+
+
 class ClaimStatus(models.TextChoices):
     PENDING = "pending", "待确认"
     ACCEPTED = "accepted", "已确认"

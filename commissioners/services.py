@@ -11,6 +11,7 @@ from core.errors import Invalid
 from geo.cells import cell_of
 from villages.models import Category
 
+from .candidates import candidates_refresh
 from .models import CommissionerProfile
 
 
@@ -27,6 +28,7 @@ def _categories(codes: list[str]) -> list[Category]:
 def profile_create(*, user: User, expertise: list[str]) -> CommissionerProfile:
     profile = CommissionerProfile.objects.create(user=user)
     profile.expertise.set(_categories(expertise))
+    candidates_refresh([user.pk])
     return profile
 
 
@@ -50,4 +52,5 @@ def profile_update(
     profile.save()
     if expertise is not None:
         profile.expertise.set(_categories(expertise))
+    candidates_refresh([user.pk])
     return profile

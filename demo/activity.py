@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Consent, ConsentKind, Role, User
+from commissioners.candidates import candidates_refresh
 from commissioners.models import Checkin, Claim, ClaimStatus, CommissionerProfile, Dispatch
 from core.periods import SHANGHAI
 from geo.cells import cell_of
@@ -197,5 +198,7 @@ def demo_activity_seed(*, seed: int = 2021, commissioners: int = 120, scale: flo
                                  message=MARK, created_at=created + timedelta(days=1),
                                  decided_at=created + timedelta(days=2))
         problems += 1
+    # Written in bulk, not through the services: bring matching's read model up to date once.
+    candidates_refresh([u.pk for u in users])
     return DemoActivity(len(users), len(dispatches), len(trainings), sum(t.headcount for t in trainings),
                         len(checkins), problems)

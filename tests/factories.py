@@ -6,6 +6,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import Role, User
+from commissioners.candidates import candidates_refresh
 from commissioners.models import CommissionerProfile
 
 PASSWORD = "correct-horse-battery"
@@ -50,3 +51,4 @@ class CommissionerFactory(UserFactory):
     def profile(self, create, extracted, **kwargs):
         if create:
             CommissionerProfile.objects.create(user=self, **kwargs)
+            candidates_refresh([self.pk])

@@ -158,6 +158,12 @@ def problem_confirm(*, staff: User, problem: Problem, rating: int, comment: str 
     problem.rating_comment = comment
     problem.closed_at = timezone.now()
     problem.save(update_fields=["status", "rating", "rating_comment", "closed_at", "updated_at"])
+    from commissioners.candidates import candidates_refresh
+    from commissioners.models import Claim, ClaimStatus
+
+    # The rating joins the accepted commissioner's track record.
+    candidates_refresh(Claim.objects.filter(problem=problem, status=ClaimStatus.ACCEPTED)
+                       .values_list("commissioner_id", flat=True))
     problem_event_record(problem=problem, kind=ProblemEventKind.CLOSED, actor=staff,
                          from_status=ProblemStatus.RESOLVED, note=comment)
     return problem

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from commissioners.candidates import candidates_refresh
 from commissioners.matching import matches_for
 from commissioners.models import Claim, ClaimStatus
 from tests.client import error_code
@@ -34,6 +35,8 @@ def give_history(commissioner, village, staff, *, in_progress=0, closed_ratings=
         p = a_problem(village, staff, status=ProblemStatus.CLOSED, rating=rating)
         Claim.objects.create(problem=p, commissioner=commissioner, status=ClaimStatus.ACCEPTED,
                              decided_at=timezone.now() - timezone.timedelta(days=400))
+    # Written behind the services' back, as history: refresh matching's read model as they would.
+    candidates_refresh([commissioner.pk])
 
 
 @pytest.fixture
@@ -120,6 +123,7 @@ def test_matches_are_for_staff_in_scope(api, problem, commissioner):
 def test_matching_costs_a_fixed_number_of_queries(village, problem, django_assert_max_num_queries):
     for i in range(20):
         make_commissioner(village, km_north=1 + i)
-    # candidates, workload, track record, recent claims, recent check-ins, recent dispatches, the top ten
-    with django_assert_max_num_queries(7):
+    # who served the village lately (one union), candidates (the read model), the top ten's profiles
+    with django_assert_max_num_queries(3):
         assert len(matches_for(problem, limit=10)) == 10
+

@@ -87,3 +87,28 @@ def test_invalid_points_name_the_bad_field(lat, lng, field):
     assert excinfo.value.field == field
     assert excinfo.value.message
     assert isinstance(excinfo.value, ValueError)
+
+
+def test_geodesic_many_agrees_with_karney_to_a_millimetre():
+    import numpy as np
+
+    from geo.distance import geodesic_many_m
+
+    rng = np.random.default_rng(5)
+    lat, lng = 23.9, 106.6
+    lats = np.concatenate([rng.uniform(18, 53, 3000), lat + rng.normal(0, 0.3, 3000), [lat, -lat, 89.9, -89.9]])
+    lngs = np.concatenate([rng.uniform(73, 135, 3000), lng + rng.normal(0, 0.3, 3000), [lng, lng + 180, 0, 0]])
+    many = geodesic_many_m(lat, lng, lats, lngs)
+    one = np.array([geodesic_m(lat, lng, a, b) for a, b in zip(lats.tolist(), lngs.tolist(), strict=True)])
+    assert np.abs(many - one).max() < 1e-3
+    assert many[6000] == 0.0  # the same point
+
+
+def test_geodesic_many_falls_back_where_vincenty_does_not_converge():
+    import numpy as np
+
+    from geo.distance import geodesic_many_m
+
+    # Nearly antipodal: Vincenty's iteration fails here; Karney's answer is used instead.
+    lats, lngs = np.array([-0.5]), np.array([179.7])
+    assert geodesic_many_m(0.0, 0.0, lats, lngs)[0] == pytest.approx(geodesic_m(0.0, 0.0, -0.5, 179.7), abs=1e-3)

@@ -1,0 +1,91 @@
+"""Keep matching's read model (MatchingCandidate) equal to the rows it is derived from.
+
+Every write that changes who is matchable or how they score calls ``candidates_refresh`` with
+the commissioners concerned, inside its own transaction: profile create/update (home,
+availability, expertise), claim accepted, problem resolved, problem confirmed with a rating.
+The refresh recomputes those commissioners' rows from the source (profile, user, expertise,
+claims), so it can never drift by missing an increment, and is idempotent.
+``candidates_rebuild()`` (``manage.py matching_refresh``) recomputes everyone, in chunks: after a
+bulk import, or if anything ever wrote the source rows behind the services' back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+
+from villages.models import ProblemStatus
+
+from .models import Claim, ClaimStatus, CommissionerProfile, MatchingCandidate
+
+REBUILD_CHUNK = 2_000
+DONE = (ProblemStatus.RESOLVED, ProblemStatus.CLOSED)
+
+
+def _track_records(ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+    """commissioner -> (active problems, resolved count, rating sum, rating count), in one query."""
+    accepted = Claim.objects.filter(commissioner_id__in=ids, status=ClaimStatus.ACCEPTED)
+    rows = accepted.values("commissioner_id").annotate(
+        active=Count("id", filter=Q(problem__status=ProblemStatus.IN_PROGRESS)),
+        resolved=Count("id", filter=Q(problem__status__in=DONE)),
+        rating_sum=Sum("problem__rating", filter=Q(problem__status__in=DONE, problem__rating__isnull=False)),
+        rating_count=Count("id", filter=Q(problem__status__in=DONE, problem__rating__isnull=False)),
+    )
+    return {r["commissioner_id"]: (r["active"], r["resolved"], r["rating_sum"] or 0, r["rating_count"])
+            for r in rows}
+
+
+def candidates_refresh(user_ids: Iterable[int]) -> int:
+    """Recompute the matching rows of these commissioners; returns how many rows they now have.
+
+    Locks their profile rows first (in id order), so two writers refreshing one commissioner
+    serialise instead of racing on the rows' unique constraint.
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        profiles = list(
+            CommissionerProfile.objects.select_for_update(of=("self",))
+            .filter(user_id__in=ids).order_by("user_id")
+            .select_related("user").only("user_id", "home_lat", "home_lng", "home_cell", "available",
+                                         "user__is_active", "user__area_id")
+        )
+        MatchingCandidate.objects.filter(commissioner_id__in=ids).delete()
+        matchable = [p for p in profiles if p.available and p.user.is_active and p.home_cell is not None]
+        if not matchable:
+            return 0
+        records = _track_records([p.user_id for p in matchable])
+        expertise = CommissionerProfile.expertise.through.objects.filter(
+            commissionerprofile_id__in=[p.user_id for p in matchable]).values_list("commissionerprofile_id",
+                                                                                   "category_id")
+        by_user: dict[int, list[str]] = {}
+        for user_id, category in expertise:
+            by_user.setdefault(user_id, []).append(category)
+        rows = []
+        for p in matchable:
+            active, resolved, rating_sum, rating_count = records.get(p.user_id, (0, 0, 0, 0))
+            for category in sorted(by_user.get(p.user_id, ())):
+                rows.append(MatchingCandidate(
+                    commissioner_id=p.user_id, category_id=category, home_lat=p.home_lat, home_lng=p.home_lng,
+                    home_cell=p.home_cell, county_code=p.user.area_id[:6], active_problems=active,
+                    resolved_count=resolved, rating_sum=rating_sum, rating_count=rating_count,
+                ))
+        MatchingCandidate.objects.bulk_create(rows, batch_size=1_000)
+        return len(rows)
+
+
+def candidates_rebuild(*, chunk: int = REBUILD_CHUNK) -> int:
+    """Recompute every commissioner's rows (and drop rows of people without a profile)."""
+    MatchingCandidate.objects.exclude(
+        commissioner_id__in=CommissionerProfile.objects.values("user_id")).delete()
+    total, last = 0, 0
+    while True:
+        ids = list(CommissionerProfile.objects.filter(user_id__gt=last).order_by("user_id")
+                   .values_list("user_id", flat=True)[:chunk])
+        if not ids:
+            return total
+        total += candidates_refresh(ids)
+        last = ids[-1]

@@ -230,7 +230,12 @@ def ensure_national(seed: int = 1, villages: int = 490_000, counties: int = 2_80
         f"{len(gen.villages)} villages in {generated - started:.1f} s")
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM bench_dataset WHERE name = %s", [DATASET_NAME])
+        # Synthetic people live in these areas: they go with them (and are rebuilt on demand).
+        from bench.datasets.commissioners import DATASET_NAME as PEOPLE
+        from bench.datasets.commissioners import _delete_previous
+
+        _delete_previous(cursor, log)
+        cursor.execute("DELETE FROM bench_dataset WHERE name IN (%s, %s)", [DATASET_NAME, PEOPLE])
         cursor.execute("DELETE FROM villages_area WHERE code LIKE %s", [CODE_PREFIX + "%"])
         deleted = cursor.rowcount
         if deleted:

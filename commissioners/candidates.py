@@ -27,11 +27,12 @@ DONE = (ProblemStatus.RESOLVED, ProblemStatus.CLOSED)
 def _track_records(ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
     """commissioner -> (active problems, resolved count, rating sum, rating count), in one query."""
     accepted = Claim.objects.filter(commissioner_id__in=ids, status=ClaimStatus.ACCEPTED)
+    rated = Q(problem__status__in=DONE, problem__rating__isnull=False)
     rows = accepted.values("commissioner_id").annotate(
         active=Count("id", filter=Q(problem__status=ProblemStatus.IN_PROGRESS)),
         resolved=Count("id", filter=Q(problem__status__in=DONE)),
-        rating_sum=Sum("problem__rating", filter=Q(problem__status__in=DONE, problem__rating__isnull=False)),
-        rating_count=Count("id", filter=Q(problem__status__in=DONE, problem__rating__isnull=False)),
+        rating_sum=Sum("problem__rating", filter=rated),
+        rating_count=Count("id", filter=rated),
     )
     return {r["commissioner_id"]: (r["active"], r["resolved"], r["rating_sum"] or 0, r["rating_count"])
             for r in rows}

@@ -22,6 +22,7 @@ This module imports Django (it builds querysets); the pure geometry lives in the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,10 +140,13 @@ def arrays_near(
         .order_by()
         .values_list("pk", located.lat, located.lng, *fields)
     )
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (3 + len(fields))
+    if not rows:
+        empty = np.empty(0)
+        return NearArrays(np.empty(0, dtype=int), empty, empty, empty, empty, {name: empty for name in fields})
+    columns = list(zip(*rows, strict=True))
     pks = np.array(columns[0])
     lats, lngs = np.array(columns[1], dtype=float), np.array(columns[2], dtype=float)
-    km = haversine_many_km(lat, lng, lats, lngs) if rows else np.empty(0)
+    km = haversine_many_km(lat, lng, lats, lngs)
     keep = km <= radius_km * _RADIUS_SURE_OUT
     exact = np.full(len(km), np.nan)
     band = np.flatnonzero(keep & (km > radius_km * _RADIUS_SURE_IN))
@@ -150,7 +154,7 @@ def arrays_near(
         exact[band] = geodesic_many_m(lat, lng, lats[band], lngs[band]) / 1000.0
         keep[band] = exact[band] <= radius_km
     # Nearest first; equal distances (the same village twice, say) in a stable order by pk.
-    order = np.flatnonzero(keep)[np.lexsort((pks[keep], km[keep]))] if rows else np.empty(0, dtype=int)
+    order = np.flatnonzero(keep)[np.lexsort((pks[keep], km[keep]))]
     return NearArrays(pks[order], lats[order], lngs[order], km[order], exact[order],
                       {name: np.array(columns[3 + j])[order] for j, name in enumerate(fields)})
 
@@ -169,7 +173,7 @@ def rows_near(
     values = [found.values[name].tolist() for name in fields]
     exact = found.exact_km.tolist()
     return [
-        Hit(pk, la, ln, km, None if e != e else e, {name: values[j][i] for j, name in enumerate(fields)})
+        Hit(pk, la, ln, km, None if math.isnan(e) else e, {name: values[j][i] for j, name in enumerate(fields)})
         for i, (pk, la, ln, km, e) in enumerate(
             zip(found.pk.tolist(), found.lat.tolist(), found.lng.tolist(), found.km.tolist(), exact, strict=True))
     ]

@@ -123,11 +123,15 @@ if DATABASE_URL:
         # CONN_HEALTH_CHECKS: Django has the pool check each connection at checkout, so one the
         # server dropped is replaced instead of failing the request.
         DATABASES["default"].update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=True)
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["pool"] = {
             "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
             "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "16")),
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
         }
+        # No JIT: this service's queries are short; PostgreSQL's JIT compiled the province's coverage
+        # aggregates for ≈40 ms each, a cost it never earned back (bench/national).
+        options["options"] = (options.get("options", "") + " -c jit=off").strip()
     else:
         DATABASES["default"].update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
 else:

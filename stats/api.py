@@ -14,7 +14,7 @@ from core.errors import Invalid
 from villages.selectors import area_get
 
 from .export import workbook
-from .geometry import geometries
+from .geometry import geometries, village_point
 from .schemas import AssessmentIn, AssessmentPage, CoverageIn, FeatureCollection, TargetsOut, WindowIn
 from .selectors import ASSESSMENT_SORTS, Window, commissioner_assessment, coverage, targets_progress
 
@@ -36,10 +36,14 @@ def targets(request: HttpRequest, year: int | None = Query(None, ge=2000, le=210
 
 
 def coverage_features(*, level: str, window: Window, within) -> dict:
-    shapes = geometries(level)
+    # A village is drawn as its point, which the coverage rows carry; counties and townships as shapes.
+    shapes = geometries(level) if level != "village" else {}
     features = []
     for row in coverage(level=level, window=window, within=within):
-        geometry, source = shapes.get(row["code"], (None, "none"))
+        if level == "village":
+            geometry, source = village_point(row["lat"], row["lng"], row["position_source"])
+        else:
+            geometry, source = shapes.get(row["code"], (None, "none"))
         props = {k: row[k] for k in ("code", "name", "checkins", "dispatches", "trainings", "trainees",
                                      "problems_open", "problems_resolved", "served")}
         props.update(level=level, geometry_source=source, derived=source not in ("boundary", "surveyed"))

@@ -19,31 +19,35 @@ from shapely.ops import unary_union
 from villages.models import Area
 
 _CACHE: dict[str, dict[str, tuple[dict[str, Any] | None, str]]] = {}
-_CACHE_KEY: tuple | None = None
+_KEYS: dict[str, tuple] = {}
 _LOCK = threading.Lock()
 
 # Township shapes are for a map, not for surveying: ~50 m tolerance keeps the payload small.
 _SIMPLIFY_DEG = 0.0005
 
 
-def _fingerprint() -> tuple:
-    # Cheap: shapes change only when areas are (re)imported or positions surveyed.
+def _fingerprint(level: str) -> tuple:
+    # Shapes change only when areas are (re)imported or positions surveyed. County shapes depend on
+    # the counties alone; township shapes on every village position too (a national aggregate).
     from django.db.models import Count, Max, Sum
 
-    agg = Area.objects.aggregate(n=Count("code"), lat=Sum("lat"), lng=Max("lng"))
-    return (agg["n"], round(agg["lat"] or 0, 6), agg["lng"])
+    rows = Area.objects.filter(level="county") if level == "county" else Area.objects.all()
+    agg = rows.aggregate(n=Count("code"), lat=Sum("lat"), lng=Max("lng"))
+    return (level, agg["n"], round(agg["lat"] or 0, 6), agg["lng"])
+
+
+def village_point(lat: float | None, lng: float | None, source: str) -> tuple[dict[str, Any] | None, str]:
+    """A village on the map: its point, with where the position came from."""
+    return (mapping(Point(lng, lat)) if lat is not None else None, source or "none")
 
 
 def geometries(level: str) -> dict[str, tuple[dict[str, Any] | None, str]]:
-    """{code: (GeoJSON geometry, source)} for every area at ``level``; built once per process."""
-    global _CACHE_KEY
-    key = _fingerprint()
+    """{code: (GeoJSON geometry, source)} for every county or township; built once per process."""
+    key = _fingerprint(level)
     with _LOCK:
-        if key != _CACHE_KEY:
-            _CACHE.clear()
-            _CACHE_KEY = key
-        if level not in _CACHE:
+        if _KEYS.get(level) != key:
             _CACHE[level] = _build(level)
+            _KEYS[level] = key
         return _CACHE[level]
 
 
@@ -51,10 +55,6 @@ def _build(level: str) -> dict[str, tuple[dict[str, Any] | None, str]]:
     if level == "county":
         return {code: (geom, "boundary" if geom else "none")
                 for code, geom in Area.objects.filter(level="county").values_list("code", "geometry")}
-    if level == "village":
-        return {code: (mapping(Point(lng, lat)) if lat is not None else None, source or "none")
-                for code, lat, lng, source in Area.objects.filter(level="village")
-                .values_list("code", "lat", "lng", "position_source")}
     return _townships()
 
 

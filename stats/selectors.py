@@ -114,13 +114,19 @@ def targets_progress(*, year: int | None = None) -> list[dict[str, Any]]:
 # -- coverage ---------------------------------------------------------------------------------
 
 
-def _grouped(qs: QuerySet, level: str, path: str, measure: Any) -> dict[str, int]:
+def _grouped(qs: QuerySet, level: str, path: str, **measures: Any) -> dict[str, dict[str, int]]:
+    """{measure name: {area code at ``level``: value}}, all measures in one query."""
     key = f"{path}__{LEVEL_FIELD[level]}" if level != "village" else f"{path}_id"
-    return {row[key]: row["v"] or 0 for row in qs.values(key).annotate(v=measure).order_by()}
+    out: dict[str, dict[str, int]] = {name: {} for name in measures}
+    for row in qs.values(key).annotate(**measures).order_by():
+        for name in measures:
+            out[name][row[key]] = row[name] or 0
+    return out
 
 
 def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]]:
-    """Per area at ``level`` inside ``within``: the contract's figures. Six queries in all."""
+    """Per area at ``level`` inside ``within``: the contract's figures. Six queries in all (five
+    aggregates, one per table, and the areas)."""
     since, until = days_window(window.start, window.end)
     in_area = _within(within, "village")
 
@@ -142,12 +148,11 @@ def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]
         dispatches = dispatches.filter(starts_on__lte=window.end)
 
     figures = {
-        "checkins": _grouped(checkins, level, "village", Count("id")),
-        "dispatches": _grouped(dispatches, level, "village", Count("id")),
-        "trainings": _grouped(trainings, level, "village", Count("id")),
-        "trainees": _grouped(trainings, level, "village", Sum("headcount")),
-        "problems_open": _grouped(open_problems, level, "village", Count("id")),
-        "problems_resolved": _grouped(resolved, level, "village", Count("id")),
+        **_grouped(checkins, level, "village", checkins=Count("id")),
+        **_grouped(dispatches, level, "village", dispatches=Count("id")),
+        **_grouped(trainings, level, "village", trainings=Count("id"), trainees=Sum("headcount")),
+        **_grouped(open_problems, level, "village", problems_open=Count("id")),
+        **_grouped(resolved, level, "village", problems_resolved=Count("id")),
     }
     areas = Area.objects.filter(_within(within, ""), level=level).order_by("code")
     rows = []

@@ -287,8 +287,9 @@ def test_coverage_costs_a_fixed_number_of_queries_whatever_the_activity(bureau, 
 
     after = _queries(bureau, COVERAGE, {"level": level})
 
-    # session, user, user's area, shape fingerprint, six figures, the areas; villages name their townships
-    assert before == after == (12 if level == "village" else 11)
+    # session, user, user's area, five aggregates (one per table), the areas; counties and townships add
+    # the shapes' fingerprint, villages the names of their townships (and draw their own points)
+    assert before == after == 10
 
 
 def test_targets_cost_a_fixed_number_of_queries(bureau):

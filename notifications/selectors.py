@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
-from commissioners.models import CommissionerProfile
+from commissioners.models import MatchingCandidate
 from commissioners.selectors import HOME
-from geo.near import rows_near
+from geo.near import arrays_near
 
 from .models import Notification
 
@@ -72,12 +73,13 @@ def commissioner_audience(*, lat: float, lng: float, radius_km: float, category:
     """`problem.posted`'s audience: available, active commissioners with ``category`` in their
     expertise whose home lies within ``radius_km`` of the point, nearest first, as
     ``(user id, distance in km)``."""
-    profiles = (
-        CommissionerProfile.objects.filter(available=True, user__is_active=True, expertise__code=category)
-        .only("user_id", "home_lat", "home_lng", "home_cell")
-        .order_by()
-    )
-    return [(hit.pk, round(hit.km, 2)) for hit in rows_near(profiles, lat, lng, radius_km, HOME)]
+    # Matching's read model holds exactly the available, active commissioners with a home, one row
+    # per field of expertise: one index range per grid row of the category, no joins.
+    candidates = MatchingCandidate.objects.filter(category_id=category)
+    found = arrays_near(candidates, lat, lng, radius_km, HOME, fields=("commissioner_id",))
+    km = np.where(np.isnan(found.exact_km), found.km, found.exact_km)
+    return [(user_id, round(d, 2)) for user_id, d in zip(found.values["commissioner_id"].tolist(), km.tolist(),
+                                                           strict=True)]
 
 
 def commissioners_to_notify(*, lat: float, lng: float, radius_km: float, category: str) -> list[int]:

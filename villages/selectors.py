@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
+import numpy as np
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, User
@@ -48,6 +50,7 @@ def categories_list() -> QuerySet[Category]:
 
 _AREA_INDEX: AreaIndex | None = None
 _AREA_INDEX_LOCK = threading.Lock()
+_INDEX_CHUNK = 20_000
 
 
 def area_index() -> AreaIndex:
@@ -76,13 +79,20 @@ def _area_index_build() -> AreaIndex:
             "code", "name", "geometry"
         )
     ]
-    points = Area.objects.filter(level__in=["township", "village"], lat__isnull=False).values_list(
-        "code", "name", "level", "parent_id", "lat", "lng"
-    )
-    townships, villages = [], []
-    for code, name, level, parent, lat, lng in points:
-        (townships if level == "township" else villages).append(PlacePoint(code, name, parent, lat, lng))
-    return AreaIndex(counties, townships, villages)
+    townships = [
+        PlacePoint(*row) for row in Area.objects.filter(level="township", lat__isnull=False).values_list(
+            "code", "name", "parent_id", "lat", "lng")
+    ]
+    # Columns, not an object per village, read in chunks so that a national set (490,000 villages)
+    # never has all its rows as Python objects at once.
+    rows = Area.objects.filter(level="village", lat__isnull=False).values_list(
+        "code", "name", "parent_id", "lat", "lng").order_by("code").iterator(chunk_size=_INDEX_CHUNK)
+    chunks: list[list[np.ndarray]] = [[], [], [], [], []]
+    while batch := list(itertools.islice(rows, _INDEX_CHUNK)):
+        for column, values in zip(chunks, zip(*batch, strict=True), strict=True):
+            column.append(np.array(values))
+    columns = [np.concatenate(c) if c else np.array([]) for c in chunks]
+    return AreaIndex.from_columns(counties, townships, *columns)
 
 
 def village_fence_check(village: Area, lat: float, lng: float, accuracy_m: float | None) -> FenceCheck:

@@ -177,6 +177,10 @@ def ensure_commissioners(national: NationalDataset, seed: int = 1, count: int = 
 
 
 def _delete_previous(cursor, log: Callable[[str], None]) -> None:
+    from bench.datasets.activity import delete_activity  # the activity of these people goes first
+
+    if delete_activity(cursor):
+        log("  deleted the synthetic activity built on them")
     synthetic = "SELECT id FROM accounts_user WHERE phone LIKE %s"
     like = [PHONE_PREFIX + "%"]
     cursor.execute(f"DELETE FROM commissioners_matchingcandidate WHERE commissioner_id IN ({synthetic})", like)

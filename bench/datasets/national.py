@@ -7,7 +7,9 @@ shape, deterministically from a seed:
 * county seats are drawn from weighted boxes over China's populated extent (lat 18-48,
   lng 75-134): dense in the North China Plain, the Yangtze valley, the south and the Sichuan
   basin, sparse in the north-west and on the plateau;
-* counties are grouped, by position, into cities of 5-11 counties;
+* counties are grouped, by position, into cities of 5-11 counties, except the first (``900000``),
+  which gets 99 neighbouring counties and stands for a province;
+* each county's boundary is the Voronoi cell of its seat (clipped to China's extent);
 * each county gets a share of the villages (log-normal weights), split into townships of about
   12 villages; townships are scattered around the seat and villages around their township, so
   villages lie about N(seat, sigma) with sigma 15-25 km per county.
@@ -28,21 +30,27 @@ Use it after ``bench.datasets.benchdb.setup()``; the Django default database is 
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
+from shapely.geometry import MultiPoint, box, mapping
 
 from geo.cells import cell_of
 
 # Bump when the generation changes: an old set in a database is then rebuilt, not reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the first city is province-sized
+PROVINCE_COUNTIES = 99
+PROVINCE_CITY = "900000"
 DATASET_NAME = "national"
 CODE_PREFIX = "9"
 
 KM_PER_DEG_LAT = 111.32
+CHINA_EXTENT = (73.0, 18.0, 135.5, 54.0)  # min lng, min lat, max lng, max lat
 VILLAGES_PER_TOWNSHIP = 12.5
 SEAT_SIGMA_KM = (15.0, 25.0)
 
@@ -63,7 +71,7 @@ BOXES: tuple[tuple[float, float, float, float, float], ...] = (
 )
 
 _COLUMNS = ("code", "name", "level", "parent_id", "county_code", "township_code", "lat", "lng",
-            "position_source", "cell")
+            "position_source", "cell", "geometry")
 
 
 @dataclass(frozen=True)
@@ -85,12 +93,16 @@ class _Generated:
     townships: list[tuple]
     villages: list[tuple]
 
+    county_shapes: dict[str, str] = field(default_factory=dict)  # code -> GeoJSON text
+
     def rows(self) -> Iterator[tuple]:
         # Parents before children; the FK is deferred anyway, this just reads naturally.
-        yield from self.cities
-        yield from self.counties
-        yield from self.townships
-        yield from self.villages
+        for row in self.cities:
+            yield (*row, None)
+        for row in self.counties:
+            yield (*row, self.county_shapes.get(row[0]))
+        for row in (*self.townships, *self.villages):
+            yield (*row, None)
 
 
 def _offset(lat: np.ndarray, lng: np.ndarray, dy_km: np.ndarray, dx_km: np.ndarray):
@@ -114,7 +126,9 @@ def generate(seed: int, villages: int, counties: int) -> _Generated:
 
     # Cities: neighbouring seats (1-degree latitude bands, then west to east), 5-11 at a time.
     order = np.lexsort((seat_lng, np.floor(seat_lat)))
-    sizes: list[int] = []
+    # The first city is province-sized (99 counties, the most its codes allow; Guangxi has 111):
+    # the figures "for one province" are measured on it.
+    sizes: list[int] = [min(PROVINCE_COUNTIES, counties)]
     while sum(sizes) < counties:
         sizes.append(int(rng.integers(5, 12)))
     sizes[-1] -= sum(sizes) - counties
@@ -144,7 +158,20 @@ def generate(seed: int, villages: int, counties: int) -> _Generated:
 
     # One cell_of per village, as the service stores it (vectorising it would risk disagreeing).
     gen.villages = [(*row, cell_of(row[6], row[7])) for row in gen.villages]
+    gen.county_shapes = _county_shapes(gen.counties)
     return gen
+
+
+def _county_shapes(counties: list[tuple]) -> dict[str, str]:
+    """County boundaries: the Voronoi cell of each seat, clipped to China's extent. Neighbours share
+    their borders exactly, as surveyed boundaries do, so the locate benchmark has real polygons."""
+    seats = [(row[7], row[6]) for row in counties]  # (lng, lat)
+    extent = box(*CHINA_EXTENT)
+    cells = shapely.voronoi_polygons(MultiPoint(seats), extend_to=extent, ordered=True)
+    shapes = {}
+    for row, cell in zip(counties, shapely.get_parts(cells), strict=True):
+        shapes[row[0]] = json.dumps(mapping(shapely.set_precision(cell.intersection(extent), 1e-6)))
+    return shapes
 
 
 def _county_children(gen: _Generated, rng: np.random.Generator, county_code: str, lat: float, lng: float,

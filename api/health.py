@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers, get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -40,15 +41,21 @@ def _check_cache() -> str:
 
 
 def _check_channel_layer() -> str:
-    layer = get_channel_layer()
-    if layer is None:
+    if get_channel_layer() is None:
         return "error: no channel layer configured"
 
     async def roundtrip() -> bool:
-        channel = await layer.new_channel()
-        await layer.send(channel, {"type": "health.ping"})
-        message = await layer.receive(channel)
-        return message.get("type") == "health.ping"
+        # A layer instance of its own: the process's shared one receives on the server's event loop
+        # (the push hub), and channels_redis refuses a receive from a second loop at the same time.
+        layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+        try:
+            channel = await layer.new_channel()
+            await layer.send(channel, {"type": "health.ping"})
+            message = await layer.receive(channel)
+            return message.get("type") == "health.ping"
+        finally:
+            if hasattr(layer, "close_pools"):
+                await layer.close_pools()
 
     return "ok" if async_to_sync(roundtrip)() else "error: message not received"
 

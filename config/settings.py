@@ -190,8 +190,11 @@ if REDIS_URL:
                     }
                 ],
                 "prefix": "kjtpy",
-                # Every socket of a server process shares one list; a fan-out to more of them than
-                # this is dropped past the limit, silently (bench/ws_broadcast found it at 1,000).
+                # Only the hubs join a group (notifications/hub.py), refreshing it every 30 s: a
+                # process that died leaves the group after this, not after the default day.
+                "group_expiry": 300,
+                # Messages waiting for one server process (its hub's channel) past this are dropped,
+                # silently: a burst of pushes must fit (the sockets would catch up at the next one).
                 "capacity": 10_000,
             },
         }

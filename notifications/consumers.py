@@ -5,15 +5,17 @@ sent (or, without ``since``, the inbox's last id when it connected). Everything 
 database, so a restart loses nothing: the client reconnects with ``since`` = the last id it saw.
 
 How "replay, then live, nothing lost, nothing twice, in order" holds:
-1. The consumer joins the person's group *before* reading the inbox, so a notification committed
-   during the replay is either read by the replay or pushed afterwards (or both).
-2. Channels hands a consumer one message at a time, so pushes that arrive during the replay wait
-   in the channel layer until ``connect`` returns: the replay always goes first.
+1. The consumer attaches to its process's hub (`notifications.hub`) *before* reading the inbox, so
+   a notification committed during the replay is either read by the replay or pushed afterwards
+   (or both). A push the hub missed (not subscribed yet, Redis down) is made up by the hub: after
+   each (re)join it tells every socket it holds to read its inbox.
+2. Everything that sends notifications (the replay, a push, a catch-up, a ping) holds the socket's
+   lock, and pushes queue up in arrival order until it is free: the replay always goes first.
 3. A push whose id is not above the cursor was sent already: dropped.
 4. A push names the recipient's previous notification (``prev``). If that is above the cursor the
-   connection missed one (a push lost while Redis was down, a full channel, two writers' pushes
-   overtaking each other), so it reads the inbox after the cursor instead, which is in id order
-   and complete (`services._inboxes_lock` makes one person's rows commit in id order).
+   connection missed one (a push lost while Redis was down, two writers' pushes overtaking each
+   other), so it reads the inbox after the cursor instead, which is in id order and complete
+   (`services._inboxes_lock` makes one person's rows commit in id order).
 5. ``ping`` reads the inbox after the cursor too before answering ``pong``: a client that pings
    has everything that was committed before its ping.
 """
@@ -24,6 +26,7 @@ import asyncio
 import logging
 import re
 import time
+from collections import deque
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -35,8 +38,9 @@ from accounts.models import User
 from accounts.tokens import access_claims, access_still_valid
 from core.errors import InvalidToken, NotFound
 
+from .hub import hub
 from .selectors import REPLAY_BATCH, inbox_cursor, notifications_after
-from .services import notification_mark_read, user_group
+from .services import notification_mark_read
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +85,19 @@ def _ack(user: User, notification_id: int) -> bool:
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    # No channel of its own: pushes reach it through its process's hub (see the module's docstring).
+    channel_layer_alias = None
     user: User | None = None
     cursor: int = 0
 
     async def connect(self) -> None:
         self._expiry: asyncio.TimerHandle | None = None
         self._closing: asyncio.Task | None = None
+        self._lock = asyncio.Lock()
+        # Pushes and catch-ups (None) in arrival order, and the task sending them.
+        self._inbound: deque[tuple[int, dict[str, Any]] | None] = deque()
+        self._sender: asyncio.Task | None = None
+        self._hub = None
         params = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         token = (params.get("token") or [""])[-1]
         found = await database_sync_to_async(_user_for_token)(token) if token else None
@@ -99,16 +110,20 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self._refuse(CLOSE_BAD_REQUEST)
             return
         self.user, expires_at = found
-        group = user_group(self.user.pk)
-        # Join first, read second: see the module's docstring.
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups.append(group)  # the base class leaves it on disconnect
-        await self.accept()
-        if since is None:
-            self.cursor = await database_sync_to_async(inbox_cursor)(user_id=self.user.pk)
-        else:
-            self.cursor = since
-            await self._catch_up()
+        async with self._lock:
+            # Attach first, read second: see the module's docstring.
+            self._hub = hub()
+            self._hub.attach(self.user.pk, self)
+            try:
+                await self.accept()
+                if since is None:
+                    self.cursor = await database_sync_to_async(inbox_cursor)(user_id=self.user.pk)
+                else:
+                    self.cursor = since
+                    await self._catch_up()
+            except BaseException:
+                self._detach()
+                raise
         # An access token is short-lived so that a lost phone or a deactivated account stops
         # receiving: the connection ends with the token, and the client reconnects with a new one.
         self._expiry = asyncio.get_running_loop().call_later(
@@ -125,9 +140,49 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     def _token_expired(self) -> None:
         self._closing = asyncio.ensure_future(self.close(code=CLOSE_UNAUTHENTICATED))
 
+    def _detach(self) -> None:
+        if self._hub is not None:
+            self._hub.detach(self.user.pk, self)
+            self._hub = None
+        if self._sender is not None:
+            self._sender.cancel()
+
     async def disconnect(self, code: int) -> None:
         if getattr(self, "_expiry", None) is not None:
             self._expiry.cancel()
+        if getattr(self, "_hub", None) is not None:
+            self._detach()
+
+    # --- what the hub hands over (called in this loop, never blocking) ---
+
+    def offer(self, prev: int, notification: dict[str, Any]) -> None:
+        self._inbound.append((prev, notification))
+        self._start_sending()
+
+    def offer_catch_up(self) -> None:
+        self._inbound.append(None)
+        self._start_sending()
+
+    def _start_sending(self) -> None:
+        if self._sender is None:
+            self._sender = asyncio.get_running_loop().create_task(self._send_inbound())
+
+    async def _send_inbound(self) -> None:
+        try:
+            async with self._lock:
+                while self._inbound:
+                    item = self._inbound.popleft()
+                    if item is None:
+                        await self._catch_up()
+                    else:
+                        await self._push(*item)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the socket went away, or the database: the client catches up on reconnect
+            logger.info("A push to user %s was not sent (%s).", self.user.pk, exc.__class__.__name__)
+            self._inbound.clear()
+        finally:
+            self._sender = None
 
     async def _catch_up(self) -> None:
         """Send every notification after the cursor, in id order."""
@@ -141,14 +196,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             if len(batch) < REPLAY_BATCH:
                 return
 
-    async def notification_push(self, event: dict[str, Any]) -> None:
-        """A notification committed for this person (channel-layer type ``notification.push``)."""
-        if self.user is None:
-            return
-        message = event["notification"]
+    async def _push(self, prev: int, message: dict[str, Any]) -> None:
+        """A notification committed for this person; ``prev`` is their previous one."""
         if message["id"] <= self.cursor:
             return
-        if event.get("prev", 0) <= self.cursor:
+        if prev <= self.cursor:
             await self.send_json(message)
             self.cursor = message["id"]
         else:
@@ -170,8 +222,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
-            await self._catch_up()
-            await self.send_json({"type": "pong"})
+            async with self._lock:
+                await self._catch_up()
+                await self.send_json({"type": "pong"})
         elif kind == "ack":
             notification_id = content.get("id")
             if not isinstance(notification_id, int) or isinstance(notification_id, bool):

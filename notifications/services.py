@@ -24,22 +24,12 @@ from accounts.models import User
 from core.errors import NotFound
 from core.queueing import enqueue
 
+from .hub import FANOUT_GROUP, FANOUT_MESSAGE_TYPE
 from .models import Notification
 from .selectors import inboxes_last_ids, notification_message
 from .types import payload_validated
 
 logger = logging.getLogger(__name__)
-
-# The channel-layer message a consumer handles with `notification_push`.
-PUSH_MESSAGE_TYPE = "notification.push"
-# Group sends in flight at once: enough to hide Redis round trips, few enough not to flood it.
-PUSH_CONCURRENCY = 64
-
-
-def user_group(user_id: int) -> str:
-    """The channel-layer group that every open websocket of one person joins."""
-    return f"user.{user_id}"
-
 
 def _ids_of(recipients: Iterable[User | int]) -> list[int]:
     """Recipient ids, each once, in the order given."""
@@ -112,52 +102,36 @@ def notify(
     rows = Notification.objects.bulk_create(
         [Notification(recipient_id=uid, type=type, payload=payloads[uid], key=key or "", created_at=now) for uid in ids]
     )
-    messages = [
-        (
-            row.recipient_id,
-            {
-                "type": PUSH_MESSAGE_TYPE,
-                # The recipient's previous notification: a consumer whose cursor is behind it
-                # missed something and reads the inbox instead of trusting the push.
-                "prev": previous.get(row.recipient_id, 0),
-                "notification": notification_message(row),
-            },
-        )
-        for row in rows
-    ]
-    transaction.on_commit(partial(_push, messages), robust=True)
+    # Each with the recipient's previous notification: a socket whose cursor is behind it missed
+    # something and reads the inbox instead of trusting the push.
+    pushes = [[row.recipient_id, previous.get(row.recipient_id, 0), notification_message(row)] for row in rows]
+    transaction.on_commit(partial(_push, pushes), robust=True)
     return rows
 
 
-def _push(messages: list[tuple[int, dict[str, Any]]]) -> None:
-    """Send each message to its recipient's group. Never raises: the rows are already committed."""
+def _push(pushes: list[list[Any]]) -> None:
+    """Send the pushes, as one message, to every server process's hub (`notifications.hub`).
+
+    Never raises: the rows are already committed."""
     layer = get_channel_layer()
-    if layer is None or not messages:
+    if layer is None or not pushes:
         return
     timeout = float(getattr(settings, "NOTIFICATIONS_PUSH_TIMEOUT", 10.0))
     try:
-        async_to_sync(_group_send_all)(layer, messages, timeout)
+        async_to_sync(_send_bounded)(layer, {"type": FANOUT_MESSAGE_TYPE, "pushes": pushes}, timeout)
     except Exception as exc:  # a push failure must never reach the caller
         logger.warning(
             "Pushing %d notifications failed (%s); they wait in the inbox for the next ping or reconnect.",
-            len(messages),
+            len(pushes),
             exc.__class__.__name__,
             exc_info=True,
         )
 
 
-async def _group_send_all(layer: Any, messages: list[tuple[int, dict[str, Any]]], timeout: float) -> None:
-    gate = asyncio.Semaphore(PUSH_CONCURRENCY)
-
-    async def send(user_id: int, message: dict[str, Any]) -> None:
-        async with gate:
-            await layer.group_send(user_group(user_id), message)
-
-    # A dead Redis must not hold the caller (a request, a worker) for long: bound the whole push.
-    # The task group cancels the other sends at the first failure.
-    async with asyncio.timeout(timeout), asyncio.TaskGroup() as group:
-        for user_id, message in messages:
-            group.create_task(send(user_id, message))
+async def _send_bounded(layer: Any, message: dict[str, Any], timeout: float) -> None:
+    # A dead Redis must not hold the caller (a request, a worker) for long.
+    async with asyncio.timeout(timeout):
+        await layer.group_send(FANOUT_GROUP, message)
 
 
 def fanout_on_commit(

@@ -68,8 +68,11 @@ def api():
 @pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     """Channels caches one layer per process, bound to the event loop that first used it; an async
-    test's loop ends with the test, so the next test gets a layer of its own."""
+    test's loop ends with the test, so the next test gets a layer (and a push hub) of its own."""
     yield
     from channels.layers import channel_layers
 
+    from notifications.hub import hubs_stop
+
+    hubs_stop()
     channel_layers.backends.clear()

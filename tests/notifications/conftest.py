@@ -35,8 +35,8 @@ def expired_token(user) -> str:
 
 @pytest.fixture(autouse=True)
 def fresh_in_memory_layer():
-    """Each test gets its own in-memory channel layer (groups joined by an earlier test's sockets
-    would otherwise linger). The Redis layer is left alone: its groups expire on their own."""
+    """Each test gets its own in-memory channel layer (groups joined by an earlier test's
+    sockets would otherwise linger). The Redis layer is left alone: its groups expire on their own."""
     from channels.layers import channel_layers
 
     if not ON_REDIS:

@@ -275,3 +275,50 @@ async def test_two_sockets_of_one_person_both_receive(me):
     assert await received_ids(phone, 1) == [live]
     assert await received_ids(tablet, 1) == [live]
     await asyncio.gather(phone.disconnect(), tablet.disconnect())
+
+
+async def test_one_fanout_reaches_each_recipients_socket_and_nobody_elses(baise, monkeypatch):
+    """A fan-out is one channel-layer message for the whole process; its hub hands each socket its own."""
+    from channels.layers import get_channel_layer
+
+    people = [await database_sync_to_async(CommissionerFactory)() for _ in range(3)]
+    bystander = await database_sync_to_async(CommissionerFactory)()
+    sockets = [await connect(ws_path(p)) for p in people]
+    watching = await connect(ws_path(bystander))
+    layer = get_channel_layer()
+    sends = []
+    real_group_send = layer.group_send
+
+    async def counting(group, message):
+        sends.append(group)
+        await real_group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", counting)
+    rows = await database_sync_to_async(notify)(
+        recipients=people, type="claim.accepted", payload=accepted(), extras=None
+    )
+    assert sends == ["notifications.fanout"]
+    for socket, row in zip(sockets, rows, strict=True):
+        assert await received_ids(socket, 1) == [row.pk]
+        assert await socket.receive_nothing()
+    assert await watching.receive_nothing()
+    await asyncio.gather(*(s.disconnect() for s in [*sockets, watching]))
+
+
+async def test_pushes_wait_for_the_replay_and_follow_it_in_order(me, monkeypatch):
+    """Pushes that arrive while the replay is still being read are sent after it, once each."""
+    old = await send(me, claim_id=1)
+    real = consumers.notifications_after
+    raced: list[int] = []
+
+    def slow_replay(**kwargs):
+        if not raced:
+            raced.extend(notify(recipients=[me], type="claim.accepted", payload=accepted(claim_id=i))[0].pk
+                         for i in (2, 3))
+        return real(**kwargs)
+
+    monkeypatch.setattr(consumers, "notifications_after", slow_replay)
+    communicator = await connect(ws_path(me, since=0))
+    assert await received_ids(communicator, 3) == [old, *raced]
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()

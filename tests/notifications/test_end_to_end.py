@@ -38,6 +38,11 @@ class ServerThread(threading.Thread):
     def run(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.loop.run_until_complete(self.server.serve(sockets=[self.sock]))
+        # As asyncio.run ends: cancel what is left (the hub's subscription to pushes).
+        left = asyncio.all_tasks(self.loop)
+        for task in left:
+            task.cancel()
+        self.loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
 
     def start_and_wait(self) -> None:
         self.start()

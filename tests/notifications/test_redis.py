@@ -50,3 +50,20 @@ def test_the_channel_layer_holds_a_fanout_burst():
     """All sockets of a server process share one Redis list, capped at ``capacity`` messages: a
     fan-out to more of them at once loses the rest until their next ping or reconnect."""
     assert get_channel_layer().capacity >= 1000
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_health_reaches_the_channel_layer_while_a_socket_is_open(baise):
+    """The open socket's process receives pushes on its event loop; /health checks the layer from a
+    thread of its own and must not collide with that receive."""
+    from tests.client import ApiClient
+
+    me = await database_sync_to_async(CommissionerFactory)()
+    communicator = WebsocketCommunicator(application, ws_path(me))
+    connected, _ = await communicator.connect(timeout=3)
+    assert connected
+    response = await database_sync_to_async(lambda: ApiClient().get("/health"))()
+    assert response.status_code == 200, response.json()
+    assert response.json()["channel_layer"] == "ok"
+    await communicator.disconnect()

@@ -31,13 +31,14 @@ DEAD_REDIS = {
 
 @pytest.fixture
 def pushed(monkeypatch):
-    """Every group_send the push makes, as (group, message)."""
+    """Every notification pushed, as (recipient id, prev, message); each push goes to the hubs' group."""
     from channels.layers import get_channel_layer
 
-    sent: list[tuple[str, dict]] = []
+    sent: list[tuple[int, int, dict]] = []
 
     async def spy(group, message):
-        sent.append((group, message))
+        assert (group, message["type"]) == ("notifications.fanout", "notifications.fanout")
+        sent.extend(tuple(push) for push in message["pushes"])
 
     monkeypatch.setattr(get_channel_layer(), "group_send", spy)
     return sent
@@ -74,17 +75,9 @@ def test_the_push_waits_for_the_commit(pushed, django_capture_on_commit_callback
         callback()
     assert pushed == [
         (
-            f"user.{user.pk}",
-            {
-                "type": "notification.push",
-                "prev": 0,
-                "notification": {
-                    "id": row.pk,
-                    "type": "claim.accepted",
-                    "payload": accepted(),
-                    "created_at": pushed[0][1]["notification"]["created_at"],
-                },
-            },
+            user.pk,
+            0,
+            {"id": row.pk, "type": "claim.accepted", "payload": accepted(), "created_at": pushed[0][2]["created_at"]},
         )
     ]
 
@@ -108,7 +101,7 @@ def test_the_push_names_the_recipients_previous_notification(pushed, django_capt
     first = notify(recipients=[user], type="claim.accepted", payload=accepted())[0]
     with django_capture_on_commit_callbacks(execute=True):
         notify(recipients=[user], type="claim.declined", payload=accepted())
-    assert pushed[-1][1]["prev"] == first.pk
+    assert pushed[-1][1] == first.pk
 
 
 def test_created_at_is_iso_8601_with_an_offset(pushed, django_capture_on_commit_callbacks):
@@ -116,7 +109,7 @@ def test_created_at_is_iso_8601_with_an_offset(pushed, django_capture_on_commit_
 
     with django_capture_on_commit_callbacks(execute=True):
         notify(recipients=[CommissionerFactory()], type="claim.accepted", payload=accepted())
-    stamp = pushed[0][1]["notification"]["created_at"]
+    stamp = pushed[0][2]["created_at"]
     assert datetime.fromisoformat(stamp).utcoffset() is not None
 
 
@@ -237,7 +230,3 @@ def test_fanout_is_delivered_inline_when_the_broker_is_unreachable(monkeypatch, 
     with django_capture_on_commit_callbacks(execute=True):
         fanout_on_commit(recipient_ids=[user.pk], type="claim.accepted", payload=accepted())
     assert Notification.objects.filter(recipient=user).count() == 1
-
-
-def test_the_user_group_is_named_for_the_user():
-    assert services.user_group(42) == "user.42"

@@ -1,0 +1,144 @@
+"""Each server process's one subscription to pushes, and the sockets that process holds.
+
+A push is one channel-layer message per `notify` call, sent to one group that the hub of every server
+process (every event loop serving websockets) joins. The hub hands each notification in it to the sockets
+of its recipient that it holds, and drops the rest. So a fan-out to 1,000 people costs one Redis message
+per server process, not one group send per person, and a socket holds no channel of its own.
+
+The subscription may break (Redis restarted or unreachable). The hub then retries with back-off, and
+after every (re)join it tells each socket it holds to read its inbox after its cursor: a push sent while
+the hub was not subscribed reached nobody, but its row is in the inbox. The group membership is refreshed
+every `REFRESH_S`, so a Redis that lost its memory quietly gets this process back within that time (the
+next push or ping then shows the socket what it missed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from typing import Any, Protocol
+
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+FANOUT_GROUP = "notifications.fanout"
+FANOUT_MESSAGE_TYPE = "notifications.fanout"
+# Group membership is refreshed this often (the channel layer's group_expiry must be longer).
+REFRESH_S = 30.0
+# Waits between attempts to (re)join after a failure, the last one repeated.
+RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+class Socket(Protocol):
+    def offer(self, prev: int, notification: dict[str, Any]) -> None:
+        """Queue one pushed notification (``prev`` is the recipient's previous id)."""
+
+    def offer_catch_up(self) -> None:
+        """Queue a read of the inbox after the socket's cursor."""
+
+
+class Hub:
+    """The sockets of one event loop, by user id, and the loop's subscription to pushes."""
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+        self.sockets: dict[int, set[Socket]] = {}
+        self.joined = False
+        self._tasks: list[asyncio.Task] = []
+
+    def attach(self, user_id: int, socket: Socket) -> None:
+        """Hand ``user_id``'s pushes to ``socket`` from now on; subscribes this loop on first use."""
+        self.sockets.setdefault(user_id, set()).add(socket)
+        if not self._tasks:
+            loop = asyncio.get_running_loop()
+            self._tasks = [loop.create_task(self._listen()), loop.create_task(self._refresh())]
+
+    def detach(self, user_id: int, socket: Socket) -> None:
+        held = self.sockets.get(user_id)
+        if held is not None:
+            held.discard(socket)
+            if not held:
+                del self.sockets[user_id]
+
+    def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+        self.joined = False
+
+    def deliver(self, message: dict[str, Any]) -> int:
+        """Hand a fan-out message's notifications to the sockets held here; returns how many went out."""
+        handed = 0
+        for user_id, prev, notification in message["pushes"]:
+            for socket in self.sockets.get(user_id, ()):
+                socket.offer(prev, notification)
+                handed += 1
+        return handed
+
+    async def _listen(self) -> None:
+        channel = await self.layer.new_channel()
+        self._channel = channel
+        failures = 0
+        while True:
+            try:
+                await self.layer.group_add(FANOUT_GROUP, channel)
+                self.joined = True
+                failures = 0
+                # Whatever was pushed before this join reached no socket of this loop.
+                for held in list(self.sockets.values()):
+                    for socket in held:
+                        socket.offer_catch_up()
+                while True:
+                    message = await self.layer.receive(channel)
+                    if message.get("type") == FANOUT_MESSAGE_TYPE:
+                        self.deliver(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.joined = False
+                wait = RETRY_S[min(failures, len(RETRY_S) - 1)]
+                failures += 1
+                logger.warning(
+                    "Push subscription lost (%s); rejoining in %.1f s. Sockets catch up from their inbox then.",
+                    exc.__class__.__name__,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+
+    async def _refresh(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_S)
+            if not self.joined:
+                continue  # the listener is rejoining
+            try:
+                await self.layer.group_add(FANOUT_GROUP, self._channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("Refreshing the push subscription failed (%s).", exc.__class__.__name__)
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def hub() -> Hub:
+    """The running event loop's hub, on the current default channel layer."""
+    layer = get_channel_layer()
+    loop = asyncio.get_running_loop()
+    current = _hubs.get(loop)
+    if current is None or current.layer is not layer:
+        if current is not None:
+            current.stop()
+        current = _hubs[loop] = Hub(layer)
+    return current
+
+
+def hubs_stop() -> None:
+    """Stop every loop's hub (tests: when a loop or a channel layer goes away)."""
+    for current in list(_hubs.values()):
+        with contextlib.suppress(RuntimeError):  # its loop is closed already
+            current.stop()
+    _hubs.clear()

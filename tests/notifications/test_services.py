@@ -6,7 +6,6 @@ from django.test import override_settings
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from core.errors import NotFound
-from notifications import services
 from notifications.models import Notification
 from notifications.services import (
     fanout_on_commit,

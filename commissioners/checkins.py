@@ -37,17 +37,33 @@ class Recorded:
     created: bool
 
 
-def _travel_flags(commissioner: User, lat: float, lng: float, at: datetime) -> dict[str, dict]:
-    """Impossible travel against the check-ins just before and just after this one in time (an
-    offline queue may deliver them in any order)."""
-    cfg = settings.CHECKIN
-    mine = Checkin.objects.filter(commissioner=commissioner).values_list("id", "lat", "lng", "occurred_at")
+@dataclass(frozen=True)
+class _Around:
+    """What a new check-in is compared with: the commissioner's check-ins just before and just after it
+    in time (an offline queue may deliver them in any order), and the id of one already stored with
+    the same ``client_id`` (a replay), if any."""
+
+    neighbours: list[tuple[int, float, float, datetime]]
+    replay_id: int | None
+
+
+def _around(commissioner: User, client_id: uuid.UUID, at: datetime) -> _Around:
+    mine = Checkin.objects.filter(commissioner=commissioner).values_list("id", "lat", "lng", "occurred_at", "client_id")
     before = mine.filter(occurred_at__lte=at).order_by("-occurred_at", "-id")[:1]
     after = mine.filter(occurred_at__gt=at).order_by("occurred_at", "id")[:1]
+    same = mine.filter(client_id=client_id)[:1]
     if connection.features.supports_slicing_ordering_in_compound:
-        neighbours = list(before.union(after, all=True))  # one round trip (PostgreSQL)
+        rows = list(same.union(before, after, all=True))  # one round trip (PostgreSQL)
     else:
-        neighbours = [*before, *after]
+        rows = [*same, *before, *after]
+    replay_id = next((row[0] for row in rows if row[4] == client_id), None)
+    return _Around(neighbours=[row[:4] for row in rows if row[4] != client_id], replay_id=replay_id)
+
+
+def _travel_flags(neighbours: list[tuple[int, float, float, datetime]], lat: float, lng: float,
+                  at: datetime) -> dict[str, dict]:
+    """Impossible travel against the neighbouring check-ins."""
+    cfg = settings.CHECKIN
     for other_id, other_lat, other_lng, other_at in neighbours:
         km = geodesic_m(lat, lng, other_lat, other_lng) / 1000
         seconds = abs((at - other_at).total_seconds())
@@ -60,8 +76,8 @@ def _travel_flags(commissioner: User, lat: float, lng: float, at: datetime) -> d
 
 
 def checkin_flags(
-    *, commissioner: User, village: Area, lat: float, lng: float, accuracy_m: float | None, occurred_at: datetime,
-    now: datetime | None = None,
+    *, neighbours: list[tuple[int, float, float, datetime]], village: Area, lat: float, lng: float,
+    accuracy_m: float | None, occurred_at: datetime, now: datetime | None = None,
 ) -> tuple[float, dict[str, dict]]:
     """The fence distance and every flag (with its details) for a check-in about to be stored."""
     cfg = settings.CHECKIN
@@ -79,7 +95,7 @@ def checkin_flags(
         flags[CheckinFlag.FUTURE_TIME] = {"ahead_s": int((occurred_at - now).total_seconds())}
     if occurred_at < now - timedelta(days=cfg["max_age_days"]):
         flags[CheckinFlag.TOO_OLD] = {"age_days": (now - occurred_at).days, "limit_days": cfg["max_age_days"]}
-    flags.update(_travel_flags(commissioner, lat, lng, occurred_at))
+    flags.update(_travel_flags(neighbours, lat, lng, occurred_at))
     return round(fence.distance_m, 1), flags
 
 
@@ -103,13 +119,13 @@ def checkin_record(
     """Store one check-in (position already WGS-84). A replay of the same client_id returns the first."""
     ensure_role(commissioner, Role.COMMISSIONER)
     ensure_location_consent(commissioner)
-    existing = Checkin.objects.filter(commissioner=commissioner, client_id=client_id).first()
-    if existing is not None:
-        return _replayed(existing, village, occurred_at)
+    around = _around(commissioner, client_id, occurred_at)
+    if around.replay_id is not None:
+        return _replayed(Checkin.objects.get(pk=around.replay_id), village, occurred_at)
     if village.level != "village":
         raise Invalid(f"{village.code} is not a village.", fields={"village_code": "must be a village code"})
     lat, lng = position
-    distance_m, flags = checkin_flags(commissioner=commissioner, village=village, lat=lat, lng=lng,
+    distance_m, flags = checkin_flags(neighbours=around.neighbours, village=village, lat=lat, lng=lng,
                                       accuracy_m=accuracy_m, occurred_at=occurred_at)
     checkin = Checkin(client_id=client_id, commissioner=commissioner, village=village, problem=problem, lat=lat,
                       lng=lng, accuracy_m=accuracy_m, occurred_at=occurred_at, note=note, distance_m=distance_m)

@@ -4,25 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef
-
 from accounts.models import Consent, ConsentKind, Role, User
 from geo.edge import point_out
 
 from .privacy import phone_for
-
-
-def location_consent_exists() -> Exists:
-    """For annotating users (``location_consented``): whether each has a standing location consent."""
-    return Exists(Consent.objects.filter(user=OuterRef("pk"), kind=ConsentKind.LOCATION, withdrawn_at__isnull=True))
-
-
-def has_location_consent(user: User) -> bool:
-    # The API's authentication reads it with the user (one round trip less per check-in).
-    known = getattr(user, "location_consented", None)
-    if known is not None:
-        return known
-    return Consent.objects.filter(user=user, kind=ConsentKind.LOCATION, withdrawn_at__isnull=True).exists()
 
 
 def me_detail(user: User, *, crs: str = "wgs84") -> dict[str, Any]:
@@ -34,7 +19,9 @@ def me_detail(user: User, *, crs: str = "wgs84") -> dict[str, Any]:
         "role": user.role,
         "area_code": user.area_id,
         "area_name": user.area.name,
-        "location_consent": has_location_consent(user),
+        "location_consent": Consent.objects.filter(
+            user=user, kind=ConsentKind.LOCATION, withdrawn_at__isnull=True
+        ).exists(),
     }
     if user.role == Role.COMMISSIONER:
         profile = user.commissioner

@@ -15,7 +15,6 @@ from villages.models import Area
 from .errors import ConsentRequired, PhoneTaken
 from .models import PHONE_REGEX, Consent, ConsentKind, Role, User
 from .scoping import ROLE_AREA_LEVEL, may_create_user
-from .selectors import has_location_consent
 from .tokens import TokenPair, sessions_end_everywhere, token_pair_for
 
 # The consent text version the apps show today; a new text means a new version to accept.
@@ -115,9 +114,11 @@ def consent_record(*, user: User, kind: str, version: str) -> Consent:
     if consent.withdrawn_at is not None:
         consent.withdrawn_at = None
         consent.save(update_fields=["withdrawn_at"])
-    if kind == ConsentKind.LOCATION:
-        user.location_consented = True
     return consent
+
+
+def has_location_consent(user: User) -> bool:
+    return Consent.objects.filter(user=user, kind=ConsentKind.LOCATION, withdrawn_at__isnull=True).exists()
 
 
 def ensure_location_consent(user: User) -> None:

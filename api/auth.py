@@ -6,7 +6,6 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from accounts.models import User
-from accounts.selectors import location_consent_exists
 from accounts.tokens import access_claims, access_still_valid
 from core.errors import InvalidToken
 
@@ -14,12 +13,7 @@ from core.errors import InvalidToken
 class JWTAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User:
         user_id, issued_at = access_claims(token)
-        user = (
-            User.objects.select_related("area")
-            .annotate(location_consented=location_consent_exists())  # an index probe, not a round trip
-            .filter(pk=user_id, is_active=True)
-            .first()
-        )
+        user = User.objects.select_related("area").filter(pk=user_id, is_active=True).first()
         if user is None:
             raise InvalidToken("The token's user no longer exists or is inactive.")
         if not access_still_valid(user, issued_at):

@@ -417,6 +417,10 @@ def markdown(r: dict) -> str:
             lines.append(f"| websocket delivery, {n} clients | p50 {svc['p50_ms']} / p99 {svc['p99_ms']} ms, "
                          f"{svc.get('delivered', '')} | bare websockets: p50 {bare['p50_ms']} / p99 {bare['p99_ms']} "
                          f"ms | {svc['p99_ms'] / bare['p99_ms']:.1f}× p99 (3×) |")
+            if svc.get("after_commit_p99_ms"):
+                lines.append(f"| websocket delivery, {n} clients, after the rows committed | p50 "
+                             f"{svc['after_commit_p50_ms']} / p99 {svc['after_commit_p99_ms']} ms | the same bare "
+                             f"broadcast | {svc['after_commit_p99_ms'] / bare['p99_ms']:.1f}× p99 |")
     for name, s in r["stats"].items():
         lines.append(f"| province ({d['province_counties']} counties, {d['province_villages']:,} villages): {name} | "
                      f"first {s['first_ms']} ms, then median {s['median_ms']} ms ({s['rows']} rows) | — | "

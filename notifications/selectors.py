@@ -62,7 +62,7 @@ def inboxes_last_ids(*, user_ids: list[int]) -> dict[int, int]:
     """
     last = Notification.objects.filter(recipient_id=OuterRef("pk")).order_by("-id").values("id")[:1]
     return dict(
-        User.objects.filter(pk__in=user_ids)
+        User.objects.filter(pk__any=user_ids)
         .annotate(last=Subquery(last))
         .filter(last__isnull=False)
         .values_list("pk", "last")

@@ -59,7 +59,7 @@ def _inboxes_lock(user_ids: list[int]) -> list[int]:
     """
     return list(
         User.objects.select_for_update(no_key=True)
-        .filter(pk__in=user_ids)
+        .filter(pk__any=user_ids)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -90,7 +90,7 @@ def notify(
         return []
     existing = set(_inboxes_lock(ids))
     if key:
-        already = Notification.objects.filter(recipient_id__in=ids, key=key).values_list("recipient_id", flat=True)
+        already = Notification.objects.filter(recipient__any=ids, key=key).values_list("recipient_id", flat=True)
         existing -= set(already)
     ids = [uid for uid in ids if uid in existing]
     if not ids:

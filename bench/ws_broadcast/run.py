@@ -9,22 +9,23 @@ One command (Issue 4), PostgreSQL and Redis on 127.0.0.1, loopback only, about t
    bench/datasets/benchdb.py) and Redis at ``BENCH_REDIS_URL`` (default redis://127.0.0.1:6379/2,
    flushed before each run: it is the bench's own). Seeds Baise's areas if missing and
    ``--clients`` commissioners (bulk insert, phones 199xxxxxxxx); empties their inboxes.
-2. **Service**, for each configuration (``--configs``; default all three):
-     - ``as configured``: ``config.settings`` exactly;
-     - ``tuned list layer``: bench/ws_broadcast/settings.py (Redis socket timeout, pool size,
-       capacity; see docs/notifications.md, "Channel layer settings");
+2. **Service**, for each configuration (``--configs``; default both):
+     - ``as configured``: ``config.settings`` exactly (the list-based Redis layer);
      - ``pub/sub layer``: bench/ws_broadcast/settings_pubsub.py (channels_redis's pub/sub layer).
    Starts uvicorn (``config.asgi:application``, ``--workers``) on a free port, opens ``--clients``
    websockets to ``/ws/notifications/?token=...``, then per round runs a separate process that
    does what the Celery worker does for a new problem: ``notify_many_task`` with a
    ``problem.posted`` payload and a per-recipient ``distance_km`` for every client (validate, lock
-   the inboxes, bulk insert, commit, one ``group_send`` per recipient). The clock starts in that
-   process just before the call; each client notes when its notification arrives.
+   the inboxes, insert, commit, then one ``group_send`` per chunk to the server processes' hubs).
+   That process first runs one small fan-out to someone who is not listening, as a worker that has
+   run tasks before would have. The clock starts in that process just before the call, and again
+   for each recipient when its chunk has committed and its push begins ("after commit"); each
+   client notes when its notification arrives.
 3. **Bare**: a minimal ``websockets`` server (another process) that, when told to, serialises the
    same-shaped message once and ``websockets.broadcast``s it to as many clients. The clock starts
    just before the broadcast.
-4. Prints a table (p50 / p99 / max delivery latency over every delivery of every round, the
-   fan-out call's duration and its push part, deliveries, duplicates, sockets the server dropped,
+4. Prints a table (p50 / p99 / max delivery latency over every delivery of every round, the same
+   after commit, the fan-out call's duration and its push part, deliveries, duplicates, sockets the server dropped,
    server errors) and writes bench/out/ws_broadcast.json; each server's stderr goes to
    bench/out/ws_broadcast.<settings>.log.
 
@@ -60,7 +61,6 @@ OUT_FILE = REPO_ROOT / "bench" / "out" / "ws_broadcast.json"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
 SETTINGS = {
     "as configured": "config.settings",
-    "tuned list layer": "bench.ws_broadcast.settings",
     "pub/sub layer": "bench.ws_broadcast.settings_pubsub",
 }
 PHONE_PREFIX = "199"

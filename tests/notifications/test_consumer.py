@@ -322,3 +322,34 @@ async def test_pushes_wait_for_the_replay_and_follow_it_in_order(me, monkeypatch
     assert await received_ids(communicator, 3) == [old, *raced]
     assert await communicator.receive_nothing()
     await communicator.disconnect()
+
+
+async def test_after_losing_its_subscription_the_hub_has_each_socket_read_what_it_missed(me, monkeypatch):
+    from channels.layers import get_channel_layer
+
+    from notifications.hub import FANOUT_GROUP, hub
+
+    communicator = await connect(ws_path(me))
+    for _ in range(100):  # the hub joins in the background (a Redis round trip or two)
+        if hub().joined:
+            break
+        await asyncio.sleep(0.02)
+    assert hub().joined
+    lost = await send_without_push(me)  # pushed while the subscription was down: reached nobody
+    layer = get_channel_layer()
+    real_receive = layer.receive
+    failed: list[str] = []
+
+    async def fails_once(channel):
+        if not failed:
+            failed.append(channel)
+            raise ConnectionError("Redis went away")
+        return await real_receive(channel)
+
+    monkeypatch.setattr(layer, "receive", fails_once)
+    await layer.group_send(FANOUT_GROUP, {"type": "something.else"})  # wakes the hub: its next read fails
+    assert await received_ids(communicator, 1) == [lost]
+    assert failed
+    live = await send(me, claim_id=2)
+    assert await received_ids(communicator, 1) == [live]
+    await communicator.disconnect()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
@@ -16,6 +17,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 router = Router(tags=["operations"])
+CHANNEL_LAYER_TIMEOUT_S = 5.0
 
 
 class HealthOut(Schema):
@@ -49,9 +51,10 @@ def _check_channel_layer() -> str:
         # (the push hub), and channels_redis refuses a receive from a second loop at the same time.
         layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
         try:
-            channel = await layer.new_channel()
-            await layer.send(channel, {"type": "health.ping"})
-            message = await layer.receive(channel)
+            async with asyncio.timeout(CHANNEL_LAYER_TIMEOUT_S):  # a hung Redis must not keep the thread
+                channel = await layer.new_channel()
+                await layer.send(channel, {"type": "health.ping"})
+                message = await layer.receive(channel)
             return message.get("type") == "health.ping"
         finally:
             if hasattr(layer, "close_pools"):

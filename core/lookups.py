@@ -4,7 +4,7 @@
 every list length: Django builds and psycopg quotes each of the 1,000 parameters, and nothing it
 learned from the last call applies (measured on a fan-out: 145 ms for a 1,000-person notify in a
 fresh worker, 60 ms once warm). ``= ANY(%s)`` is one statement with one parameter whatever the
-length. Elsewhere (SQLite) it is ``__in``.
+length. Elsewhere (SQLite) it is ``__in``. For integer keys only (ids, and foreign keys to them).
 """
 
 from __future__ import annotations

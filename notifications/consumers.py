@@ -84,20 +84,35 @@ def _ack(user: User, notification_id: int) -> bool:
     return True
 
 
+# Pushes a socket may hold unsent (a stalled client); past this they are replaced by one catch-up.
+INBOUND_LIMIT = 200
+# After a push or catch-up failed on a socket that is still open (the database, briefly), retry after this.
+CATCH_UP_RETRY_S = 2.0
+
+
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
     # No channel of its own: pushes reach it through its process's hub (see the module's docstring).
     channel_layer_alias = None
     user: User | None = None
     cursor: int = 0
+    _hub = None
+    _expiry: asyncio.TimerHandle | None = None
+    _retry: asyncio.TimerHandle | None = None
+    _sender: asyncio.Task | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        # channels calls `disconnect` only for a disconnect message; a handler that raised (a send to a
+        # client already gone) ends the connection without one. Leave the hub however it ends.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
 
     async def connect(self) -> None:
-        self._expiry: asyncio.TimerHandle | None = None
         self._closing: asyncio.Task | None = None
         self._lock = asyncio.Lock()
-        # Pushes and catch-ups (None) in arrival order, and the task sending them.
+        # Pushes and catch-ups (None) in arrival order; `_sender` sends them.
         self._inbound: deque[tuple[int, dict[str, Any]] | None] = deque()
-        self._sender: asyncio.Task | None = None
-        self._hub = None
         params = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         token = (params.get("token") or [""])[-1]
         found = await database_sync_to_async(_user_for_token)(token) if token else None
@@ -122,7 +137,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
                     self.cursor = since
                     await self._catch_up()
             except BaseException:
-                self._detach()
+                self._release()
                 raise
         # An access token is short-lived so that a lost phone or a deactivated account stops
         # receiving: the connection ends with the token, and the client reconnects with a new one.
@@ -140,31 +155,37 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     def _token_expired(self) -> None:
         self._closing = asyncio.ensure_future(self.close(code=CLOSE_UNAUTHENTICATED))
 
-    def _detach(self) -> None:
+    def _release(self) -> None:
+        """Leave the hub and stop everything this connection scheduled; safe to call again."""
         if self._hub is not None:
             self._hub.detach(self.user.pk, self)
             self._hub = None
-        if self._sender is not None:
-            self._sender.cancel()
+        for handle in (self._expiry, self._retry, self._sender):
+            if handle is not None:
+                handle.cancel()
+        self._expiry = self._retry = self._sender = None
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "_expiry", None) is not None:
-            self._expiry.cancel()
-        if getattr(self, "_hub", None) is not None:
-            self._detach()
+        self._release()
 
     # --- what the hub hands over (called in this loop, never blocking) ---
 
     def offer(self, prev: int, notification: dict[str, Any]) -> None:
-        self._inbound.append((prev, notification))
+        if len(self._inbound) >= INBOUND_LIMIT:
+            # A client this far behind reads its inbox instead: one query, nothing lost, memory bounded.
+            self._inbound.clear()
+            self._inbound.append(None)
+        else:
+            self._inbound.append((prev, notification))
         self._start_sending()
 
     def offer_catch_up(self) -> None:
-        self._inbound.append(None)
+        if not self._inbound or self._inbound[-1] is not None:  # one pending catch-up covers the rest
+            self._inbound.append(None)
         self._start_sending()
 
     def _start_sending(self) -> None:
-        if self._sender is None:
+        if self._sender is None and self._hub is not None:
             self._sender = asyncio.get_running_loop().create_task(self._send_inbound())
 
     async def _send_inbound(self) -> None:
@@ -178,9 +199,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
                         await self._push(*item)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the socket went away, or the database: the client catches up on reconnect
-            logger.info("A push to user %s was not sent (%s).", self.user.pk, exc.__class__.__name__)
+        except Exception as exc:
+            # The client went away (the connection then ends and is released), or the database failed:
+            # read the inbox again shortly, so that nothing waits for the next push or ping.
+            logger.info("Sending to user %s failed (%s); catching up in %.0f s.", self.user.pk,
+                        exc.__class__.__name__, CATCH_UP_RETRY_S)
             self._inbound.clear()
+            if self._hub is not None:
+                self._retry = asyncio.get_running_loop().call_later(CATCH_UP_RETRY_S, self.offer_catch_up)
         finally:
             self._sender = None
 

@@ -7,9 +7,10 @@ per server process, not one group send per person, and a socket holds no channel
 
 The subscription may break (Redis restarted or unreachable). The hub then retries with back-off, and
 after every (re)join it tells each socket it holds to read its inbox after its cursor: a push sent while
-the hub was not subscribed reached nobody, but its row is in the inbox. The group membership is refreshed
-every `REFRESH_S`, so a Redis that lost its memory quietly gets this process back within that time (the
-next push or ping then shows the socket what it missed).
+the hub was not subscribed reached nobody, but its row is in the inbox. Every `REFRESH_S` the hub sends
+itself a heartbeat through the group and renews its membership; a heartbeat that does not come back
+within `BEAT_WAIT_S` means the membership was lost without an error (Redis flushed or failed over), and
+the sockets catch up once it is renewed.
 """
 
 from __future__ import annotations
@@ -26,8 +27,13 @@ logger = logging.getLogger(__name__)
 
 FANOUT_GROUP = "notifications.fanout"
 FANOUT_MESSAGE_TYPE = "notifications.fanout"
-# Group membership is refreshed this often (the channel layer's group_expiry must be longer).
+# Each hub's own beat, sent to the group at every refresh: if it does not come back before the next
+# refresh, the membership was lost without an error (Redis flushed, failed over) and is renewed.
+HEARTBEAT_MESSAGE_TYPE = "notifications.heartbeat"
+# Group membership is checked and renewed this often (the channel layer's group_expiry must be longer).
 REFRESH_S = 30.0
+# How long a hub waits for its own heartbeat to come back through the group.
+BEAT_WAIT_S = 2.0
 # Waits between attempts to (re)join after a failure, the last one repeated.
 RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
@@ -48,6 +54,8 @@ class Hub:
         self.sockets: dict[int, set[Socket]] = {}
         self.joined = False
         self._tasks: list[asyncio.Task] = []
+        self._channel = ""
+        self._beats_sent = self._beats_heard = 0
 
     def attach(self, user_id: int, socket: Socket) -> None:
         """Hand ``user_id``'s pushes to ``socket`` from now on; subscribes this loop on first use."""
@@ -65,7 +73,8 @@ class Hub:
 
     def stop(self) -> None:
         for task in self._tasks:
-            task.cancel()
+            with contextlib.suppress(RuntimeError):  # its loop is closed already
+                task.cancel()
         self._tasks = []
         self.joined = False
 
@@ -78,6 +87,11 @@ class Hub:
                 handed += 1
         return handed
 
+    def _catch_up_all(self) -> None:
+        for held in list(self.sockets.values()):
+            for socket in held:
+                socket.offer_catch_up()
+
     async def _listen(self) -> None:
         channel = await self.layer.new_channel()
         self._channel = channel
@@ -86,15 +100,17 @@ class Hub:
             try:
                 await self.layer.group_add(FANOUT_GROUP, channel)
                 self.joined = True
-                failures = 0
+                self._beats_heard = self._beats_sent  # beats lost with the old subscription do not count
                 # Whatever was pushed before this join reached no socket of this loop.
-                for held in list(self.sockets.values()):
-                    for socket in held:
-                        socket.offer_catch_up()
+                self._catch_up_all()
                 while True:
                     message = await self.layer.receive(channel)
-                    if message.get("type") == FANOUT_MESSAGE_TYPE:
+                    failures = 0  # the back-off resets once the subscription works, not on joining
+                    kind = message.get("type")
+                    if kind == FANOUT_MESSAGE_TYPE:
                         self.deliver(message)
+                    elif kind == HEARTBEAT_MESSAGE_TYPE and message.get("channel") == channel:
+                        self._beats_heard = max(self._beats_heard, int(message.get("beat", 0)))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -114,7 +130,19 @@ class Hub:
             if not self.joined:
                 continue  # the listener is rejoining
             try:
-                await self.layer.group_add(FANOUT_GROUP, self._channel)
+                # A beat through the group first: if it does not come back, the group lost this hub
+                # without an error (Redis flushed or failed over), and pushes since reached none of its
+                # sockets.
+                self._beats_sent += 1
+                await self.layer.group_send(
+                    FANOUT_GROUP, {"type": HEARTBEAT_MESSAGE_TYPE, "channel": self._channel, "beat": self._beats_sent}
+                )
+                await asyncio.sleep(BEAT_WAIT_S)
+                lost = self.joined and self._beats_heard < self._beats_sent
+                await self.layer.group_add(FANOUT_GROUP, self._channel)  # renews the membership
+                if lost:
+                    logger.warning("The push subscription was lost without an error; renewed, sockets catch up.")
+                    self._catch_up_all()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

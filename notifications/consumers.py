@@ -128,17 +128,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         async with self._lock:
             # Attach first, read second: see the module's docstring.
             self._hub = hub()
-            self._hub.attach(self.user.pk, self)
-            try:
-                await self.accept()
-                if since is None:
-                    self.cursor = await database_sync_to_async(inbox_cursor)(user_id=self.user.pk)
-                else:
-                    self.cursor = since
-                    await self._catch_up()
-            except BaseException:
-                self._release()
-                raise
+            self._hub.attach(self.user.pk, self)  # left in `__call__` however the connection ends
+            await self.accept()
+            if since is None:
+                self.cursor = await database_sync_to_async(inbox_cursor)(user_id=self.user.pk)
+            else:
+                self.cursor = since
+                await self._catch_up()
         # An access token is short-lived so that a lost phone or a deactivated account stops
         # receiving: the connection ends with the token, and the client reconnects with a new one.
         self._expiry = asyncio.get_running_loop().call_later(

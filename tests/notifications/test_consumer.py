@@ -329,14 +329,10 @@ async def test_pushes_wait_for_the_replay_and_follow_it_in_order(me, monkeypatch
 async def test_after_losing_its_subscription_the_hub_has_each_socket_read_what_it_missed(me, monkeypatch):
     from channels.layers import get_channel_layer
 
-    from notifications.hub import FANOUT_GROUP, hub
+    from notifications.hub import FANOUT_GROUP
 
     communicator = await connect(ws_path(me))
-    for _ in range(100):  # the hub joins in the background (a Redis round trip or two)
-        if hub().joined:
-            break
-        await asyncio.sleep(0.02)
-    assert hub().joined
+    await _hub_joined()
     lost = await send_without_push(me)  # pushed while the subscription was down: reached nobody
     layer = get_channel_layer()
     real_receive = layer.receive

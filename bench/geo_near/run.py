@@ -46,20 +46,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import ensure_postgis, log, machine, measure, summarize  # noqa: E402
+from bench.common import ensure_anchor_tables, ensure_postgis, log, machine, measure, summarize  # noqa: E402
 from bench.datasets import benchdb  # noqa: E402
 
 OUT_DIR = REPO_ROOT / "bench" / "out"
 TIE_TOLERANCE_M = 1e-3
 JITTER_KM = 10.0
-GEOG_META_DDL = """
-CREATE TABLE IF NOT EXISTS bench_geo_near_meta (
-    id integer PRIMARY KEY CHECK (id = 1),
-    build_id text NOT NULL,
-    village_rows integer NOT NULL,
-    build_seconds double precision NOT NULL
-)
-"""
 Q = "ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326)::geography"
 SQL_KNN_RADIUS = (
     f"SELECT code, ST_Distance(geog, {Q}) FROM bench_area_geog WHERE ST_DWithin(geog, {Q}, %(radius_m)s)"
@@ -83,32 +75,17 @@ def ensure_geog_table(build_id: str) -> dict:
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute(GEOG_META_DDL)
         cur.execute("SELECT count(*) FROM villages_area WHERE level = 'village' AND lat IS NOT NULL")
         villages = cur.fetchone()[0]
-        cur.execute("SELECT build_id, village_rows, build_seconds FROM bench_geo_near_meta WHERE id = 1")
-        meta = cur.fetchone()
-        cur.execute("SELECT to_regclass('bench_area_geog') IS NOT NULL")
-        exists = cur.fetchone()[0]
-        if meta and exists and meta[0] == build_id and meta[1] == villages:
-            log(f"bench_area_geog: reusing {villages} rows (built in {meta[2]:.1f} s)")
-            return {"rows": villages, "build_seconds": meta[2], "built_now": False}
-        log(f"bench_area_geog: copying {villages} village rows into a geography column + GiST index ...")
-        started = time.perf_counter()
-        cur.execute("DROP TABLE IF EXISTS bench_area_geog")
-        cur.execute(
-            "CREATE TABLE bench_area_geog AS SELECT code::text AS code,"
-            " ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography(Point, 4326) AS geog"
-            " FROM villages_area WHERE level = 'village' AND lat IS NOT NULL ORDER BY code"
-        )
-        cur.execute("ALTER TABLE bench_area_geog ADD PRIMARY KEY (code)")
-        cur.execute("CREATE INDEX bench_area_geog_gist ON bench_area_geog USING gist (geog)")
-        cur.execute("VACUUM (ANALYZE) bench_area_geog")
-        elapsed = time.perf_counter() - started
-        cur.execute("DELETE FROM bench_geo_near_meta")
-        cur.execute("INSERT INTO bench_geo_near_meta VALUES (1, %s, %s, %s)", [build_id, villages, elapsed])
-    log(f"  built in {elapsed:.1f} s")
-    return {"rows": villages, "build_seconds": elapsed, "built_now": True}
+    # Rebuilt when the village rows change too (another benchmark imports Baise's into this database).
+    built = ensure_anchor_tables("geo_near", f"{build_id}:{villages}", ["bench_area_geog"], [
+        "CREATE TABLE bench_area_geog AS SELECT code::text AS code,"
+        " ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography(Point, 4326) AS geog"
+        " FROM villages_area WHERE level = 'village' AND lat IS NOT NULL ORDER BY code",
+        "ALTER TABLE bench_area_geog ADD PRIMARY KEY (code)",
+        "CREATE INDEX bench_area_geog_gist ON bench_area_geog USING gist (geog)",
+    ])
+    return {"rows": villages, **built}
 
 
 def query_points(seed: int, count: int) -> list[tuple[float, float]]:

@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -40,17 +39,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import ensure_postgis, log, machine, measure, summarize  # noqa: E402
+from bench.common import ensure_anchor_tables, ensure_postgis, log, machine, measure, summarize  # noqa: E402
 from bench.datasets import benchdb  # noqa: E402
 
 OUT_DIR = REPO_ROOT / "bench" / "out"
-META_DDL = """
-CREATE TABLE IF NOT EXISTS bench_matching_meta (
-    id integer PRIMARY KEY CHECK (id = 1),
-    build_id text NOT NULL,
-    build_seconds double precision NOT NULL
-)
-"""
 Q = "ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326)::geography"
 SQL_ANCHOR = (
     f"SELECT user_id, ST_Distance(geog, {Q}) FROM bench_commissioner_geog"
@@ -72,34 +64,15 @@ LABELS = {
 
 def ensure_geog_table(build_id: str) -> dict:
     """bench_commissioner_geog: each (commissioner, expertise) as a geography point, under GiST."""
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(META_DDL)
-        cur.execute("SELECT build_id, build_seconds FROM bench_matching_meta WHERE id = 1")
-        meta = cur.fetchone()
-        cur.execute("SELECT to_regclass('bench_commissioner_geog') IS NOT NULL")
-        if meta and meta[0] == build_id and cur.fetchone()[0]:
-            log(f"bench_commissioner_geog: reusing (built in {meta[1]:.1f} s)")
-            return {"build_seconds": meta[1], "built_now": False}
-        log("bench_commissioner_geog: copying commissioners x expertise into geography + GiST ...")
-        started = time.perf_counter()
-        cur.execute("DROP TABLE IF EXISTS bench_commissioner_geog")
-        cur.execute(
-            "CREATE TABLE bench_commissioner_geog AS SELECT p.user_id, e.category_id::text AS category_id,"
-            " p.available, ST_SetSRID(ST_MakePoint(p.home_lng, p.home_lat), 4326)::geography(Point, 4326) AS geog"
-            " FROM commissioners_commissionerprofile p"
-            " JOIN commissioners_commissionerprofile_expertise e ON e.commissionerprofile_id = p.user_id"
-            " JOIN accounts_user u ON u.id = p.user_id"
-            " WHERE u.is_active AND p.home_lat IS NOT NULL ORDER BY p.user_id"
-        )
-        cur.execute("CREATE INDEX bench_commissioner_geog_gist ON bench_commissioner_geog USING gist (geog)")
-        cur.execute("VACUUM (ANALYZE) bench_commissioner_geog")
-        elapsed = time.perf_counter() - started
-        cur.execute("DELETE FROM bench_matching_meta")
-        cur.execute("INSERT INTO bench_matching_meta VALUES (1, %s, %s)", [build_id, elapsed])
-    log(f"  built in {elapsed:.1f} s")
-    return {"build_seconds": elapsed, "built_now": True}
+    return ensure_anchor_tables("matching", build_id, ["bench_commissioner_geog"], [
+        "CREATE TABLE bench_commissioner_geog AS SELECT p.user_id, e.category_id::text AS category_id,"
+        " p.available, ST_SetSRID(ST_MakePoint(p.home_lng, p.home_lat), 4326)::geography(Point, 4326) AS geog"
+        " FROM commissioners_commissionerprofile p"
+        " JOIN commissioners_commissionerprofile_expertise e ON e.commissionerprofile_id = p.user_id"
+        " JOIN accounts_user u ON u.id = p.user_id"
+        " WHERE u.is_active AND p.home_lat IS NOT NULL ORDER BY p.user_id",
+        "CREATE INDEX bench_commissioner_geog_gist ON bench_commissioner_geog USING gist (geog)",
+    ])
 
 
 def make_problems(seed: int, count: int) -> list:

@@ -45,7 +45,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import ensure_postgis, log, machine, measure, summarize  # noqa: E402
+from bench.common import ensure_anchor_tables, ensure_postgis, log, machine, measure, summarize  # noqa: E402
 from bench.datasets import benchdb  # noqa: E402
 
 OUT_DIR = REPO_ROOT / "bench" / "out"
@@ -61,50 +61,22 @@ SQL_LOCATE = (
     f" LEFT JOIN LATERAL (SELECT code FROM bench_village_geog WHERE county_code = c.code"
     f" ORDER BY geog <-> {Q}::geography LIMIT 1) v ON true"
 )
-ANCHOR_META_DDL = """
-CREATE TABLE IF NOT EXISTS bench_national_meta (
-    name text PRIMARY KEY,
-    build_id text NOT NULL
-)
-"""
-
-
-def ensure_anchor_tables(build_id: str) -> None:
+def ensure_national_anchors(build_id: str) -> None:
     """PostGIS copies of the open problems, county polygons and villages (once per data set build)."""
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(ANCHOR_META_DDL)
-        cur.execute("SELECT build_id FROM bench_national_meta WHERE name = 'anchors'")
-        row = cur.fetchone()
-        if row and row[0] == build_id:
-            log("PostGIS anchor tables: reusing")
-            return
-        started = time.perf_counter()
-        log("PostGIS anchor tables: problems, county polygons, villages with their county ...")
-        for ddl in (
-            "DROP TABLE IF EXISTS bench_problem_geog",
-            "CREATE TABLE bench_problem_geog AS SELECT id, ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography AS geog"
-            " FROM villages_problem WHERE status = 'open'",
-            "CREATE INDEX ON bench_problem_geog USING gist (geog)",
-            "DROP TABLE IF EXISTS bench_county_geom",
-            "CREATE TABLE bench_county_geom AS SELECT code,"
-            " ST_SetSRID(ST_GeomFromGeoJSON(geometry::text), 4326) AS geom FROM villages_area"
-            " WHERE level = 'county' AND geometry IS NOT NULL",
-            "CREATE INDEX ON bench_county_geom USING gist (geom)",
-            "DROP TABLE IF EXISTS bench_village_geog",
-            "CREATE TABLE bench_village_geog AS SELECT code, county_code,"
-            " ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography AS geog FROM villages_area"
-            " WHERE level = 'village' AND lat IS NOT NULL",
-            "CREATE INDEX ON bench_village_geog USING gist (geog)",
-            "CREATE INDEX ON bench_village_geog (county_code)",
-        ):
-            cur.execute(ddl)
-        for table in ("bench_problem_geog", "bench_county_geom", "bench_village_geog"):
-            cur.execute(f"VACUUM (ANALYZE) {table}")
-        cur.execute("INSERT INTO bench_national_meta VALUES ('anchors', %s) ON CONFLICT (name) DO UPDATE"
-                    " SET build_id = excluded.build_id", [build_id])
-    log(f"  built in {time.perf_counter() - started:.0f} s")
+    ensure_anchor_tables("national", build_id, ["bench_problem_geog", "bench_county_geom", "bench_village_geog"], [
+        "CREATE TABLE bench_problem_geog AS SELECT id, ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography AS geog"
+        " FROM villages_problem WHERE status = 'open'",
+        "CREATE INDEX ON bench_problem_geog USING gist (geog)",
+        "CREATE TABLE bench_county_geom AS SELECT code,"
+        " ST_SetSRID(ST_GeomFromGeoJSON(geometry::text), 4326) AS geom FROM villages_area"
+        " WHERE level = 'county' AND geometry IS NOT NULL",
+        "CREATE INDEX ON bench_county_geom USING gist (geom)",
+        "CREATE TABLE bench_village_geog AS SELECT code, county_code,"
+        " ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography AS geog FROM villages_area"
+        " WHERE level = 'village' AND lat IS NOT NULL",
+        "CREATE INDEX ON bench_village_geog USING gist (geog)",
+        "CREATE INDEX ON bench_village_geog (county_code)",
+    ])
 
 
 def village_points(seed: int, count: int, jitter_km: float, stream: int) -> list[tuple[float, float]]:
@@ -453,7 +425,7 @@ def main() -> None:
     national = ensure_national(args.seed, log=log)
     people = ensure_commissioners(national, args.seed, log=log)
     activity = ensure_activity(people, args.seed, log=log)
-    ensure_anchor_tables(activity.build_id)
+    ensure_national_anchors(activity.build_id)
     queries = 60 if args.quick else args.queries
     report: dict = {"seed": args.seed, "quick": args.quick, "dataset": {
         "villages": national.villages, "counties": national.counties, "commissioners": people.count,

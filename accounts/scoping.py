@@ -10,15 +10,29 @@ else re-implements the rule:
 | township_staff  | their township                                            |
 | commissioner    | no area: only their own records (callers add "own" filters) |
 
+People are not areas: which commissioners a staff member may list, and whose phone number they see
+whole, is decided here too (`commissioners_q`, `whole_phone_q`); see docs/security.d/personal-data.md.
+
+| role            | commissioners listed (`GET /commissioners`)                              |
+| --------------- | ------------------------------------------------------------------------ |
+| bureau          | all                                                                      |
+| county_staff    | registered in their county, or dispatched into it (an active dispatch)   |
+| township_staff  | registered in their township, working in it (an active dispatch into one |
+|                 | of its villages, a live claim on one of its problems, or a check-in in    |
+|                 | one of its villages in the last WORKING_RECENT_DAYS), or matchable for    |
+|                 | one of its open problems (the candidates matching ranks for it)           |
+
 Codes are the national statistical division codes, so containment is a property of the code
 itself; `Area.county_code` / `Area.township_code` make it an indexed equality in SQL.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.utils import timezone
 
 from core.errors import Forbidden, OutsideScope
 
@@ -100,3 +114,64 @@ def may_create_user(actor: User, role: str, area: Area) -> bool:
     if actor.role == Role.COUNTY_STAFF:
         return role != Role.BUREAU and area_contains(actor.area, area)
     return False
+
+
+# "Working in a township" looks back this far for check-ins: the same window as matching's "recent
+# service" (settings.MATCHING["recent_days"]), so a commissioner who served there lately stays
+# reachable by its staff, and one who came once years ago does not.
+WORKING_RECENT_DAYS = 180
+
+
+def dispatched_into_q(area: Area, path: str = "") -> Q:
+    """People (reached by ``path``, e.g. ``"user"``) with an active dispatch into a village of ``area``:
+    started on or before today and not ended before it."""
+    from commissioners.models import Dispatch
+
+    today = timezone.localdate()
+    dispatched = (
+        Dispatch.objects.filter(area_q(area, "village"), starts_on__lte=today)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .values("commissioner_id")
+    )
+    return Q(**{f"{path}{'__' if path else ''}pk__in": dispatched})
+
+
+def _working_in_q(area: Area, path: str) -> Q:
+    """People dispatched into ``area``, with a live claim on one of its problems, or a recent check-in there."""
+    from commissioners.models import LIVE_CLAIM_STATUSES, Checkin, Claim
+
+    key = f"{path}{'__' if path else ''}pk__in"
+    since = timezone.now() - timedelta(days=WORKING_RECENT_DAYS)
+    claims = Claim.objects.filter(area_q(area, "problem__village"), status__in=LIVE_CLAIM_STATUSES)
+    visits = Checkin.objects.filter(area_q(area, "village"), occurred_at__gte=since)
+    return (dispatched_into_q(area, path) | Q(**{key: claims.values("commissioner_id")})
+            | Q(**{key: visits.values("commissioner_id")}))
+
+
+def commissioners_q(viewer: User, path: str = "") -> Q:
+    """The commissioners (users, reached by ``path``) that ``viewer`` may list: the table above.
+    Commissioners list no one but themselves. At most two queries to build (township staff: the open
+    problems' candidates); the rest are subqueries of the caller's one query."""
+    prefix = f"{path}__" if path else ""
+    if viewer.role == Role.BUREAU:
+        return Q()
+    if viewer.role == Role.COUNTY_STAFF:
+        return area_q(viewer.area, f"{prefix}area") | dispatched_into_q(viewer.area, path)
+    if viewer.role == Role.TOWNSHIP_STAFF:
+        from commissioners.matching import matchable_for_open_problems
+
+        matchable = matchable_for_open_problems(viewer.area)
+        return (area_q(viewer.area, f"{prefix}area") | _working_in_q(viewer.area, path)
+                | Q(**{f"{prefix}pk__in": sorted(matchable)}))
+    return Q(**{f"{prefix}pk": viewer.pk})
+
+
+def whole_phone_q(viewer: User, path: str = "") -> Q | None:
+    """Whose phone number ``viewer`` sees whole, beyond their own: the bureau everyone's; county staff
+    the people of their county and those dispatched into it (contract v1.1). None: no one else's."""
+    prefix = f"{path}__" if path else ""
+    if viewer.role == Role.BUREAU:
+        return Q()
+    if viewer.role == Role.COUNTY_STAFF:
+        return area_q(viewer.area, f"{prefix}area") | dispatched_into_q(viewer.area, path)
+    return None

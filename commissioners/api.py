@@ -11,7 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from accounts.audit import audit_record
 from accounts.models import AuditAction, Role
-from accounts.privacy import phone_for
+from accounts.privacy import phone_for, whole_phone_ids
 from accounts.schemas import MeOut
 from accounts.scoping import STAFF_ROLES, ensure_role
 from accounts.selectors import me_detail
@@ -63,6 +63,7 @@ def commissioners(request: HttpRequest, filters: Query[CommissionerFilters], pag
     ensure_role(request.auth, *STAFF_ROLES)
     near = point_in(*parse_near(filters.near), filters.crs) if filters.near else None
     count, rows = commissioners_list(
+        viewer=request.auth,
         county=filters.county,
         category=filters.category,
         available=filters.available,
@@ -72,22 +73,22 @@ def commissioners(request: HttpRequest, filters: Query[CommissionerFilters], pag
     )
     audit_record(request, action=AuditAction.PERSONAL_READ, subject="commissioners.list",
                  count=len(rows), filters=filters.dict())
-    items = []
-    for profile, distance in rows:
-        lat, lng = point_out(profile.home_lat, profile.home_lng, filters.crs)
-        items.append(
-            {
-                "id": profile.user_id,
-                "name": profile.user.name,
-                "phone": phone_for(request.auth, profile.user_id, profile.user.phone),
-                "area_code": profile.user.area_id,
-                "expertise": [c.code for c in profile.expertise.all()],
-                "home_lat": lat,
-                "home_lng": lng,
-                "available": profile.available,
-                "distance_km": distance,
-            }
-        )
+    whole = whole_phone_ids(request.auth, [profile.user_id for profile, _ in rows])
+    # No home position here, whoever asks (PIPL art. 6): `near` answers the distance to it, and the
+    # county of the commissioner's registered area.
+    items = [
+        {
+            "id": profile.user_id,
+            "name": profile.user.name,
+            "phone": phone_for(request.auth, profile.user_id, profile.user.phone, whole_ids=whole),
+            "area_code": profile.user.area_id,
+            "county_code": profile.user.area_id[:6],
+            "expertise": [c.code for c in profile.expertise.all()],
+            "available": profile.available,
+            "distance_km": distance,
+        }
+        for profile, distance in rows
+    ]
     return {"count": count, "items": items}
 
 
@@ -135,7 +136,8 @@ def problem_matches(request: HttpRequest, problem_id: int, limit: int = Query(10
     expertise = expertise_of([m.profile.user_id for m in found])
     items = [
         {"commissioner": {"id": m.profile.user_id, "name": m.profile.user.name,
-                          "expertise": expertise.get(m.profile.user_id, [])},
+                          "expertise": expertise.get(m.profile.user_id, []),
+                          "county_code": m.profile.user.area_id[:6]},
          "score": m.score, "distance_km": m.distance_km, "reasons": m.reasons}
         for m in found
     ]

@@ -24,9 +24,10 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from geo.cells import bbox_around
 from geo.distance import geodesic_many_m
 from geo.near import NearArrays, arrays_near
-from villages.models import Problem
+from villages.models import Area, Problem, ProblemStatus
 
 from .models import Checkin, Claim, ClaimStatus, CommissionerProfile, Dispatch, MatchingCandidate
 from .selectors import HOME
@@ -133,3 +134,42 @@ def matches_for(problem: Problem, *, limit: int = 10) -> list[Match]:
     for match, m in zip(top, metres.tolist(), strict=True):
         match.distance_km = match.reasons["distance_km"] = round(m / 1000, 3)
     return top
+
+
+def matchable_for_open_problems(area: Area) -> set[int]:
+    """Commissioners matching ranks for at least one open problem of ``area``: a candidate of the
+    problem's category (the read model already holds only the active, available ones with a home)
+    whose home is within ``MATCHING["max_km"]`` of it. Two queries whatever the number of problems
+    (the problems; the candidates of their categories inside the box that holds every reach).
+
+    Township staff may list these people (accounts/scoping.py): they are the ones the township's
+    match lists may name."""
+    from accounts.scoping import area_q
+
+    problems = list(
+        Problem.objects.filter(area_q(area, "village"), status=ProblemStatus.OPEN)
+        .order_by().values_list("category_id", "lat", "lng")
+    )
+    if not problems:
+        return set()
+    reach = _weights()["max_km"]
+    boxes = [bbox_around(lat, lng, reach) for _, lat, lng in problems]
+    rows = list(
+        MatchingCandidate.objects.filter(
+            category_id__in={category for category, _, _ in problems},
+            home_lat__range=(min(b[0] for b in boxes), max(b[2] for b in boxes)),
+            home_lng__range=(min(b[1] for b in boxes), max(b[3] for b in boxes)),
+        ).order_by().values_list("commissioner_id", "category_id", "home_lat", "home_lng")
+    )
+    if not rows:
+        return set()
+    ids, categories, lats, lngs = (np.array(column) for column in zip(*rows, strict=True))
+    found: set[int] = set()
+    for category, lat, lng in problems:
+        mine = np.flatnonzero(categories == category)
+        if not len(mine):
+            continue
+        # Exact, as matching decides it: the geodesic, not the sphere.
+        metres = geodesic_many_m(lat, lng, lats[mine].astype(float), lngs[mine].astype(float))
+        found.update(int(i) for i in ids[mine][metres <= reach * 1000])
+    return found

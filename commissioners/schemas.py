@@ -13,11 +13,11 @@ from media.schemas import PhotoOut
 class CommissionerOut(Schema):
     id: int = Field(..., description="The commissioner's user id.")
     name: str
-    phone: str = Field(..., description="Masked (136****8888) for everyone but the bureau.")
+    phone: str = Field(..., description="Whole for the bureau, and for county staff when the commissioner is "
+                                        "of their county or dispatched into it; masked (136****8888) otherwise.")
     area_code: str
+    county_code: str = Field(..., description="The county of the commissioner's registered area.")
     expertise: list[str]
-    home_lat: float | None = None
-    home_lng: float | None = None
     available: bool
     distance_km: float | None = Field(None, description="Geodesic distance from `near`, when given.")
 
@@ -63,6 +63,7 @@ class MatchCommissionerOut(Schema):
     id: int
     name: str
     expertise: list[str]
+    county_code: str = Field(..., description="The county of the commissioner's registered area (never their home).")
 
 
 class MatchOut(Schema):

@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Role, User
-from accounts.scoping import scope_q
+from accounts.scoping import commissioners_q, scope_q
 from api.pagination import PageIn
 from core.errors import NotFound, OutsideScope
 from core.periods import days_window, in_window
@@ -30,6 +30,7 @@ def _profiles() -> QuerySet[CommissionerProfile]:
 
 def commissioners_list(
     *,
+    viewer: User,
     county: str | None = None,
     category: str | None = None,
     available: bool | None = None,
@@ -37,8 +38,10 @@ def commissioners_list(
     radius_km: float = 30.0,
     pager: PageIn,
 ) -> tuple[int, list[tuple[CommissionerProfile, float | None]]]:
-    """Active commissioners by home county, expertise and availability; nearest first with `near`."""
-    qs = _profiles()
+    """Active commissioners ``viewer`` may list (accounts/scoping.py `commissioners_q`), by registered
+    county, expertise and availability; nearest first (by home) with `near`. The home itself is never
+    answered: only the distance to it."""
+    qs = _profiles().filter(commissioners_q(viewer, "user"))
     if county:
         qs = qs.filter(user__area__county_code=county)
     if category:

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEvent, RefreshToken
-from accounts.privacy import masked_phone
+from accounts.privacy import masked_phone, phone_for
 from accounts.retention import personal_data_retention_apply
 from commissioners.models import Checkin
 from media.models import Photo
@@ -96,12 +96,14 @@ def test_a_wrong_old_password_changes_nothing(api):
     assert user.check_password(PASSWORD)
 
 
-def test_phone_numbers_are_masked_for_all_but_the_person_and_the_bureau(api):
-    commissioner = CommissionerFactory()
-    county = api.as_user(CountyStaffFactory()).get("/commissioners").json()["items"]
+def test_phone_numbers_are_masked_for_all_but_the_person_the_bureau_and_their_county(api):
+    commissioner = CommissionerFactory(area_id="451002")
+    outsider = CountyStaffFactory(area_id="451003")
+    county = api.as_user(CountyStaffFactory(area_id="451002")).get("/commissioners").json()["items"]
     bureau = api.as_user(BureauFactory()).get("/commissioners").json()["items"]
     own = api.as_user(commissioner).get("/me").json()
-    assert [c["phone"] for c in county if c["id"] == commissioner.pk] == [masked_phone(commissioner.phone)]
+    assert [c["phone"] for c in county if c["id"] == commissioner.pk] == [commissioner.phone]
+    assert phone_for(outsider, commissioner.pk, commissioner.phone) == masked_phone(commissioner.phone)
     assert masked_phone("13688888888") == "136****8888"
     assert [c["phone"] for c in bureau if c["id"] == commissioner.pk] == [commissioner.phone]
     assert own["phone"] == commissioner.phone

@@ -109,7 +109,8 @@ def test_the_matches_endpoint_ranks_with_reasons_for_the_problems_staff(api, vil
     body = api.as_user(staff).get(f"/problems/{problem.pk}/matches", limit=1).json()
     assert body["count"] == 1
     (item,) = body["items"]
-    assert item["commissioner"] == {"id": near.pk, "name": near.name, "expertise": ["fruit-trees"]}
+    assert item["commissioner"] == {"id": near.pk, "name": near.name, "expertise": ["fruit-trees"],
+                                    "county_code": "451002"}
     assert item["distance_km"] == pytest.approx(2, abs=0.05)
     assert "components" in item["reasons"]
 

@@ -75,6 +75,8 @@ class World:
             "dispatch": self._dispatch,
             "refresh": self._refresh,
             "commissioner_id": lambda: self.people["commissioner"].pk,
+            # the commissioner, once dispatched into the village (so every staff in its area may list them)
+            "commissioner_dispatched": lambda: self.get("dispatch") and self.people["commissioner"].pk,
         }
 
     def get(self, name: str) -> Any:

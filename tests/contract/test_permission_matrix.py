@@ -95,8 +95,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/areas/{code}"): Row("401 200 200 200 200 200 200"),
     ("GET", "/categories"): Row("401 200 200 200 200 200 200"),
     ("GET", "/geo/locate"): Row("401 200 200 200 200 200 200", query={"lat": 23.9, "lng": 106.6}),
-    # Commissioners: staff find them (a commissioner is bound to no area); a commissioner edits themselves.
-    ("GET", "/commissioners"): Row("401 403 seen seen seen seen seen", listed="commissioner_id"),
+    # Commissioners: staff find those their role needs (PIPL art. 6; accounts/scoping.py commissioners_q):
+    # township staff those working in the township or matching its problems, county staff their county's
+    # and those dispatched into it, the bureau all. The commissioner is dispatched into the village.
+    ("GET", "/commissioners"): Row("401 403 seen hidden seen hidden seen", listed="commissioner_dispatched"),
     ("PATCH", "/commissioners/me"): Row("401 200 403 403 403 403 403", body=lambda w: {"available": False}),
     ("POST", "/dispatches"): Row(
         "401 403 403 403 201 403 201",

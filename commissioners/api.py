@@ -116,7 +116,8 @@ def claim(request: HttpRequest, problem_id: int, payload: ClaimIn):
              summary="Accept a claim: the problem is in progress, other claims declined")
 def claim_accept(request: HttpRequest, problem_id: int, claim_id: int):
     problem = visible_problem(request.auth, problem_id)
-    return problem_detail_out(claims.claim_accept(staff=request.auth, problem=problem, claim_id=claim_id))
+    return problem_detail_out(claims.claim_accept(staff=request.auth, problem=problem, claim_id=claim_id),
+                              viewer=request.auth)
 
 
 @router.post("/problems/{problem_id}/resolve", response=ProblemDetailOut,
@@ -124,7 +125,7 @@ def claim_accept(request: HttpRequest, problem_id: int, claim_id: int):
 def problem_resolve(request: HttpRequest, problem_id: int, payload: ResolveIn):
     problem = visible_problem(request.auth, problem_id)
     return problem_detail_out(claims.problem_resolve(commissioner=request.auth, problem=problem,
-                                                     summary=payload.summary))
+                                                     summary=payload.summary), viewer=request.auth)
 
 
 @router.get("/problems/{problem_id}/matches", response=MatchesOut,

@@ -108,8 +108,9 @@ def visible_problem(user, problem_id: int) -> Problem:
     return problem
 
 
-def problem_detail_out(problem: Problem, crs: str = "wgs84") -> dict:
-    return {**problem_out(problem, crs), **problem_detail(problem)}
+def problem_detail_out(problem: Problem, crs: str = "wgs84", *, viewer) -> dict:
+    """The problem as ``viewer`` may see it (a commissioner: their own claim only)."""
+    return {**problem_out(problem, crs), **problem_detail(problem, viewer=viewer)}
 
 
 @problems_router.post("/problems", response={201: ProblemDetailOut, 200: ProblemDetailOut},
@@ -126,7 +127,7 @@ def problem_create(request: HttpRequest, payload: ProblemIn):
         title=payload.title, description=payload.description, urgency=payload.urgency, position=position,
         deadline=payload.deadline,
     )
-    return Status(201 if posted.created else 200, problem_detail_out(posted.problem, payload.crs))
+    return Status(201 if posted.created else 200, problem_detail_out(posted.problem, payload.crs, viewer=request.auth))
 
 
 @problems_router.get("/problems", response=ProblemPage, summary="Problems: filter, or nearest first with `near`")
@@ -141,7 +142,7 @@ def problem_list(request: HttpRequest, filters: Query[ProblemFilters], pager: Qu
 
 @problems_router.get("/problems/{problem_id}", response=ProblemDetailOut, summary="A problem, photos, claims, history")
 def problem_read(request: HttpRequest, problem_id: int, crs: CrsName = "wgs84"):
-    return problem_detail_out(visible_problem(request.auth, problem_id), crs)
+    return problem_detail_out(visible_problem(request.auth, problem_id), crs, viewer=request.auth)
 
 
 @problems_router.post("/problems/{problem_id}/photos", response={201: PhotoOut, 200: PhotoOut},
@@ -156,7 +157,8 @@ def problem_photo(request: HttpRequest, problem_id: int, photo: File[UploadedFil
                       summary="Withdraw an open problem (its staff)")
 def problem_withdraw(request: HttpRequest, problem_id: int, payload: WithdrawIn):
     problem = visible_problem(request.auth, problem_id)
-    return problem_detail_out(problems.problem_withdraw(staff=request.auth, problem=problem, reason=payload.reason))
+    return problem_detail_out(problems.problem_withdraw(staff=request.auth, problem=problem, reason=payload.reason),
+                              viewer=request.auth)
 
 
 @problems_router.post("/problems/{problem_id}/confirm", response=ProblemDetailOut,
@@ -165,4 +167,4 @@ def problem_confirm(request: HttpRequest, problem_id: int, payload: ConfirmIn):
     problem = visible_problem(request.auth, problem_id)
     closed = problems.problem_confirm(staff=request.auth, problem=problem, rating=payload.rating,
                                       comment=payload.comment)
-    return problem_detail_out(closed)
+    return problem_detail_out(closed, viewer=request.auth)

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import area_in_scope, ensure_area_in_scope, ensure_role
@@ -106,15 +107,23 @@ def ensure_can_manage(staff: User, problem: Problem) -> None:
 
 
 def may_see_problem(user: User, problem: Problem) -> bool:
+    """Commissioners: an open problem, or one they work on (their claim accepted). A declined or
+    withdrawn claimant has no business with it once it is no longer open. Staff: their area's."""
     if user.role == Role.COMMISSIONER:
-        return problem.status == ProblemStatus.OPEN or problem.claims.filter(commissioner=user).exists()
+        from commissioners.models import ClaimStatus
+
+        return problem.status == ProblemStatus.OPEN or problem.claims.filter(
+            commissioner=user, status=ClaimStatus.ACCEPTED).exists()
     return area_in_scope(user, problem.village)
 
 
 def problem_photo_add(*, user: User, problem: Problem, upload: UploadedFile) -> tuple[Photo, bool]:
-    """The poster's side (staff in scope) and the commissioner working on it may add photos."""
+    """The poster's side (staff in scope) and the commissioner working on it may add photos, while the
+    problem is still being worked on: a closed or withdrawn problem's record is final."""
     from commissioners.models import Claim, ClaimStatus
 
+    if problem.status in (ProblemStatus.CLOSED, ProblemStatus.WITHDRAWN):
+        raise ProblemWrongStatus(_("Photos cannot be added to a closed or withdrawn problem."))
     is_worker = Claim.objects.filter(problem=problem, commissioner=user, status=ClaimStatus.ACCEPTED).exists()
     if not is_worker:
         ensure_can_manage(user, problem)

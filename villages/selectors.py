@@ -15,7 +15,7 @@ from geo.fences import DEFAULT_VILLAGE_RADIUS_M, FenceCheck, check_polygon_fence
 from geo.lookup import AreaIndex, CountyShape, PlacePoint
 from geo.near import nearest_page, rows_near, with_objects
 
-from .models import Area, Category, Problem, ProblemStatus
+from .models import Area, Category, Problem, ProblemEventKind, ProblemStatus
 
 
 def areas_list(*, level: str | None = None, parent: str | None = None) -> QuerySet[Area]:
@@ -115,12 +115,14 @@ def problem_get(problem_id: int) -> Problem:
 
 
 def problems_visible_to(user: User) -> QuerySet[Problem]:
-    """Commissioners: open problems anywhere and those they claimed. Staff: their area's."""
+    """Commissioners: open problems anywhere and those they work on (their claim accepted); a claimant
+    who was declined, or withdrew, loses a problem once it is no longer open. Staff: their area's.
+    (The same rule, for one problem: villages/problems.py `may_see_problem`.)"""
     qs = _problems()
     if user.role == Role.COMMISSIONER:
-        from commissioners.models import Claim
+        from commissioners.models import Claim, ClaimStatus
 
-        mine = Claim.objects.filter(commissioner=user).values("problem_id")
+        mine = Claim.objects.filter(commissioner=user, status=ClaimStatus.ACCEPTED).values("problem_id")
         return qs.filter(Q(status=ProblemStatus.OPEN) | Q(pk__in=mine))
     return qs.filter(scope_q(user, "village"))
 
@@ -151,15 +153,37 @@ def problems_list(
     return len(hits), [(h.obj, round(h.distance_km, 3)) for h in page]
 
 
-def problem_detail(problem: Problem) -> dict:
-    """The problem with its photos, claims and history: four queries whatever their number."""
+def problem_detail(problem: Problem, *, viewer: User) -> dict:
+    """The problem with its photos, claims and history: four queries whatever their number.
+
+    Staff see every claim. A commissioner sees their own claim only: other commissioners' names and
+    messages are theirs and the staff's (PIPL art. 6), so the history drops the other claimants'
+    `claimed` events and shows no other commissioner as an actor."""
     from commissioners.models import Claim
     from media.models import PhotoOwner
     from media.selectors import photo_out, photos_of
 
-    claims = list(Claim.objects.filter(problem=problem).select_related("commissioner").order_by("created_at", "id"))
+    claims = Claim.objects.filter(problem=problem).select_related("commissioner").order_by("created_at", "id")
+    is_commissioner = viewer.role == Role.COMMISSIONER
+    if is_commissioner:
+        claims = claims.filter(commissioner=viewer)
     events = list(problem.events.select_related("actor").order_by("at", "id"))
     photos = photos_of(PhotoOwner.PROBLEM, [problem.pk]).get(problem.pk, [])
+
+    def someone_else(event) -> bool:
+        actor = event.actor
+        return is_commissioner and actor is not None and actor.role == Role.COMMISSIONER and actor.pk != viewer.pk
+
+    history = []
+    for e in events:
+        if someone_else(e):
+            if e.kind == ProblemEventKind.CLAIMED:
+                continue
+            history.append({"kind": e.kind, "actor": None, "from_status": e.from_status, "to_status": e.to_status,
+                            "note": "", "at": e.at})
+            continue
+        history.append({"kind": e.kind, "actor": {"id": e.actor_id, "name": e.actor.name} if e.actor else None,
+                        "from_status": e.from_status, "to_status": e.to_status, "note": e.note, "at": e.at})
     return {
         "photos": [photo_out(p) for p in photos],
         "claims": [
@@ -167,9 +191,5 @@ def problem_detail(problem: Problem) -> dict:
              "message": c.message, "status": c.status, "created_at": c.created_at, "decided_at": c.decided_at}
             for c in claims
         ],
-        "history": [
-            {"kind": e.kind, "actor": {"id": e.actor_id, "name": e.actor.name} if e.actor else None,
-             "from_status": e.from_status, "to_status": e.to_status, "note": e.note, "at": e.at}
-            for e in events
-        ],
+        "history": history,
     }

@@ -177,9 +177,12 @@ def test_claiming_an_in_progress_problem_is_a_conflict(api, staff, village, post
     claim = api.as_user(first).post(f"/problems/{pid}/claims", {}).json()
     api.as_user(second).post(f"/problems/{pid}/claims", {})
     api.as_user(staff).post(f"/problems/{pid}/claims/{claim['id']}/accept")
-    response = api.as_user(second).post(f"/problems/{pid}/claims", {})
+    # the one who sees it still (the accepted commissioner) is told it is not open; the declined
+    # claimant no longer sees it at all (tests/villages/test_problem_privacy.py)
+    response = api.as_user(first).post(f"/problems/{pid}/claims", {})
     assert response.status_code == 409
     assert error_code(response) == "problem_not_open"
+    assert api.as_user(second).post(f"/problems/{pid}/claims", {}).status_code == 403
 
 
 def test_staff_cannot_claim(api, staff, post_problem):
@@ -222,8 +225,9 @@ def test_only_the_accepted_commissioner_resolves(api, staff, village, post_probl
     api.as_user(other).post(f"/problems/{pid}/claims", {})
     api.as_user(staff).post(f"/problems/{pid}/claims/{claim['id']}/accept")
     response = api.as_user(other).post(f"/problems/{pid}/resolve", {"summary": "done"})
-    assert response.status_code == 409
-    assert error_code(response) == "not_accepted_commissioner"
+    # 403, as contract v1.1 says: the declined claimant no longer sees the problem in progress
+    assert response.status_code == 403
+    assert error_code(response) == "outside_scope"
 
 
 def test_confirming_before_resolution_is_a_conflict(api, staff, post_problem):

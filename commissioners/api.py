@@ -53,7 +53,14 @@ from .schemas import (
     MatchesOut,
     ResolveIn,
 )
-from .selectors import checkin_get, checkins_list, commissioners_list, dispatches_list, expertise_of
+from .selectors import (
+    checkin_get,
+    checkins_list,
+    commissioners_list,
+    dispatches_list,
+    expertise_of,
+    flag_details_for,
+)
 
 router = Router(tags=["commissioners"], auth=jwt_auth)
 
@@ -148,16 +155,21 @@ def problem_matches(request: HttpRequest, problem_id: int, limit: int = Query(10
 # Field service: check-ins and dispatches -------------------------------------------------------
 
 
-def checkin_out(checkin: Checkin, crs: str = "wgs84") -> dict:
+def checkin_out(checkin: Checkin, crs: str = "wgs84", *, flag_details: dict) -> dict:
+    """``flag_details`` as the reader may see them (selectors.flag_details_for)."""
     lat, lng = point_out(checkin.lat, checkin.lng, crs)
     return {
         "id": checkin.pk, "client_id": checkin.client_id,
         "commissioner": {"id": checkin.commissioner_id, "name": checkin.commissioner.name},
         "village_code": checkin.village_id, "village_name": checkin.village.name, "lat": lat, "lng": lng,
         "accuracy_m": checkin.accuracy_m, "occurred_at": checkin.occurred_at, "verified": checkin.verified,
-        "distance_m": checkin.distance_m, "flags": checkin.flags, "flag_details": checkin.flag_details,
+        "distance_m": checkin.distance_m, "flags": checkin.flags, "flag_details": flag_details,
         "problem_id": checkin.problem_id, "note": checkin.note, "created_at": checkin.created_at,
     }
+
+
+def _checkin_for(user, checkin: Checkin, crs: str = "wgs84") -> dict:
+    return checkin_out(checkin, crs, flag_details=flag_details_for(user, [checkin])[checkin.pk])
 
 
 def _record(user, payload: CheckinIn) -> Recorded:
@@ -174,7 +186,7 @@ def _record(user, payload: CheckinIn) -> Recorded:
              summary="Check in at a village (kept and flagged, never refused for where it is)")
 def checkin(request: HttpRequest, payload: CheckinIn):
     recorded = _record(request.auth, payload)
-    return Status(201 if recorded.created else 200, checkin_out(recorded.checkin, payload.crs))
+    return Status(201 if recorded.created else 200, _checkin_for(request.auth, recorded.checkin, payload.crs))
 
 
 @router.post("/checkins/batch", response=CheckinBatchOut, summary="An offline phone's queue: each item answered")
@@ -198,7 +210,7 @@ def checkin_batch(request: HttpRequest, payload: CheckinBatchIn):
             continue
         results.append({"client_id": client_id, "id": recorded.checkin.pk,
                         "status": "created" if recorded.created else "duplicate",
-                        "checkin": checkin_out(recorded.checkin, parsed.crs)})
+                        "checkin": _checkin_for(request.auth, recorded.checkin, parsed.crs)})
     return {"results": results}
 
 
@@ -210,7 +222,8 @@ def checkin_list(request: HttpRequest, filters: Query[CheckinFilters], pager: Qu
     if request.auth.role != Role.COMMISSIONER:  # someone else's whereabouts
         audit_record(request, action=AuditAction.PERSONAL_READ, subject="checkins.list",
                      count=len(page["items"]), commissioner=filters.commissioner, village=filters.village)
-    page["items"] = [checkin_out(c, filters.crs) for c in page["items"]]
+    details = flag_details_for(request.auth, page["items"])
+    page["items"] = [checkin_out(c, filters.crs, flag_details=details[c.pk]) for c in page["items"]]
     return page
 
 
@@ -220,7 +233,7 @@ def checkin_read(request: HttpRequest, checkin_id: int, crs: Literal["wgs84", "g
     if found.commissioner_id != request.auth.pk:
         audit_record(request, action=AuditAction.PERSONAL_READ, subject="checkins.detail", checkin_id=found.pk)
     photos = photos_of(PhotoOwner.CHECKIN, [found.pk]).get(found.pk, [])
-    return {**checkin_out(found, crs), "photos": [photo_out(p) for p in photos]}
+    return {**_checkin_for(request.auth, found, crs), "photos": [photo_out(p) for p in photos]}
 
 
 @router.post("/checkins/{checkin_id}/photos", response={201: PhotoOut, 200: PhotoOut},

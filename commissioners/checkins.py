@@ -16,16 +16,18 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import ensure_area_in_scope, ensure_role
 from accounts.services import ensure_location_consent
-from core.errors import Conflict, Forbidden, Invalid
+from core.errors import Conflict, Forbidden, Invalid, OutsideScope
 from geo.distance import geodesic_m
 from media.models import Photo, PhotoOwner
 from media.services import photo_attach
 from villages.errors import ClientIdReused
 from villages.models import Area, Problem
+from villages.problems import may_see_problem
 from villages.selectors import village_fence_check
 
 from .models import FLAGS_THAT_MATTER, Checkin, CheckinFlag, Dispatch
@@ -124,6 +126,9 @@ def checkin_record(
         return _replayed(Checkin.objects.get(pk=around.replay_id), village, occurred_at)
     if village.level != "village":
         raise Invalid(f"{village.code} is not a village.", fields={"village_code": "must be a village code"})
+    if problem is not None and not may_see_problem(commissioner, problem):
+        # Otherwise a check-in would tie a commissioner to (and probe for) any problem by its id.
+        raise OutsideScope(_("You may check in only against a problem you can see."))
     lat, lng = position
     distance_m, flags = checkin_flags(neighbours=around.neighbours, village=village, lat=lat, lng=lng,
                                       accuracy_m=accuracy_m, occurred_at=occurred_at)

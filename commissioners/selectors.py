@@ -115,3 +115,34 @@ def dispatches_list(
 
 def may_see_checkin_id(user: User, checkin_id: int) -> bool:
     return checkins_visible_to(user).filter(pk=checkin_id).exists()
+
+
+# Flags whose details name another check-in (the neighbour of an impossible journey, the check-in a
+# photo was first used for), with the details that describe it: how far away and how long before.
+_FLAG_REFERENCES = {"impossible_travel": ("other_checkin_id", ("km", "seconds")),
+                    "photo_reused": ("other_checkin_id", ())}
+
+
+def flag_details_for(viewer: User, checkins: list[Checkin]) -> dict[int, dict]:
+    """Each check-in's flag details as ``viewer`` may read them: a detail never describes a record the
+    reader may not see. A neighbouring check-in outside their scope (another county's, or another
+    commissioner's) is not named, nor how far or how long before it was; the flag stays, with
+    ``outside_scope: true`` and the speed it implies. One query for a whole page (none without references)."""
+    referenced = {
+        details[flag][key]
+        for c in checkins for flag, (key, _) in _FLAG_REFERENCES.items()
+        if isinstance(details := c.flag_details, dict) and isinstance(details.get(flag), dict)
+        and details[flag].get(key) is not None
+    }
+    visible = set(checkins_visible_to(viewer).filter(pk__in=referenced).values_list("pk", flat=True)) \
+        if referenced else set()
+    out: dict[int, dict] = {}
+    for c in checkins:
+        details = dict(c.flag_details)
+        for flag, (key, describing) in _FLAG_REFERENCES.items():
+            found = details.get(flag)
+            if isinstance(found, dict) and found.get(key) is not None and found[key] not in visible:
+                kept = {k: v for k, v in found.items() if k != key and k not in describing}
+                details[flag] = {**kept, "outside_scope": True}
+        out[c.pk] = details
+    return out

@@ -18,7 +18,14 @@ from villages.selectors import area_get
 from .export import workbook
 from .geometry import geometries, village_point
 from .schemas import AssessmentIn, AssessmentPage, CoverageIn, FeatureCollection, TargetsOut, WindowIn
-from .selectors import ASSESSMENT_SORTS, Window, commissioner_assessment, coverage, targets_progress
+from .selectors import (
+    ASSESSMENT_SORTS,
+    Window,
+    commissioner_assessment,
+    coverage,
+    stats_area_for,
+    targets_progress,
+)
 
 router = Router(tags=["stats"], auth=jwt_auth)
 
@@ -34,7 +41,7 @@ def _window(filters: WindowIn) -> Window:
 @router.get("/stats/targets", response=TargetsOut, summary="Progress toward the plan's targets")
 def targets(request: HttpRequest, year: int | None = Query(None, ge=2000, le=2100)):
     ensure_role(request.auth, *STATS_ROLES)
-    return {"targets": targets_progress(year=year)}
+    return {"targets": targets_progress(within=stats_area_for(request.auth), year=year)}
 
 
 def coverage_features(*, level: str, window: Window, within) -> dict:

@@ -50,7 +50,7 @@ def workbook(*, window: Window, within: Area) -> bytes:
     info.append(["生成时间（北京时间）", generated])
     info.append(["说明", "乡镇、村的位置与乡镇范围为推算值（无公开测绘数据），待实测数据替换。"])
 
-    targets = targets_progress()
+    targets = targets_progress(within=within)
     target_headers = ["代码", "名称", "单位", "目标值", "已完成", "完成率%", "起始日期", "截止日期",
                       "按当前进度预计", "预计完成率%"]
     _sheet(wb, "目标", target_headers,

@@ -58,8 +58,12 @@ def _year_of(target: Target) -> Any:
     return ExtractYear("started_at", tzinfo=SHANGHAI)
 
 
-def target_progress(target: Target, *, year: int | None = None, today: date | None = None) -> dict[str, Any]:
-    """Achieved, percent, by year, by county and the projection at the current pace. Three queries."""
+def target_progress(target: Target, *, within: Area, year: int | None = None,
+                    today: date | None = None) -> dict[str, Any]:
+    """Achieved, percent, by year, by county and the projection at the current pace. Three queries.
+
+    ``by_county`` lists the counties inside ``within``, the reader's area (stats_area_for): the bureau
+    sees every county's figure, county staff their own county's only."""
     today = today or timezone.localdate()
     start, end = target.period_start, target.period_end
     if year:
@@ -71,8 +75,8 @@ def target_progress(target: Target, *, year: int | None = None, today: date | No
         r["year"]: r["v"] or 0
         for r in whole.annotate(year=_year_of(target)).values("year").annotate(v=_measure(target)).order_by("year")
     }
-    names = dict(Area.objects.filter(level="county", parent=target.area_id).values_list("code", "name")) \
-        if target.area.level == "city" else {}
+    names = dict(Area.objects.filter(_within(within, ""), level="county", parent=target.area_id)
+                 .values_list("code", "name")) if target.area.level == "city" else {}
     by_county_rows = {
         r["village__county_code"]: r["v"] or 0
         for r in rows.values("village__county_code").annotate(v=_measure(target)).order_by()
@@ -107,8 +111,9 @@ def projection(achieved: int, value: int, start: date, end: date, today: date) -
     }
 
 
-def targets_progress(*, year: int | None = None) -> list[dict[str, Any]]:
-    return [target_progress(t, year=year) for t in Target.objects.select_related("area")]
+def targets_progress(*, within: Area, year: int | None = None) -> list[dict[str, Any]]:
+    """Every target's progress, its by-county figures limited to ``within`` (the reader's area)."""
+    return [target_progress(t, within=within, year=year) for t in Target.objects.select_related("area")]
 
 
 # -- coverage ---------------------------------------------------------------------------------

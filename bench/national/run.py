@@ -204,7 +204,7 @@ def bench_stats(repeats: int) -> dict:
             cases[f"coverage map {level}, {label} (GeoJSON, as the endpoint)"] = lambda lv=level, w=window: (
                 coverage_features(level=lv, window=w, within=province))
     for target in targets:
-        cases[f"target progress: {target.rule}"] = lambda t=target: target_progress(t)
+        cases[f"target progress: {target.rule}"] = lambda t=target: target_progress(t, within=t.area)
     out = {}
     for name, fn in cases.items():
         ms = []

@@ -299,5 +299,6 @@ def test_targets_cost_a_fixed_number_of_queries(bureau):
 
     after = _queries(bureau, TARGETS)
 
-    # session, user, the targets, four per target (achieved, by year, county names, by county)
-    assert before == after == 11
+    # session, user, the user's area (the reader's scope), the targets, four per target (achieved,
+    # by year, county names, by county)
+    assert before == after == 12

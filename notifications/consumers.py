@@ -33,6 +33,7 @@ from urllib.parse import parse_qs
 import jwt
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.tokens import access_claims, access_still_valid
@@ -84,6 +85,8 @@ def _ack(user: User, notification_id: int) -> bool:
     return True
 
 
+# The longest message a client may send; theirs are `{"type": "ack", "id": N}` and `{"type": "ping"}`.
+MESSAGE_MAX_CHARS = 1024
 # Pushes a socket may hold unsent (a stalled client); past this they are replaced by one catch-up.
 INBOUND_LIMIT = 200
 # After a push or catch-up failed on a socket that is still open (the database, briefly), retry after this.
@@ -232,12 +235,17 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if self.user is None:
             return
         if text_data is None:
-            await self._error("invalid_message", "Send JSON in text frames.")
+            await self._error("invalid_message", _("Send JSON in text frames."))
+            return
+        if len(text_data) > MESSAGE_MAX_CHARS:
+            # Not parsed at all: a client's messages (ack, ping) are a few dozen characters.
+            await self._error("invalid_message", _("The message is too long."))
             return
         try:
             content = await self.decode_json(text_data)
-        except ValueError:
-            await self._error("invalid_message", "The message is not JSON.")
+        except (ValueError, RecursionError):
+            # RecursionError: deeply nested arrays exhaust the parser's stack; that is bad input too.
+            await self._error("invalid_message", _("The message is not JSON."))
             return
         await self.receive_json(content)
 
@@ -259,4 +267,4 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self._error("unknown_message", 'Send {"type": "ack", "id": N} or {"type": "ping"}.')
 
     async def _error(self, code: str, message: str, **extra: Any) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+        await self.send_json({"type": "error", "code": code, "message": str(message), **extra})

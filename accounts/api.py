@@ -27,7 +27,7 @@ from .schemas import (
     UserOut,
 )
 from .selectors import me_detail, user_detail
-from .tokens import refresh_token_revoke, refresh_token_rotate
+from .tokens import refresh_token_rotate
 
 auth_router = Router(tags=["auth"])
 router = Router(tags=["identity"], auth=jwt_auth)
@@ -54,7 +54,7 @@ def refresh(request: HttpRequest, payload: RefreshIn):
 
 @auth_router.post("/logout", response=LogoutOut, summary="Log out: revoke this device's refresh tokens (or all)")
 def logout(request: HttpRequest, payload: LogoutIn):
-    return {"revoked": refresh_token_revoke(payload.refresh, everywhere=payload.everywhere)}
+    return {"revoked": services.logout(refresh=payload.refresh, everywhere=payload.everywhere)}
 
 
 @router.post("/me/password", response=RefreshOut, summary="Change my password; every other session ends")

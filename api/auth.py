@@ -20,6 +20,7 @@ class JWTAuth(HttpBearer):
         if not access_still_valid(user, claims):
             raise InvalidToken(_("The session ended (logout everywhere, a password change or reset): log in again."))
         request.user = user
+        request.access_claims = claims  # what a websocket ticket inherits (notifications/tickets.py)
         return user
 
 

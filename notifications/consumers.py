@@ -1,4 +1,4 @@
-"""`/ws/notifications/?token=<access>[&since=<last_id>]`: the inbox, live.
+"""`/ws/notifications/?ticket=<ticket>[&since=<last_id>]` (or `?token=<access>`): the inbox, live.
 
 The consumer keeps one number, ``cursor``: the id of the last notification this connection has
 sent (or, without ``since``, the inbox's last id when it connected). Everything else is in the
@@ -41,11 +41,12 @@ from core.errors import InvalidToken, NotFound
 from .hub import hub
 from .selectors import REPLAY_BATCH, inbox_cursor, notifications_after
 from .services import notification_mark_read
+from .tickets import ticket_redeem
 
 logger = logging.getLogger(__name__)
 
 # Close codes (4000–4999 are the application's; they mirror the HTTP statuses).
-CLOSE_UNAUTHENTICATED = 4401  # missing, bad or expired token, or an inactive user: refresh, reconnect
+CLOSE_UNAUTHENTICATED = 4401  # missing, bad or expired token or ticket, or an inactive user: refresh, reconnect
 CLOSE_BAD_REQUEST = 4400  # `since` is not a non-negative integer
 # Every session of the user ended (logout everywhere, a password change or reset, deactivation): the token
 # this socket was opened with is dead, and so is its refresh token. Log in again (or reconnect with a
@@ -124,8 +125,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         # Pushes and catch-ups (None) in arrival order; `_sender` sends them.
         self._inbound: deque[tuple[int, dict[str, Any]] | None] = deque()
         params = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        ticket = (params.get("ticket") or [""])[-1]
         token = (params.get("token") or [""])[-1]
-        found = await database_sync_to_async(_user_for_token)(token) if token else None
+        if ticket:
+            found = await database_sync_to_async(ticket_redeem)(ticket)
+        elif token:  # apps from before tickets; a ticket keeps the token out of URLs and logs
+            found = await database_sync_to_async(_user_for_token)(token)
+        else:
+            found = None
         if found is None:
             await self._refuse(CLOSE_UNAUTHENTICATED)
             return

@@ -3,16 +3,21 @@ sockets, and hostile messages that answer an error instead of dropping the conne
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from accounts import services
 from config.asgi import application
+from notifications import tickets
 from notifications.hub import hub
+from notifications.services import notify
+from tests.client import ApiClient
 from tests.factories import PASSWORD, CommissionerFactory
 
-from .conftest import ws_path
+from .conftest import accepted, ws_path
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -99,3 +104,67 @@ async def test_an_ending_the_hub_missed_closes_the_socket_when_it_rejoins(me, mo
     await database_sync_to_async(services.user_sessions_end)(user=me)
     hub()._catch_up_all()  # what the hub does after (re)joining
     await assert_closed_with(communicator, 4403)
+
+
+# --- tickets: the access token stays out of the URL ---
+
+def ticket_for(user) -> str:
+    api = ApiClient().as_user(user)
+    response = api.post("/notifications/ticket")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"ticket", "expires_in"} and 0 < body["expires_in"] <= 60
+    return body["ticket"]
+
+
+async def test_a_ticket_opens_the_socket_and_notifications_arrive(me):
+    ticket = await database_sync_to_async(ticket_for)(me)
+    communicator = await connect(f"/ws/notifications/?ticket={ticket}&since=0")
+    notification = await database_sync_to_async(notify)(recipients=[me], type="claim.accepted",
+                                                       payload=accepted())
+    assert (await communicator.receive_json_from(timeout=TIMEOUT))["id"] == notification[0].pk
+    await communicator.disconnect()
+
+
+async def test_a_ticket_opens_one_socket_only(me):
+    ticket = await database_sync_to_async(ticket_for)(me)
+    first = await connect(f"/ws/notifications/?ticket={ticket}")
+    second = WebsocketCommunicator(application, f"/ws/notifications/?ticket={ticket}")
+    await second.connect(timeout=TIMEOUT)
+    await assert_closed_with(second, 4401)
+    await first.disconnect()
+
+
+async def test_an_expired_ticket_is_refused_with_4401(me, monkeypatch):
+    monkeypatch.setattr(tickets, "TICKET_TTL_S", 1)
+    ticket = await database_sync_to_async(ticket_for)(me)
+    await asyncio.sleep(1.2)
+    communicator = WebsocketCommunicator(application, f"/ws/notifications/?ticket={ticket}")
+    await communicator.connect(timeout=TIMEOUT)
+    await assert_closed_with(communicator, 4401)
+
+
+async def test_a_ticket_issued_before_the_sessions_ended_is_refused_with_4401(me, monkeypatch):
+    ticket = await database_sync_to_async(ticket_for)(me)
+    await database_sync_to_async(services.user_sessions_end)(user=me)
+    communicator = WebsocketCommunicator(application, f"/ws/notifications/?ticket={ticket}")
+    await communicator.connect(timeout=TIMEOUT)
+    await assert_closed_with(communicator, 4401)
+
+
+async def test_an_unknown_ticket_is_refused_with_4401(me):
+    communicator = WebsocketCommunicator(application, "/ws/notifications/?ticket=made-up")
+    await communicator.connect(timeout=TIMEOUT)
+    await assert_closed_with(communicator, 4401)
+
+
+async def test_a_socket_opened_with_a_ticket_closes_when_its_sessions_end(me):
+    ticket = await database_sync_to_async(ticket_for)(me)
+    communicator = await connect(f"/ws/notifications/?ticket={ticket}")
+    await database_sync_to_async(services.user_sessions_end)(user=me)
+    await assert_closed_with(communicator, 4403)
+
+
+async def test_a_ticket_needs_a_bearer_token(me):
+    response = await database_sync_to_async(ApiClient().post)("/notifications/ticket")
+    assert response.status_code == 401

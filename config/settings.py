@@ -352,8 +352,17 @@ RETENTION_CHECKIN_TRACK_DAYS = int(os.environ.get("RETENTION_CHECKIN_TRACK_DAYS"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No token, refresh token or websocket ticket in any line (core/redaction.py): every handler filters.
+    "filters": {"redact_secrets": {"()": "core.redaction.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Django's own loggers would print every 4xx twice (theirs and ours): one handler, ours.
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        # Django's own loggers would print every 4xx twice (theirs and ours): one handler, ours.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # uvicorn's loggers, taken over once the app is loaded (in every worker, before it serves): its
+        # handshake lines ("WebSocket /ws/notifications/?token=…") and its access log go through the filter.
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -23,18 +23,17 @@ def redacted(text: str) -> str:
     return _JWT.sub(REDACTED, _PARAM.sub(lambda m: f"{m.group(1)}={REDACTED}", text))
 
 
-def _redact_arg(arg: object) -> object:
-    return redacted(arg) if isinstance(arg, str) else arg
-
-
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redacted(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(_redact_arg(arg) for arg in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {key: _redact_arg(value) for key, value in record.args.items()}
+        # Redact the formatted line (a secret may sit in the template or in an argument); a record that
+        # held one is flattened to its redacted text, the others are left as they were.
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: let the handler report it as it would
+            return True
+        clean = redacted(message)
+        if clean != message:
+            record.msg, record.args = clean, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

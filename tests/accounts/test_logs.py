@@ -147,3 +147,45 @@ def test_no_token_refresh_token_or_ticket_reaches_the_servers_log(server):
                "rotated refresh": second["refresh"], "ticket": ticket["ticket"]}
     leaked = [name for name, value in secrets.items() if value in log]
     assert leaked == [], log
+
+
+# --- the filter itself, on lines the real run does not produce ---
+
+def formatted(logger_name: str, message: str, *args, exc: Exception | None = None) -> str:
+    import io
+    import logging
+
+    from core.redaction import RedactSecrets
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactSecrets())
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    try:
+        if exc is None:
+            logger.warning(message, *args)
+        else:
+            try:
+                raise exc
+            except Exception:
+                logger.exception(message, *args)
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_jwt_in_an_exception_message_is_redacted_from_the_traceback():
+    line = formatted("tests.redaction", "failed for %s", "user 1", exc=ValueError(f"bad token {JWT}"))
+    assert JWT not in line and "[redacted]" in line and "ValueError" in line
+
+
+@pytest.mark.django_db(transaction=False)
+def test_refresh_and_ticket_parameters_are_redacted_wherever_they_appear():
+    line = formatted("tests.redaction", 'POST body refresh=%s, then "GET /x?ticket=%s&since=3"', "abc.def", "T0k3n")
+    assert "abc.def" not in line and "T0k3n" not in line
+    assert "refresh=[redacted]" in line and "ticket=[redacted]&since=3" in line

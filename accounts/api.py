@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from api.auth import jwt_auth
-from core.ratelimits import client_ip, rate_limit_hit
+from core.ratelimits import client_ip, login_attempt
 from geo.edge import CrsName
 
 from . import services
@@ -35,9 +35,8 @@ router = Router(tags=["identity"], auth=jwt_auth)
 
 @auth_router.post("/token", response=TokenOut, summary="Log in with phone and password")
 def token(request: HttpRequest, payload: TokenIn):
-    rate_limit_hit("login_ip", client_ip(request))
-    rate_limit_hit("login_phone", payload.phone)
-    pair = services.token_obtain(phone=payload.phone, password=payload.password)
+    with login_attempt(payload.phone, client_ip(request)):
+        pair = services.token_obtain(phone=payload.phone, password=payload.password)
     user = pair.user
     return {
         "access": pair.access,

@@ -330,10 +330,13 @@ if not DEBUG:
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 CORS_URLS_REGEX = r"^/api/.*$"
 
-# Abuse limits (fixed windows in the cache; 429 with Retry-After). Login: a phone number is
-# guessed at most 10 times in 15 minutes; one address (a village's shared NAT) may try 60.
+# Abuse limits (fixed windows in the cache; 429 with Retry-After). Login failures (core/ratelimits.py):
+# one phone from one address 10 per 15 minutes; one address over every phone 60 (a village's shared
+# NAT); one phone over every address 30, a ceiling that addresses the phone logged in from before are
+# exempt from, so that strangers guessing cannot lock the owner out.
 RATE_LIMITS = {
-    "login_phone": (int(os.environ.get("RATE_LOGIN_PHONE", "10")), 15 * 60),
+    "login_phone_address": (int(os.environ.get("RATE_LOGIN_PHONE_ADDRESS", "10")), 15 * 60),
+    "login_phone": (int(os.environ.get("RATE_LOGIN_PHONE", "30")), 15 * 60),
     "login_ip": (int(os.environ.get("RATE_LOGIN_IP", "60")), 15 * 60),
     # A phone's offline queue of photos syncs in bursts: 120 an hour is generous and bounded.
     "upload_user": (int(os.environ.get("RATE_UPLOAD_USER", "120")), 60 * 60),

@@ -78,11 +78,29 @@ class _LocalCounters:
             del self._counts[next(iter(self._counts))]
 
     def clear(self) -> None:
+        global _cache_down_until
         with self._lock:
             self._counts.clear()
+        _cache_down_until = 0.0
 
 
 _local = _LocalCounters()
+
+# After the cache failed, this process counts in memory for this long before trying it again: a hung
+# Redis (2 s socket timeout) then costs one request one timeout, not every counter of every login one each.
+CACHE_RETRY_S = 5.0
+_cache_down_until = 0.0
+
+
+def _cache_usable() -> bool:
+    return time.monotonic() >= _cache_down_until
+
+
+def _cache_failed() -> None:
+    global _cache_down_until
+    _cache_down_until = time.monotonic() + CACHE_RETRY_S
+    # Not open: with the cache down the limits hold per process (each worker counts its own).
+    logger.warning("Rate limits counted in this process for %.0f s: the cache is unreachable.", CACHE_RETRY_S)
 
 
 def _digest(*parts: object) -> str:
@@ -107,6 +125,8 @@ def _window(name: str, *identity: object) -> _Window:
 
 
 def _incr(window: _Window, delta: int = 1) -> int:
+    if not _cache_usable():
+        return _local.incr(window.key, delta, window.ttl)
     try:
         if delta > 0:
             # add() then incr(): atomic on Redis and locmem; a race at the window's start adds once.
@@ -121,8 +141,7 @@ def _incr(window: _Window, delta: int = 1) -> int:
         except ValueError:  # the window rolled over meanwhile: nothing to hand back
             return 0
     except RedisError:
-        # Not open: with the cache down the limits hold per process (each worker counts its own).
-        logger.warning("Rate limits counted in this process: the cache is unreachable.")
+        _cache_failed()
         return _local.incr(window.key, delta, window.ttl)
 
 
@@ -138,18 +157,23 @@ def _known_key(phone: str, address: str) -> str:
 
 def _is_known(phone: str, address: str) -> bool:
     key = _known_key(phone, address)
-    try:
-        return bool(cache.get(key))
-    except RedisError:
-        return bool(_local.get(key))
+    if _cache_usable():
+        try:
+            return bool(cache.get(key))
+        except RedisError:
+            _cache_failed()
+    return bool(_local.get(key))
 
 
 def _remember(phone: str, address: str) -> None:
     key, ttl = _known_key(phone, address), KNOWN_ADDRESS_DAYS * 24 * 3600
-    try:
-        cache.set(key, 1, timeout=ttl)
-    except RedisError:
-        _local.incr(key, 1, ttl)
+    if _cache_usable():
+        try:
+            cache.set(key, 1, timeout=ttl)
+            return
+        except RedisError:
+            _cache_failed()
+    _local.incr(key, 1, ttl)
 
 
 @dataclass

@@ -126,3 +126,13 @@ def test_dashboard_guesses_count_against_the_same_allowance_as_the_api(api, sett
     for _ in range(3):
         browser.post("/dashboard/login/", {"username": staff.phone, "password": "wrong-guess"})
     assert login(api, staff.phone, PASSWORD, STRANGER_ADDRESS).status_code == 429
+
+
+def test_with_redis_down_a_login_asks_it_once_then_counts_in_process(api):
+    owner = CommissionerFactory()
+    down = mock.Mock(side_effect=RedisConnectionError("Redis is hung"))
+    with mock.patch.object(ratelimits.cache, "add", down), mock.patch.object(ratelimits.cache, "get", down), \
+            mock.patch.object(ratelimits.cache, "set", down), mock.patch.object(ratelimits.cache, "decr", down):
+        assert login(api, owner.phone).status_code == 200
+        assert login(api, owner.phone).status_code == 200
+    assert down.call_count == 1  # each call would have waited for the socket timeout

@@ -1,6 +1,9 @@
-"""No token, refresh token or websocket ticket in the logs of a real run: the ASGI server started as the
-Dockerfile starts it (its flags, the shipped logging settings), logged in to, refreshed, its websocket
-opened with a ticket and with `?token=`, and its captured output searched for every secret it handed out."""
+"""The ASGI server started as the Dockerfile starts it (its flags, the shipped logging settings):
+
+- no token, refresh token or websocket ticket in its logs: logged in to, refreshed, its websocket opened
+  with a ticket and with `?token=`, and its captured output searched for every secret it handed out;
+- X-Forwarded-For from loopback does not change the address the login limits count (NUM_PROXIES alone
+  decides that, not the server's own proxy-header handling)."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 START_WAIT_S = 30
+ADDRESS_LIMIT = 3  # the server's per-address allowance of failed logins, small for the test
 
 
 def shipped_command(port: int) -> list[str]:
@@ -63,10 +67,13 @@ def database_env(tmp_path: Path) -> dict[str, str]:
     return {}
 
 
-def call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None):
+def call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None,
+         headers: dict[str, str] | None = None):
     request = urllib.request.Request(base + path, method=method,
                                      data=json.dumps(body).encode() if body is not None else None)
     request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -98,7 +105,8 @@ def server(tmp_path, baise):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
     env.update(database_env(tmp_path), DATA_DIR=str(tmp_path), DEBUG="0", SECURE_SSL_REDIRECT="0",
-               SECRET_KEY="real-run-secret-key-" + "x" * 40, ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="INFO")
+               SECRET_KEY="real-run-secret-key-" + "x" * 40, ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="INFO",
+               RATE_LOGIN_IP=str(ADDRESS_LIMIT))
     log_path = tmp_path / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(shipped_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -147,6 +155,21 @@ def test_no_token_refresh_token_or_ticket_reaches_the_servers_log(server):
                "rotated refresh": second["refresh"], "ticket": ticket["ticket"]}
     leaked = [name for name, value in secrets.items() if value in log]
     assert leaked == [], log
+
+
+def test_x_forwarded_for_from_loopback_does_not_escape_the_per_address_limit(server):
+    base = server[1]
+    codes = [call(base, "POST", "/api/v1/auth/token", {"phone": f"1390000{i:04d}", "password": "wrong-guess"},
+                  headers={"X-Forwarded-For": f"10.9.0.{i}"})[0] for i in range(ADDRESS_LIMIT + 1)]
+    assert codes == [401] * ADDRESS_LIMIT + [429]
+
+
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.parametrize("path", ["Dockerfile", "docker-compose.yml", "README.md"])
+def test_every_shipped_uvicorn_command_leaves_address_trust_to_num_proxies(path):
+    lines = [line for line in (ROOT / path).read_text().splitlines()
+             if "config.asgi:application" in line and "uvicorn" in line and not line.lstrip().startswith("#")]
+    assert lines and all("--no-proxy-headers" in line for line in lines), lines
 
 
 # --- the filter itself, on lines the real run does not produce ---

@@ -6,11 +6,12 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from api.auth import jwt_auth
-from core.ratelimits import client_ip, login_attempt
+from core.ratelimits import client_ip, login_attempt, login_attempt_begin
 from geo.edge import CrsName
 
 from . import services
 from .audit import audit_record
+from .errors import CurrentPasswordWrong
 from .models import AuditAction
 from .schemas import (
     ConsentIn,
@@ -58,8 +59,18 @@ def logout(request: HttpRequest, payload: LogoutIn):
 
 @router.post("/me/password", response=RefreshOut, summary="Change my password; every other session ends")
 def password(request: HttpRequest, payload: PasswordChangeIn):
-    pair = services.password_change(user=request.auth, old_password=payload.old_password,
-                                    new_password=payload.new_password)
+    # The current password is checked here too: someone holding a stolen access token could otherwise
+    # guess it without limit and take the account over. Wrong guesses count like failed logins.
+    attempt = login_attempt_begin(request.auth.phone, client_ip(request))
+    try:
+        pair = services.password_change(user=request.auth, old_password=payload.old_password,
+                                        new_password=payload.new_password)
+    except CurrentPasswordWrong:
+        raise
+    except Exception:
+        attempt.handed_back()  # a weak new password is not a guess
+        raise
+    attempt.succeeded()
     return {"access": pair.access, "refresh": pair.refresh}
 
 

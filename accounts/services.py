@@ -13,7 +13,7 @@ from core.errors import Forbidden, Invalid, InvalidCredentials, NotFound, Outsid
 from notifications.hub import sessions_end_announce
 from villages.models import Area
 
-from .errors import ConsentRequired, PhoneTaken
+from .errors import ConsentRequired, CurrentPasswordWrong, PhoneTaken
 from .models import PHONE_REGEX, Consent, ConsentKind, Role, User
 from .scoping import ROLE_AREA_LEVEL, may_create_user
 from .tokens import TokenPair, refresh_token_owner, refresh_token_revoke, sessions_end_everywhere, token_pair_for
@@ -89,7 +89,7 @@ def user_create(
 def password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
     """Change a password; every other session ends. Returns a fresh pair for this device."""
     if not user.check_password(old_password):
-        raise Invalid("The current password is wrong.", fields={"old_password": "wrong password"})
+        raise CurrentPasswordWrong("The current password is wrong.", fields={"old_password": "wrong password"})
     try:
         validate_password(new_password, user)
     except DjangoValidationError as exc:

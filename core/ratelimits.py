@@ -184,10 +184,15 @@ class LoginAttempt:
     address: str
     reserved: list[_Window] = field(default_factory=list)
 
-    def succeeded(self) -> None:
+    def handed_back(self) -> None:
+        """The attempt was not a guess (refused for another reason): it counts against nothing."""
         for window in self.reserved:
             _incr(window, -1)
         self.reserved = []
+
+    def succeeded(self) -> None:
+        """The password was right: not a guess, and this address is now known for the phone."""
+        self.handed_back()
         _remember(self.phone, self.address)
 
 
@@ -203,8 +208,7 @@ def login_attempt_begin(phone: str, address: str) -> LoginAttempt:
         windows.append(_window("login_phone", phone))
     for window in windows:
         if _incr(window) > window.limit:
-            for reserved in attempt.reserved:  # the limits not reached are not charged for a refused try
-                _incr(reserved, -1)
+            attempt.handed_back()  # the limits not reached are not charged for a refused try
             raise RateLimited(retry_after=window.retry_after)
         attempt.reserved.append(window)
     return attempt

@@ -136,3 +136,20 @@ def test_with_redis_down_a_login_asks_it_once_then_counts_in_process(api):
         assert login(api, owner.phone).status_code == 200
         assert login(api, owner.phone).status_code == 200
     assert down.call_count == 1  # each call would have waited for the socket timeout
+
+
+def test_guessing_the_current_password_with_a_stolen_token_is_limited(api):
+    owner = CommissionerFactory()
+    api.as_user(owner)
+    codes = [api.post("/me/password", {"old_password": "wrong-guess", "new_password": "another-pass-123"},
+                      REMOTE_ADDR=STRANGER_ADDRESS).status_code for _ in range(11)]
+    assert codes == [422] * 10 + [429]
+
+
+def test_a_weak_new_password_is_not_counted_as_a_guess(api, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login_phone_address": (2, 900)}
+    owner = CommissionerFactory()
+    api.as_user(owner)
+    for _ in range(3):
+        assert api.post("/me/password", {"old_password": PASSWORD, "new_password": "123"}).status_code == 422
+    assert api.post("/me/password", {"old_password": PASSWORD, "new_password": "another-pass-123"}).status_code == 200

@@ -27,7 +27,7 @@ from tests.factories import PASSWORD, CommissionerFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
-START_WAIT_S = 30
+START_WAIT_S = 90  # a loaded CI machine imports Django slowly
 ADDRESS_LIMIT = 3  # the server's per-address allowance of failed logins, small for the test
 
 

@@ -6,11 +6,12 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from api.auth import jwt_auth
-from core.ratelimits import client_ip, rate_limit_hit
+from core.ratelimits import client_ip, login_attempt, login_attempt_begin
 from geo.edge import CrsName
 
 from . import services
 from .audit import audit_record
+from .errors import CurrentPasswordWrong
 from .models import AuditAction
 from .schemas import (
     ConsentIn,
@@ -27,7 +28,7 @@ from .schemas import (
     UserOut,
 )
 from .selectors import me_detail, user_detail
-from .tokens import refresh_token_revoke, refresh_token_rotate
+from .tokens import refresh_token_rotate
 
 auth_router = Router(tags=["auth"])
 router = Router(tags=["identity"], auth=jwt_auth)
@@ -35,9 +36,8 @@ router = Router(tags=["identity"], auth=jwt_auth)
 
 @auth_router.post("/token", response=TokenOut, summary="Log in with phone and password")
 def token(request: HttpRequest, payload: TokenIn):
-    rate_limit_hit("login_ip", client_ip(request))
-    rate_limit_hit("login_phone", payload.phone)
-    pair = services.token_obtain(phone=payload.phone, password=payload.password)
+    with login_attempt(payload.phone, client_ip(request)):
+        pair = services.token_obtain(phone=payload.phone, password=payload.password)
     user = pair.user
     return {
         "access": pair.access,
@@ -54,13 +54,23 @@ def refresh(request: HttpRequest, payload: RefreshIn):
 
 @auth_router.post("/logout", response=LogoutOut, summary="Log out: revoke this device's refresh tokens (or all)")
 def logout(request: HttpRequest, payload: LogoutIn):
-    return {"revoked": refresh_token_revoke(payload.refresh, everywhere=payload.everywhere)}
+    return {"revoked": services.logout(refresh=payload.refresh, everywhere=payload.everywhere)}
 
 
 @router.post("/me/password", response=RefreshOut, summary="Change my password; every other session ends")
 def password(request: HttpRequest, payload: PasswordChangeIn):
-    pair = services.password_change(user=request.auth, old_password=payload.old_password,
-                                    new_password=payload.new_password)
+    # The current password is checked here too: someone holding a stolen access token could otherwise
+    # guess it without limit and take the account over. Wrong guesses count like failed logins.
+    attempt = login_attempt_begin(request.auth.phone, client_ip(request))
+    try:
+        pair = services.password_change(user=request.auth, old_password=payload.old_password,
+                                        new_password=payload.new_password)
+    except CurrentPasswordWrong:
+        raise
+    except Exception:
+        attempt.handed_back()  # a weak new password is not a guess
+        raise
+    attempt.succeeded()
     return {"access": pair.access, "refresh": pair.refresh}
 
 

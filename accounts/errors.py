@@ -1,4 +1,4 @@
-from core.errors import Conflict, Forbidden
+from core.errors import Conflict, Forbidden, Invalid
 
 
 class PhoneTaken(Conflict):
@@ -9,3 +9,7 @@ class PhoneTaken(Conflict):
 class ConsentRequired(Forbidden):
     code = "consent_required"
     message = "Record the location consent before sending positions."
+
+
+class CurrentPasswordWrong(Invalid):
+    """A password change whose current password is wrong: a guess, counted like a failed login."""

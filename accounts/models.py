@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class Role(models.TextChoices):
@@ -53,6 +54,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Access tokens issued before this instant are refused: set on password change and on
     # "log out everywhere", so a stolen access token dies with the session, not 15 minutes later.
     tokens_valid_after = models.DateTimeField(null=True, blank=True)
+    # What actually ends sessions: bumped (with tokens_valid_after, which records when) whenever every
+    # session must end. Access and refresh tokens carry the value they were issued under (`sv`) and are
+    # refused once it moved on, whatever the clock says: a second's resolution let a token minted in the
+    # same second as a logout-everywhere live on. Dashboard and admin sessions hash it in (below).
+    session_version = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 
@@ -67,6 +73,24 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_role_display()})"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What the database held, so that a save turning is_active off is recognised (accounts/signals.py).
+        instance._active_in_db = instance.__dict__.get("is_active")
+        return instance
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django ends a browser session (dashboard, admin) when this hash stops matching the one stored at
+        # login; by default it changes only with the password. Hashing the session version in too makes
+        # logout-everywhere and deactivation end those sessions at their next request. Version 0 keeps
+        # Django's own hash, so sessions from before this field existed stay valid.
+        if not self.session_version:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        value = f"{self.password}:{self.session_version}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class RefreshToken(models.Model):

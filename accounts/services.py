@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
 from core.errors import Forbidden, Invalid, InvalidCredentials, NotFound, OutsideScope
+from notifications.hub import sessions_end_announce
 from villages.models import Area
 
-from .errors import ConsentRequired, PhoneTaken
+from .errors import ConsentRequired, CurrentPasswordWrong, PhoneTaken
 from .models import PHONE_REGEX, Consent, ConsentKind, Role, User
 from .scoping import ROLE_AREA_LEVEL, may_create_user
-from .tokens import TokenPair, sessions_end_everywhere, token_pair_for
+from .tokens import TokenPair, refresh_token_owner, refresh_token_revoke, sessions_end_everywhere, token_pair_for
 
 # The consent text version the apps show today; a new text means a new version to accept.
 CURRENT_LOCATION_CONSENT_VERSION = "2025-01"
@@ -88,15 +89,48 @@ def user_create(
 def password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
     """Change a password; every other session ends. Returns a fresh pair for this device."""
     if not user.check_password(old_password):
-        raise Invalid("The current password is wrong.", fields={"old_password": "wrong password"})
+        raise CurrentPasswordWrong("The current password is wrong.", fields={"old_password": "wrong password"})
     try:
         validate_password(new_password, user)
     except DjangoValidationError as exc:
         raise Invalid("The new password is too weak.", fields={"new_password": " ".join(exc.messages)}) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    sessions_end_everywhere(user)
-    return token_pair_for(user)
+    user_sessions_end(user=user)
+    return token_pair_for(user)  # under the new session version: this device stays logged in
+
+
+@transaction.atomic
+def user_sessions_end(*, user: User) -> int:
+    """End every session of ``user`` at once: access tokens (whenever issued, the same second included),
+    refresh tokens, dashboard and admin sessions (at their next request), and, once this commits, the
+    websockets open in every server process. Returns the number of refresh tokens revoked.
+
+    Called by logout-everywhere, a password change and deactivation; a password reset calls it too."""
+    revoked = sessions_end_everywhere(user)
+    user_id, version = user.pk, user.session_version
+    transaction.on_commit(lambda: sessions_end_announce(user_id, version), robust=True)
+    return revoked
+
+
+def logout(*, refresh: str, everywhere: bool) -> int:
+    """Log out this device (its refresh token's family) or, with ``everywhere``, every session."""
+    if everywhere:
+        return user_sessions_end(user=refresh_token_owner(refresh))
+    return refresh_token_revoke(refresh)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> User:
+    """Deactivate a person: they can no longer log in, and every session they have ends now (the save
+    does it: see `accounts.signals`, which covers a deactivation through the admin or the shell too)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_active:
+        locked.is_active = False
+        locked.save(update_fields=["is_active"])
+    user.is_active = locked.is_active
+    user.session_version = locked.session_version
+    return user
 
 
 def user_get(user_id: int) -> User:

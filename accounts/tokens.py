@@ -3,6 +3,10 @@
 Access tokens are stateless (HS256, short-lived). Refresh tokens carry a ``jti`` stored in
 `RefreshToken`, so they can be rotated on use and revoked; a refresh token presented a second
 time revokes its whole family (it was copied: whoever holds the newer one must log in again).
+
+Both carry ``sv``, the user's `session_version` when they were issued. Ending every session of a
+person bumps it (`sessions_end_everywhere`), so every token issued before is refused at once,
+however close in time; tokens from before ``sv`` existed count as version 0.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import datetime
 import jwt
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.errors import InvalidToken
@@ -58,32 +63,46 @@ def access_token_for(user: User, now: datetime | None = None) -> str:
             "sub": str(user.pk),
             "role": user.role,
             "typ": "access",
+            "sv": user.session_version,
             "iat": int(now.timestamp()),
             "exp": int((now + settings.JWT_ACCESS_TTL).timestamp()),
         }
     )
 
 
-def access_claims(token: str) -> tuple[int, int]:
-    """(user id, issued-at seconds) of a valid access token."""
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    session_version: int
+    expires_at: int
+
+
+def _session_version(claims: dict) -> int:
+    value = claims.get("sv", 0)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidToken()
+    return value
+
+
+def access_claims(token: str) -> AccessClaims:
+    """What a valid access token says: whose it is, the session version it was issued under, its expiry."""
     claims = _decode(token, "access")
     try:
-        return int(claims["sub"]), int(claims["iat"])
+        return AccessClaims(int(claims["sub"]), _session_version(claims), int(claims["exp"]))
     except (TypeError, ValueError) as exc:
         raise InvalidToken() from exc
 
 
 def user_id_from_access(token: str) -> int:
-    return access_claims(token)[0]
+    return access_claims(token).user_id
 
 
-def access_still_valid(user: User, issued_at: int) -> bool:
-    cutoff = user.tokens_valid_after
-    return cutoff is None or issued_at >= int(cutoff.timestamp())
+def access_still_valid(user: User, claims: AccessClaims) -> bool:
+    """False once every session of the user was ended after the token was issued."""
+    return claims.session_version == user.session_version
 
 
-def refresh_token_revoke(token: str, *, everywhere: bool = False) -> int:
-    """Log out: revoke the presented refresh token's family (this device), or every session."""
+def _refresh_row(token: str) -> RefreshToken:
     claims = _decode(token, "refresh")
     try:
         jti = uuid.UUID(str(claims.get("jti")))
@@ -92,15 +111,30 @@ def refresh_token_revoke(token: str, *, everywhere: bool = False) -> int:
     row = RefreshToken.objects.select_related("user").filter(jti=jti).first()
     if row is None:
         raise InvalidToken()
-    if everywhere:
-        return sessions_end_everywhere(row.user)
-    return refresh_family_revoke(row.family)
+    return row
 
 
+def refresh_token_owner(token: str) -> User:
+    """The user a refresh token (valid, possibly used or revoked) belongs to: logout everywhere."""
+    return _refresh_row(token).user
+
+
+def refresh_token_revoke(token: str) -> int:
+    """Log out this device: revoke the presented refresh token's family."""
+    return refresh_family_revoke(_refresh_row(token).family)
+
+
+@transaction.atomic
 def sessions_end_everywhere(user: User) -> int:
-    """Every refresh token revoked, every access token issued so far refused."""
-    user.tokens_valid_after = timezone.now()
-    user.save(update_fields=["tokens_valid_after"])
+    """The tokens' part of ending every session: the session version moves on (every access and refresh
+    token issued so far is refused, and browser sessions end) and every refresh token is revoked.
+    Callers want `accounts.services.user_sessions_end`, which also closes open websockets."""
+    # Lock order: the user row, then its refresh tokens (as `refresh_token_rotate` does), so that a
+    # rotation racing this either finishes first and its new token is revoked here, or waits and
+    # sees the new version.
+    User.objects.filter(pk=user.pk).update(session_version=F("session_version") + 1,
+                                           tokens_valid_after=timezone.now())
+    user.refresh_from_db(fields=["session_version", "tokens_valid_after"])
     return refresh_tokens_revoke_for(user)
 
 
@@ -117,6 +151,7 @@ def refresh_token_issue(user: User, family: uuid.UUID | None = None) -> str:
             "iss": settings.JWT_ISSUER,
             "sub": str(user.pk),
             "typ": "refresh",
+            "sv": user.session_version,
             "jti": str(row.jti),
             "iat": int(now.timestamp()),
             "exp": int(row.expires_at.timestamp()),
@@ -134,14 +169,19 @@ def refresh_token_rotate(token: str) -> TokenPair:
         jti = uuid.UUID(str(claims.get("jti")))
     except ValueError as exc:
         raise InvalidToken() from exc
+    session_version = _session_version(claims)
     # The reuse check and the rotation must be one decision: two phones racing with the same
-    # token must not both get a new one. The row lock serialises them.
+    # token must not both get a new one. The row lock serialises them. The user row is locked first
+    # (the order `sessions_end_everywhere` takes) so that ending every session cannot miss the token
+    # a concurrent rotation is minting.
     with transaction.atomic():
-        row = RefreshToken.objects.select_for_update().select_related("user").filter(jti=jti).first()
-        if row is None or not row.user.is_active:
+        user = User.objects.select_for_update().filter(pk=_subject(claims)).first()
+        row = RefreshToken.objects.select_for_update().filter(jti=jti).first()
+        if row is None or user is None or row.user_id != user.pk or not user.is_active:
             raise InvalidToken()
+        row.user = user
         now = timezone.now()
-        if row.revoked_at is not None:
+        if row.revoked_at is not None or session_version != user.session_version:
             raise InvalidToken("The refresh token was revoked.")
         reused = row.used_at is not None
         if not reused:
@@ -155,6 +195,13 @@ def refresh_token_rotate(token: str) -> TokenPair:
         refresh_family_revoke(row.family)
         raise InvalidToken("The refresh token was already used; every session of it is now revoked.")
     return TokenPair(access=access_token_for(row.user), refresh=new_refresh, user=row.user)
+
+
+def _subject(claims: dict) -> int:
+    try:
+        return int(claims["sub"])
+    except (TypeError, ValueError) as exc:
+        raise InvalidToken() from exc
 
 
 def refresh_family_revoke(family: uuid.UUID) -> int:

@@ -330,10 +330,13 @@ if not DEBUG:
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 CORS_URLS_REGEX = r"^/api/.*$"
 
-# Abuse limits (fixed windows in the cache; 429 with Retry-After). Login: a phone number is
-# guessed at most 10 times in 15 minutes; one address (a village's shared NAT) may try 60.
+# Abuse limits (fixed windows in the cache; 429 with Retry-After). Login failures (core/ratelimits.py):
+# one phone from one address 10 per 15 minutes; one address over every phone 60 (a village's shared
+# NAT); one phone over every address 30, a ceiling that addresses the phone logged in from before are
+# exempt from, so that strangers guessing cannot lock the owner out.
 RATE_LIMITS = {
-    "login_phone": (int(os.environ.get("RATE_LOGIN_PHONE", "10")), 15 * 60),
+    "login_phone_address": (int(os.environ.get("RATE_LOGIN_PHONE_ADDRESS", "10")), 15 * 60),
+    "login_phone": (int(os.environ.get("RATE_LOGIN_PHONE", "30")), 15 * 60),
     "login_ip": (int(os.environ.get("RATE_LOGIN_IP", "60")), 15 * 60),
     # A phone's offline queue of photos syncs in bursts: 120 an hour is generous and bounded.
     "upload_user": (int(os.environ.get("RATE_UPLOAD_USER", "120")), 60 * 60),
@@ -352,8 +355,17 @@ RETENTION_CHECKIN_TRACK_DAYS = int(os.environ.get("RETENTION_CHECKIN_TRACK_DAYS"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No token, refresh token or websocket ticket in any line (core/redaction.py): every handler filters.
+    "filters": {"redact_secrets": {"()": "core.redaction.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Django's own loggers would print every 4xx twice (theirs and ours): one handler, ours.
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        # Django's own loggers would print every 4xx twice (theirs and ours): one handler, ours.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # uvicorn's loggers, taken over once the app is loaded (in every worker, before it serves): its
+        # handshake lines ("WebSocket /ws/notifications/?token=…") and its access log go through the filter.
+        "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -3,6 +3,10 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from api.api import api
+from dashboard.forms import AdminLoginForm
+
+# The admin site's login counts against the same guessing limits as every other login.
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -1,15 +1,40 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from core.errors import RateLimited
-from core.ratelimits import client_ip, rate_limit_hit
+from core.ratelimits import client_ip, login_attempt_begin
 
 
-class PhoneLoginForm(AuthenticationForm):
-    """The accounts' phone and password, with the API login's guessing limits: the page is a second
-    door to the same accounts, so it counts against the same allowances (settings.RATE_LIMITS)."""
+class LoginLimitsMixin:
+    """The API login's guessing limits for a browser login form (core/ratelimits.py): the dashboard and
+    the admin site are further doors to the same accounts, so they count against the same allowances."""
+
+    rate_limited = False
+
+    def clean(self):
+        phone = self.cleaned_data.get("username")
+        attempt = None
+        if phone:
+            try:
+                attempt = login_attempt_begin(phone, client_ip(self.request))
+            except RateLimited as exc:
+                self.rate_limited = True
+                raise forms.ValidationError(
+                    # The page's other texts are Chinese literals too; the i18n work converts them together.
+                    "尝试次数过多，请 %(minutes)s 分钟后再试。", code="rate_limited",
+                    params={"minutes": max(1, -(-exc.retry_after // 60))},
+                ) from exc
+        cleaned = super().clean()  # raises on a wrong password or an inactive account: the attempt counts
+        if attempt is not None:
+            attempt.succeeded()
+        return cleaned
+
+
+class PhoneLoginForm(LoginLimitsMixin, AuthenticationForm):
+    """The accounts' phone and password, with the API login's guessing limits."""
 
     username = forms.CharField(
         label="手机号", max_length=11,
@@ -21,20 +46,8 @@ class PhoneLoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": "手机号或密码不正确。",
         "inactive": "该账号已停用。",
-        "rate_limited": "尝试次数过多，请 %(minutes)s 分钟后再试。",
     }
 
-    rate_limited = False
 
-    def clean(self):
-        try:
-            rate_limit_hit("login_ip", client_ip(self.request))
-            if self.cleaned_data.get("username"):
-                rate_limit_hit("login_phone", self.cleaned_data["username"])
-        except RateLimited as exc:
-            self.rate_limited = True
-            raise forms.ValidationError(
-                self.error_messages["rate_limited"], code="rate_limited",
-                params={"minutes": max(1, -(-exc.retry_after // 60))},
-            ) from exc
-        return super().clean()
+class AdminLoginForm(LoginLimitsMixin, AdminAuthenticationForm):
+    """The admin site's login (config/urls.py installs it), limited like every other login."""

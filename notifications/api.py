@@ -3,17 +3,52 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
+from redis.exceptions import RedisError
 
 from api.auth import jwt_auth
 from api.pagination import PageIn, page_of
+from core.errors import DomainError
 
 from . import services
-from .schemas import NotificationFilters, NotificationOut, NotificationPage, NotificationTypesOut, ReadAllOut
+from .schemas import (
+    NotificationFilters,
+    NotificationOut,
+    NotificationPage,
+    NotificationTypesOut,
+    ReadAllOut,
+    TicketOut,
+)
 from .selectors import notifications_for
+from .tickets import ticket_issue
 from .types import registry_described
 
 router = Router(tags=["notifications"], auth=jwt_auth)
+
+
+class TicketsUnavailable(DomainError):
+    status = 503
+    code = "unavailable"
+    message = _("Websocket tickets are unavailable right now; connect with ?token= meanwhile.")
+
+
+@router.post(
+    "/notifications/ticket",
+    response=TicketOut,
+    summary="A single-use ticket to open the notifications websocket",
+    description=(
+        "Open `/ws/notifications/?ticket=<ticket>[&since=<last_id>]` within `expires_in` seconds. A ticket "
+        "opens one socket once, so the access token never appears in a URL (or a log). The socket lasts as "
+        "long as the access token used here would have."
+    ),
+)
+def notifications_ticket(request: HttpRequest):
+    try:
+        ticket = ticket_issue(claims=request.access_claims)
+    except RedisError as exc:  # the cache is down: no process could redeem it
+        raise TicketsUnavailable() from exc
+    return {"ticket": ticket.ticket, "expires_in": ticket.expires_in}
 
 
 @router.get("/notifications", response=NotificationPage, summary="My notifications, newest first")

@@ -1,4 +1,4 @@
-"""`/ws/notifications/?token=<access>[&since=<last_id>]`: the inbox, live.
+"""`/ws/notifications/?ticket=<ticket>[&since=<last_id>]` (or `?token=<access>`): the inbox, live.
 
 The consumer keeps one number, ``cursor``: the id of the last notification this connection has
 sent (or, without ``since``, the inbox's last id when it connected). Everything else is in the
@@ -30,9 +30,9 @@ from collections import deque
 from typing import Any
 from urllib.parse import parse_qs
 
-import jwt
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.tokens import access_claims, access_still_valid
@@ -41,29 +41,36 @@ from core.errors import InvalidToken, NotFound
 from .hub import hub
 from .selectors import REPLAY_BATCH, inbox_cursor, notifications_after
 from .services import notification_mark_read
+from .tickets import ticket_redeem
 
 logger = logging.getLogger(__name__)
 
 # Close codes (4000–4999 are the application's; they mirror the HTTP statuses).
-CLOSE_UNAUTHENTICATED = 4401  # missing, bad or expired token, or an inactive user: refresh, reconnect
+CLOSE_UNAUTHENTICATED = 4401  # missing, bad or expired token or ticket, or an inactive user: refresh, reconnect
 CLOSE_BAD_REQUEST = 4400  # `since` is not a non-negative integer
+# Every session of the user ended (logout everywhere, a password change or reset, deactivation): the token
+# this socket was opened with is dead, and so is its refresh token. Log in again (or reconnect with a
+# token issued since, as the phone that changed its password holds).
+CLOSE_SESSION_ENDED = 4403
 
 _SINCE = re.compile(r"[0-9]{1,18}")
 
 
-def _user_for_token(token: str) -> tuple[User, float] | None:
-    """The active user the access token names and when the token expires, or None: the same
-    rules as the REST API's `JWTAuth` (a session ended everywhere refuses older tokens too)."""
+def _user_for_token(token: str) -> tuple[User, int, float] | None:
+    """The active user the access token names, the session version it was issued under and when it
+    expires, or None: the same rules as the REST API's `JWTAuth` (an ended session refuses it)."""
     try:
-        user_id, issued_at = access_claims(token)
+        claims = access_claims(token)
     except InvalidToken:
         return None
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not access_still_valid(user, issued_at):
+    user = User.objects.filter(pk=claims.user_id, is_active=True).first()
+    if user is None or not access_still_valid(user, claims):
         return None
-    # The signature and expiry were verified just above; this only reads the expiry back.
-    expires_at = float(jwt.decode(token, options={"verify_signature": False})["exp"])
-    return user, expires_at
+    return user, claims.session_version, float(claims.expires_at)
+
+
+def _session_current(user_id: int, session_version: int) -> bool:
+    return User.objects.filter(pk=user_id, is_active=True, session_version=session_version).exists()
 
 
 def _parse_since(values: list[str] | None) -> int | None:
@@ -84,6 +91,8 @@ def _ack(user: User, notification_id: int) -> bool:
     return True
 
 
+# The longest message a client may send; theirs are `{"type": "ack", "id": N}` and `{"type": "ping"}`.
+MESSAGE_MAX_CHARS = 1024
 # Pushes a socket may hold unsent (a stalled client); past this they are replaced by one catch-up.
 INBOUND_LIMIT = 200
 # After a push or catch-up failed on a socket that is still open (the database, briefly), retry after this.
@@ -94,11 +103,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     # No channel of its own: pushes reach it through its process's hub (see the module's docstring).
     channel_layer_alias = None
     user: User | None = None
+    session_version: int = 0
     cursor: int = 0
     _hub = None
     _expiry: asyncio.TimerHandle | None = None
     _retry: asyncio.TimerHandle | None = None
     _sender: asyncio.Task | None = None
+    _checking: asyncio.Task | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         # channels calls `disconnect` only for a disconnect message; a handler that raised (a send to a
@@ -114,8 +125,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         # Pushes and catch-ups (None) in arrival order; `_sender` sends them.
         self._inbound: deque[tuple[int, dict[str, Any]] | None] = deque()
         params = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        ticket = (params.get("ticket") or [""])[-1]
         token = (params.get("token") or [""])[-1]
-        found = await database_sync_to_async(_user_for_token)(token) if token else None
+        if ticket:
+            found = await database_sync_to_async(ticket_redeem)(ticket)
+        elif token:  # apps from before tickets; a ticket keeps the token out of URLs and logs
+            found = await database_sync_to_async(_user_for_token)(token)
+        else:
+            found = None
         if found is None:
             await self._refuse(CLOSE_UNAUTHENTICATED)
             return
@@ -124,7 +141,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             await self._refuse(CLOSE_BAD_REQUEST)
             return
-        self.user, expires_at = found
+        self.user, self.session_version, expires_at = found
         async with self._lock:
             # Attach first, read second: see the module's docstring.
             self._hub = hub()
@@ -150,6 +167,32 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     def _token_expired(self) -> None:
         self._closing = asyncio.ensure_future(self.close(code=CLOSE_UNAUTHENTICATED))
+
+    # --- sessions ending (called by the hub, in this loop) ---
+
+    def end_session(self, session_version: int) -> None:
+        if self._hub is not None and self.session_version < session_version:
+            self._close_session_ended()
+
+    def check_session(self) -> None:
+        if self._hub is not None and self._checking is None:
+            self._checking = asyncio.get_running_loop().create_task(self._check_session())
+
+    async def _check_session(self) -> None:
+        try:
+            current = await database_sync_to_async(_session_current)(self.user.pk, self.session_version)
+        except Exception as exc:  # the database, briefly: the token's expiry still bounds the socket
+            logger.info("Checking user %s's session failed (%s).", self.user.pk, exc.__class__.__name__)
+            current = True
+        finally:
+            self._checking = None
+        if not current and self._hub is not None:
+            self._close_session_ended()
+
+    def _close_session_ended(self) -> None:
+        # Leave the hub at once: nothing more is pushed to a session that ended.
+        self._release()
+        self._closing = asyncio.ensure_future(self.close(code=CLOSE_SESSION_ENDED))
 
     def _release(self) -> None:
         """Leave the hub and stop everything this connection scheduled; safe to call again."""
@@ -232,12 +275,17 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if self.user is None:
             return
         if text_data is None:
-            await self._error("invalid_message", "Send JSON in text frames.")
+            await self._error("invalid_message", _("Send JSON in text frames."))
+            return
+        if len(text_data) > MESSAGE_MAX_CHARS:
+            # Not parsed at all: a client's messages (ack, ping) are a few dozen characters.
+            await self._error("invalid_message", _("The message is too long."))
             return
         try:
             content = await self.decode_json(text_data)
-        except ValueError:
-            await self._error("invalid_message", "The message is not JSON.")
+        except (ValueError, RecursionError):
+            # RecursionError: deeply nested arrays exhaust the parser's stack; that is bad input too.
+            await self._error("invalid_message", _("The message is not JSON."))
             return
         await self.receive_json(content)
 
@@ -259,4 +307,4 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self._error("unknown_message", 'Send {"type": "ack", "id": N} or {"type": "ping"}.')
 
     async def _error(self, code: str, message: str, **extra: Any) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+        await self.send_json({"type": "error", "code": code, "message": str(message), **extra})

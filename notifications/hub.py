@@ -21,6 +21,7 @@ import logging
 import weakref
 from typing import Any, Protocol
 
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,11 @@ FANOUT_MESSAGE_TYPE = "notifications.fanout"
 # Each hub's own beat, sent to the group at every refresh: if it does not come back before the next
 # refresh, the membership was lost without an error (Redis flushed, failed over) and is renewed.
 HEARTBEAT_MESSAGE_TYPE = "notifications.heartbeat"
+# Every session of a person ended (logout everywhere, password change or reset, deactivation): each hub
+# closes that person's sockets opened under an older session version.
+SESSIONS_END_MESSAGE_TYPE = "notifications.sessions_end"
+# How long announcing an ending may hold the request that ended the sessions (Redis down).
+SESSIONS_END_SEND_TIMEOUT_S = 5.0
 # Group membership is checked and renewed this often (the channel layer's group_expiry must be longer).
 REFRESH_S = 30.0
 # How long a hub waits for its own heartbeat to come back through the group.
@@ -44,6 +50,12 @@ class Socket(Protocol):
 
     def offer_catch_up(self) -> None:
         """Queue a read of the inbox after the socket's cursor."""
+
+    def end_session(self, session_version: int) -> None:
+        """Close the socket if it was opened under a session version older than ``session_version``."""
+
+    def check_session(self) -> None:
+        """Close the socket if its user's sessions were ended while this hub was not listening."""
 
 
 class Hub:
@@ -84,9 +96,15 @@ class Hub:
             for socket in self.sockets.get(user_id, ()):
                 socket.offer(prev, notification)
 
+    def sessions_end(self, message: dict[str, Any]) -> None:
+        for socket in list(self.sockets.get(message["user_id"], ())):
+            socket.end_session(int(message["session_version"]))
+
     def _catch_up_all(self) -> None:
+        # An ending announced while this hub was not subscribed reached none of its sockets either.
         for held in list(self.sockets.values()):
-            for socket in held:
+            for socket in list(held):
+                socket.check_session()
                 socket.offer_catch_up()
 
     async def _listen(self) -> None:
@@ -106,6 +124,8 @@ class Hub:
                     kind = message.get("type")
                     if kind == FANOUT_MESSAGE_TYPE:
                         self.deliver(message)
+                    elif kind == SESSIONS_END_MESSAGE_TYPE:
+                        self.sessions_end(message)
                     elif kind == HEARTBEAT_MESSAGE_TYPE and message.get("channel") == channel:
                         self._beats_heard = max(self._beats_heard, int(message.get("beat", 0)))
             except asyncio.CancelledError:
@@ -159,6 +179,26 @@ def hub() -> Hub:
             current.stop()
         current = _hubs[loop] = Hub(layer)
     return current
+
+
+def sessions_end_announce(user_id: int, session_version: int) -> None:
+    """Tell every server process's hub that ``user_id``'s sessions before ``session_version`` ended, so
+    their open sockets close now rather than when their token expires. Sync (called on commit); never
+    raises: a hub that misses it checks its sockets' sessions when it (re)joins."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send() -> None:
+        async with asyncio.timeout(SESSIONS_END_SEND_TIMEOUT_S):
+            await layer.group_send(FANOUT_GROUP, {"type": SESSIONS_END_MESSAGE_TYPE, "user_id": user_id,
+                                                  "session_version": session_version})
+
+    try:
+        async_to_sync(send)()
+    except Exception as exc:
+        logger.warning("Announcing the end of user %s's sessions failed (%s); open sockets close when their "
+                       "hub rejoins or their token expires.", user_id, exc.__class__.__name__)
 
 
 def hubs_stop() -> None:

@@ -45,3 +45,8 @@ class NotificationTypeOut(Schema):
 
 class NotificationTypesOut(Schema):
     items: list[NotificationTypeOut]
+
+
+class TicketOut(Schema):
+    ticket: str = Field(..., description="Open `/ws/notifications/?ticket=<ticket>` with it, once.")
+    expires_in: int = Field(..., description="Seconds the ticket stays valid if unused.")

@@ -66,7 +66,8 @@ class BodySizeLimit:
 
 
 class UserConcurrencyLimit:
-    """At most ``limit`` API requests of one user in flight in this process; the next answers 429.
+    """At most ``limit`` API requests of one user being worked on in this process (from arrival until
+    the answer starts); the next answers 429.
 
     Why a bound on concurrency, not a rate: a rate limit cannot tell 300 cheap requests from 300 heavy
     list reads, but a request in flight holds a thread and, once it queries, one of the process's pooled
@@ -101,14 +102,30 @@ class UserConcurrencyLimit:
             await _refuse_busy(scope, send, self.retry_after_s)
             return
         self.in_flight[user_id] = count + 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if released:
+                return
+            released = True
             left = self.in_flight.get(user_id, 1) - 1
             if left > 0:
                 self.in_flight[user_id] = left
             else:
                 self.in_flight.pop(user_id, None)
+
+        async def releasing_send(message: dict) -> None:
+            # Once the answer starts, the work is done: a photo trickling down a 2G link for seconds
+            # must not count against its owner's next requests.
+            if message["type"] == "http.response.start":
+                release()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, releasing_send)
+        finally:
+            release()
 
 
 def _header(scope: dict, name: bytes) -> bytes:

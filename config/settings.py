@@ -353,7 +353,8 @@ REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_MB", "16")) * 1024 * 1024
 # process; the next answers 429 with Retry-After before Django runs (api/asgi_limits.py). Kept under the
 # database pool's size, so that one account cannot hold every pooled connection of a worker.
 _POOL_MAX = int(os.environ.get("DB_POOL_MAX_SIZE", "16"))
-API_USER_MAX_CONCURRENT = int(os.environ.get("API_USER_MAX_CONCURRENT", str(max(2, _POOL_MAX // 4))))
+# Half the pool by default (8 of 16): a phone's list of thumbnails fetched in parallel stays within it.
+API_USER_MAX_CONCURRENT = int(os.environ.get("API_USER_MAX_CONCURRENT", str(max(2, _POOL_MAX // 2))))
 # An exhausted database pool (or a locked SQLite file) answers 503 `overloaded` with this Retry-After.
 OVERLOAD_RETRY_AFTER_S = int(os.environ.get("OVERLOAD_RETRY_AFTER_S", "5"))
 

@@ -86,6 +86,29 @@ async def test_a_finished_request_frees_its_place():
     assert app.in_flight == {}
 
 
+class StreamingApp:
+    """Starts its answer at once, then holds the body (a photo going down a slow link)."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+
+    async def __call__(self, scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await self.release.wait()
+        await send({"type": "http.response.body", "body": b"jpeg"})
+
+
+@pytest.mark.asyncio
+async def test_an_answer_being_sent_no_longer_counts_against_its_user():
+    inner = StreamingApp()
+    app = UserConcurrencyLimit(inner, limit=1)
+    downloading = await start(app, scope(1))
+    assert app.in_flight == {}
+    inner.release.set()
+    assert (await status_of(await start(app, scope(1))))[0] == 200
+    assert (await status_of(downloading))[0] == 200
+
+
 @pytest.mark.asyncio
 async def test_a_failed_request_frees_its_place():
     inner = HeldApp()

@@ -158,7 +158,8 @@ class Server:
         self.proc = subprocess.Popen(cmd, cwd=self.cwd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + 90
-        with httpx.Client(base_url=self.url, trust_env=False, timeout=5) as client:
+        with httpx.Client(base_url=self.url, trust_env=False, timeout=5,
+                          headers={"X-Forwarded-Proto": "https"}) as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
                     raise SystemExit(f"the server exited ({self.proc.returncode}):\n{self.log_text()[-3000:]}")
@@ -205,7 +206,9 @@ def percentiles(values: list[float]) -> dict:
 async def load(server: Server, tokens: dict[str, str], requests: int, waves: int) -> dict:
     import httpx
 
-    limits = httpx.Limits(max_connections=requests + 50, max_keepalive_connections=requests + 50)
+    # No keep-alive for the flood: a connection idle between waves is closed by uvicorn after 5 s, and
+    # reusing it races that close (a client-side ReadError that says nothing about the server).
+    limits = httpx.Limits(max_connections=requests + 50, max_keepalive_connections=0)
     heavy_status: Counter = Counter()
     heavy_times: dict[int, list[float]] = {}
     probe_status: Counter = Counter()
@@ -217,7 +220,9 @@ async def load(server: Server, tokens: dict[str, str], requests: int, waves: int
         async def one(path: str, token: str) -> tuple[int | str, float, httpx.Response | None]:
             started = time.perf_counter()
             try:
-                resp = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+                # X-Forwarded-Proto: as production's TLS-terminating load balancer sends (no HTTPS redirect).
+                resp = await client.get(path, headers={"Authorization": f"Bearer {token}",
+                                                       "X-Forwarded-Proto": "https"})
                 return resp.status_code, time.perf_counter() - started, resp
             except httpx.HTTPError as exc:
                 return f"transport: {exc.__class__.__name__}", time.perf_counter() - started, None
@@ -235,8 +240,18 @@ async def load(server: Server, tokens: dict[str, str], requests: int, waves: int
         for _ in range(4):
             await one(PROBE_PATH, tokens["probe"])
             await one(HEAVY_PATH, tokens["heavy"])
+        # Baseline: the probe alone for 3 s.
         probe_task = asyncio.create_task(probe())
-        await asyncio.sleep(1)
+        await asyncio.sleep(3)
+        stop.set()
+        await probe_task
+        baseline = percentiles(probe_times)
+        baseline_status = dict(probe_status)
+        probe_times.clear()
+        probe_status.clear()
+        stop.clear()
+        probe_task = asyncio.create_task(probe())
+        await asyncio.sleep(0.5)
         started = time.perf_counter()
         for wave in range(waves):
             results = await asyncio.gather(*(one(HEAVY_PATH, tokens["heavy"]) for _ in range(requests)))
@@ -258,7 +273,8 @@ async def load(server: Server, tokens: dict[str, str], requests: int, waves: int
         "heavy": {"status": {str(k): v for k, v in sorted(heavy_status.items(), key=str)},
                   "latency_by_status": {str(k): percentiles(v) for k, v in heavy_times.items()},
                   "retry_after": dict(retry_after), "seconds": round(elapsed, 1)},
-        "probe": {"status": {str(k): v for k, v in probe_status.items()}, "latency_200": percentiles(probe_times)},
+        "probe": {"status": {str(k): v for k, v in probe_status.items()}, "latency_200": percentiles(probe_times),
+                  "baseline_status": {str(k): v for k, v in baseline_status.items()}, "baseline_200": baseline},
     }
 
 
@@ -278,9 +294,9 @@ def markdown(result: dict) -> str:
              f"({a['problems']} open problems), uvicorn --workers {a['workers']}, DB_POOL_MAX_SIZE={a['db_pool']}, "
              f"DB_POOL_TIMEOUT={a['pool_timeout']} s; a second commissioner probes `GET {PROBE_PATH}` every 100 ms.",
              "",
-             "| code | heavy: statuses | heavy 200 p50 / p95 ms | heavy 429/503 p50 ms | probe: statuses | "
-             "probe 200 p50 / p95 / max ms | server tracebacks |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+             "| code | heavy: statuses | heavy 200 p50 / p95 ms | heavy 429/503 p50 ms | probe during load: statuses | "
+             "probe 200 p50 / p95 / max ms | probe alone before: p50 / p95 ms | server tracebacks |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for label, r in result["runs"].items():
         h, p = r["heavy"], r["probe"]
         ok = h["latency_by_status"].get("200", {})
@@ -291,6 +307,7 @@ def markdown(result: dict) -> str:
             f"{ok.get('p50_ms', '–')} / {ok.get('p95_ms', '–')} | {', '.join(refused) or '–'} | "
             f"{', '.join(f'{k}×{v}' for k, v in p['status'].items())} | "
             f"{pl.get('p50_ms', '–')} / {pl.get('p95_ms', '–')} / {pl.get('max_ms', '–')} | "
+            f"{p['baseline_200'].get('p50_ms', '–')} / {p['baseline_200'].get('p95_ms', '–')} | "
             f"{r['server_log']['count']} |")
     for label, r in result["runs"].items():
         if r["server_log"]["exceptions"]:
@@ -316,6 +333,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _interrupted)  # the finally below stops the server
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     tokens = prepare(args.problems)
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # Django's logging config says INFO: not every request
     codes = ([("before", args.before.resolve())] if args.before else []) + [("after", REPO_ROOT)]
     runs = {}
     with tempfile.TemporaryDirectory(prefix="bench-overload-") as tmp:

@@ -8,13 +8,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import Field
 
-from core.errors import DomainError, RateLimited
+from core.errors import DomainError
+
+try:
+    from psycopg_pool import PoolTimeout
+except ImportError:  # pragma: no cover - the lock installs it
+    PoolTimeout = None
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +42,7 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
+    503: "overloaded",
 }
 
 
@@ -50,7 +59,8 @@ class ErrorOut(Schema):
 ERROR_DESCRIPTION = (
     "An error, in the contract's shape. 400 malformed body, 401 unauthenticated, 403 outside your role or "
     "area, 404 unknown id, 405 wrong method, 409 state conflict, 413 too large, 415 unsupported media type, "
-    "422 invalid, 429 rate limited (with Retry-After)."
+    "422 invalid, 429 rate limited (with Retry-After); 503 `overloaded` (with Retry-After) when the service "
+    "is busy."
 )
 
 
@@ -99,12 +109,34 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     return fields
 
 
+def is_overload(exc: BaseException) -> bool:
+    """The database could not serve in time: its pool had no free connection (psycopg_pool's
+    PoolTimeout, which Django wraps in an OperationalError) or SQLite's file stayed locked."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if PoolTimeout is not None and isinstance(exc, PoolTimeout):
+            return True
+        if isinstance(exc, OperationalError) and "database is locked" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def overloaded_response() -> JsonResponse:
+    # Not the client's fault and not a bug: say so, and when to come back.
+    response = error_response(503, "overloaded", str(_("The service is busy; please try again shortly.")))
+    response["Retry-After"] = str(settings.OVERLOAD_RETRY_AFTER_S)
+    return response
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        response = error_response(exc.status, exc.code, exc.message, exc.fields)
-        if isinstance(exc, RateLimited):
-            response["Retry-After"] = str(exc.retry_after)
+        response = error_response(exc.status, exc.code, str(exc.message), exc.fields)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:  # RateLimited, and the overload errors of media/
+            response["Retry-After"] = str(retry_after)
         return response
 
     @api.exception_handler(ValidationError)
@@ -141,3 +173,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         # A bug, not bad input: log it whole, tell the client nothing internal.
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "Something went wrong on our side.")
+
+    def database_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if is_overload(exc):
+            logger.warning("Overloaded on %s %s: %s", request.method, request.path, exc)
+            return overloaded_response()
+        return unexpected(request, exc)
+
+    api.add_exception_handler(OperationalError, database_error)
+    if PoolTimeout is not None:  # when raised bare, outside Django's wrapper
+        api.add_exception_handler(PoolTimeout, database_error)

@@ -10,7 +10,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-from .errors import error_response, http_code_for
+from .errors import error_response, http_code_for, is_overload, overloaded_response
 
 _MESSAGES = {
     404: "No such endpoint.",
@@ -44,6 +44,8 @@ class ErrorShapeMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if request.path.startswith("/api/") and isinstance(exception, RequestDataTooBig):
             return error_response(413, "too_large", _MESSAGES[413])
+        if is_overload(exception):  # outside a ninja operation (the dashboard's pages too): never a 500
+            return overloaded_response()
         return None
 
 

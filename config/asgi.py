@@ -16,7 +16,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from api.asgi_limits import BodySizeLimit  # noqa: E402
+from api.asgi_limits import BodySizeLimit, UserConcurrencyLimit  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
 # A started Django process holds ~130,000 long-lived objects (models, URL patterns, the area index
@@ -26,7 +26,10 @@ gc.freeze()
 
 application = ProtocolTypeRouter(
     {
-        "http": BodySizeLimit(django_asgi_app, settings.REQUEST_MAX_BYTES),
+        # The per-user bound first: a refused request costs neither a body read nor a thread.
+        "http": UserConcurrencyLimit(
+            BodySizeLimit(django_asgi_app, settings.REQUEST_MAX_BYTES), settings.API_USER_MAX_CONCURRENT
+        ),
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )

@@ -241,8 +241,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Photos: phones send 2-8 MB JPEGs; 48-megapixel cameras exist. Bigger is refused before decoding.
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_MB", "15")) * 1024 * 1024
-PHOTO_MAX_PIXELS = 50_000_000
+# A 48-megapixel phone camera gives 8000×6000: that and no more (read from the header, before decoding).
+PHOTO_MAX_PIXELS = 48_000_000
 PHOTO_THUMBNAIL_PX = 640
+# Decoding is the costly part of a photo (≈ 3 bytes a pixel, seconds of CPU at 48 MP): at most this many
+# at once per process (waiting up to PHOTO_DECODE_WAIT_S, then 503), and one upload per user at a time (429).
+PHOTO_DECODES_PER_PROCESS = int(os.environ.get("PHOTO_DECODES_PER_PROCESS", "2"))
+PHOTO_DECODES_PER_USER = int(os.environ.get("PHOTO_DECODES_PER_USER", "1"))
+PHOTO_DECODE_WAIT_S = float(os.environ.get("PHOTO_DECODE_WAIT_S", "5"))
 
 # Problems (基层出题、特派员揭榜).
 # Who hears of a new problem: available commissioners with the expertise within this radius.
@@ -345,6 +351,15 @@ RATE_LIMITS = {
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 # Any request body over this is refused before it is read (photos are the largest bodies).
 REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_MB", "16")) * 1024 * 1024
+
+# Overload (docs/security.d/overload-and-photos.md). API requests of one user in flight at once, per
+# process; the next answers 429 with Retry-After before Django runs (api/asgi_limits.py). Kept under the
+# database pool's size, so that one account cannot hold every pooled connection of a worker.
+_POOL_MAX = int(os.environ.get("DB_POOL_MAX_SIZE", "16"))
+# Half the pool by default (8 of 16): a phone's list of thumbnails fetched in parallel stays within it.
+API_USER_MAX_CONCURRENT = int(os.environ.get("API_USER_MAX_CONCURRENT", str(max(2, _POOL_MAX // 2))))
+# An exhausted database pool (or a locked SQLite file) answers 503 `overloaded` with this Retry-After.
+OVERLOAD_RETRY_AFTER_S = int(os.environ.get("OVERLOAD_RETRY_AFTER_S", "5"))
 
 # Personal information retention (PIPL art. 19: no longer than needed). After these many days the
 # photo EXIF position/time is erased and check-in positions are coarsened to ~1 km; the verdicts

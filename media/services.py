@@ -1,8 +1,11 @@
-"""Writes for photos: validate, clean, store, then thumbnail on commit."""
+"""Writes for photos: recognise a repeat, validate, clean, store, then thumbnail on commit (or on demand)."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -14,8 +17,9 @@ from accounts.models import User
 from core.queueing import enqueue_on_commit
 from core.ratelimits import rate_limit_hit
 
+from .decoding import decode_slot
 from .errors import PhotoRejected, PhotoTooLarge
-from .images import ImageRejected, clean_image, thumbnail_of
+from .images import ImageRejected, clean_image, thumbnail_of, upload_digest
 from .models import Photo
 
 
@@ -31,13 +35,23 @@ def photo_attach(*, owner_kind: str, owner_id: int, uploaded_by: User, upload: U
     raw = upload.read(settings.PHOTO_MAX_BYTES + 1)
     if len(raw) > settings.PHOTO_MAX_BYTES:
         raise PhotoTooLarge(f"Photos may be at most {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB.")
+    # The same bytes again (a phone retrying) are recognised from the raw bytes, before any decoding:
+    # a retry costs a hash and a query, not another decode.
+    digest = upload_digest(raw)
+    existing = _same_upload(owner_kind, owner_id, digest)
+    if existing:
+        return existing, False
     try:
-        clean = clean_image(raw, max_pixels=settings.PHOTO_MAX_PIXELS, default_tz=ZoneInfo(settings.TIME_ZONE))
+        with decode_slot(uploaded_by.pk):
+            clean = clean_image(raw, max_pixels=settings.PHOTO_MAX_PIXELS, default_tz=ZoneInfo(settings.TIME_ZONE),
+                                sha256=digest)
     except ImageRejected as exc:
         raise PhotoRejected(str(exc), code=exc.code, status=exc.status) from exc
+    del raw
 
     with transaction.atomic():
-        existing = Photo.objects.filter(owner_kind=owner_kind, owner_id=owner_id, sha256=clean.sha256).first()
+        # Again inside the transaction: the same upload may have been stored while this one decoded.
+        existing = _same_upload(owner_kind, owner_id, digest)
         if existing:
             return existing, False
         photo = Photo(
@@ -53,11 +67,40 @@ def photo_attach(*, owner_kind: str, owner_id: int, uploaded_by: User, upload: U
     return photo, True
 
 
+def _same_upload(owner_kind: str, owner_id: int, digest: str) -> Photo | None:
+    return Photo.objects.filter(owner_kind=owner_kind, owner_id=owner_id, sha256=digest).order_by("id").first()
+
+
 def photo_thumbnail_make(*, photo: Photo) -> Photo:
+    """Make the photo's thumbnail once, whoever asks first (the Celery task after upload, or a client
+    asking for it before the task ran). Decoding takes one of the process's decode slots.
+
+    Once: a per-photo lock in this process, then the row re-read under a row lock (other processes),
+    so two requests for the same missing thumbnail make one file, and the second serves it.
+    """
     if photo.thumbnail:
         return photo
-    with photo.file.open("rb") as fh:
-        data, _ = thumbnail_of(fh.read(), max_side=settings.PHOTO_THUMBNAIL_PX)
-    photo.thumbnail.save(f"{uuid.uuid4().hex}.jpg", ContentFile(data), save=False)
-    photo.save(update_fields=["thumbnail"])
+    with _photo_lock(photo.pk), transaction.atomic():
+        locked = Photo.objects.select_for_update().get(pk=photo.pk)
+        if not locked.thumbnail:
+            with decode_slot(), locked.file.open("rb") as fh:
+                data, _ = thumbnail_of(fh.read(), max_side=settings.PHOTO_THUMBNAIL_PX)
+            locked.thumbnail.save(f"{uuid.uuid4().hex}.jpg", ContentFile(data), save=False)
+            locked.save(update_fields=["thumbnail"])
+    photo.thumbnail = locked.thumbnail
     return photo
+
+
+_photo_locks: dict[int, threading.Lock] = {}
+_photo_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _photo_lock(photo_id: int) -> Iterator[None]:
+    with _photo_locks_guard:
+        lock = _photo_locks.setdefault(photo_id, threading.Lock())
+    with lock:
+        yield
+    with _photo_locks_guard:
+        if not lock.locked():
+            _photo_locks.pop(photo_id, None)

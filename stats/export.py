@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from core.periods import SHANGHAI
+from core.sheets import text_or_value
 from villages.models import Area
 
 from .selectors import Window, commissioner_assessment, coverage, targets_progress
@@ -29,11 +30,11 @@ LEVEL_SHEETS = (("county", "县区"), ("township", "乡镇"), ("village", "村")
 
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list]) -> None:
     ws = wb.create_sheet(title)
-    ws.append(headers)
+    ws.append([text_or_value(ws, h) for h in headers])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        ws.append([text_or_value(ws, v) for v in row])
     for i, header in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(10, len(header) * 2 + 2)
     ws.freeze_panes = "A2"
@@ -44,11 +45,11 @@ def workbook(*, window: Window, within: Area) -> bytes:
     info = wb.active
     info.title = "说明"
     generated = datetime.now(tz=SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    info.append(["百色市科技特派员工作统计"])
-    info.append(["范围", f"{within.name}（{within.code}）"])
-    info.append(["统计区间（北京时间）", f"{window.start or '开始'} 至 {window.end or '至今'}"])
-    info.append(["生成时间（北京时间）", generated])
-    info.append(["说明", "乡镇、村的位置与乡镇范围为推算值（无公开测绘数据），待实测数据替换。"])
+    for row in (["百色市科技特派员工作统计"], ["范围", f"{within.name}（{within.code}）"],
+                ["统计区间（北京时间）", f"{window.start or '开始'} 至 {window.end or '至今'}"],
+                ["生成时间（北京时间）", generated],
+                ["说明", "乡镇、村的位置与乡镇范围为推算值（无公开测绘数据），待实测数据替换。"]):
+        info.append([text_or_value(info, v) for v in row])
 
     targets = targets_progress()
     target_headers = ["代码", "名称", "单位", "目标值", "已完成", "完成率%", "起始日期", "截止日期",

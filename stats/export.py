@@ -141,7 +141,8 @@ def _print_setup(ws: Worksheet, *, title: str, period: Period, last_column: str,
     if header_row:
         ws.print_title_rows = f"{header_row}:{header_row}"
     made = period.made.strftime("%Y-%m-%d %H:%M")
-    ws.oddHeader.center.text = f"{title}　统计区间：{period.label}"
+    # "&" starts a code in a page header ("&P" is the page number); a name's own "&" is doubled.
+    ws.oddHeader.center.text = f"{title.replace('&', '&&')}　统计区间：{period.label}"
     ws.oddHeader.center.size = 10
     # The sheet's name in brackets on every page: a reader (and the print test) can tell the sheets apart.
     ws.oddFooter.left.text = "【&A】"

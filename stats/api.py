@@ -15,7 +15,7 @@ from api.pagination import PageIn
 from core.errors import Invalid
 from villages.selectors import area_get
 
-from .export import workbook
+from .export import content_disposition, report_period, workbook
 from .geometry import geometries, village_point
 from .schemas import AssessmentIn, AssessmentPage, CoverageIn, FeatureCollection, TargetsOut, WindowIn
 from .selectors import (
@@ -93,11 +93,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                 "type": "string", "format": "binary"}}}}}})
 def export(request: HttpRequest, filters: Query[WindowIn]):
     ensure_role(request.auth, *STATS_ROLES)
-    window = _window(filters)
-    data = workbook(window=window, within=request.auth.area)
+    within = request.auth.area
+    period = report_period(_window(filters))
+    data = workbook(period=period, within=within)
     audit_record(request, action=AuditAction.EXPORT, subject="stats.export", within=request.auth.area_id,
-                 start=str(window.start), end=str(window.end))
+                 start=str(period.start), end=str(period.end))
     response = HttpResponse(data, content_type=XLSX)
-    name = f"baise-kjtpy-{window.start or 'start'}-{window.end or 'now'}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition(within, period)
     return response

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.names import NameInvalid, person_name_clean
 from accounts.services import user_create
 from core.errors import DomainError
 
@@ -19,8 +20,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         expertise = [c.strip() for c in options["expertise"].split(",") if c.strip()]
         try:
+            # The same bounds as POST /users; no --name at all means the phone stands in for it.
+            name = person_name_clean(options["name"]) if options["name"] else options["phone"]
+        except NameInvalid as exc:
+            raise CommandError(f"--name: {exc}") from exc
+        try:
             user = user_create(actor=None, phone=options["phone"], password=options["password"],
-                               name=options["name"] or options["phone"], role=options["role"],
+                               name=name, role=options["role"],
                                area_code=options["area"], expertise=expertise)
         except DomainError as exc:
             detail = f" {exc.fields}" if exc.fields else ""

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files (API docs, admin, dashboard) straight from the ASGI server: no CDN, no nginx needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Large JSON answers (coverage maps, lists) gzipped for clients that accept it; reads only (BREACH).
+    "core.compression.JSONGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "api.middleware.ErrorShapeMiddleware",

@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.gzip import gzip_page
 
 from accounts.models import Role, User
 from api.errors import error_response
@@ -65,11 +64,11 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _data_view(view: Callable[[HttpRequest], dict]) -> Callable[[HttpRequest], HttpResponse]:
-    """Session-authenticated JSON for the page, gzipped: 401/403/405/422 in the API's error shape."""
+    """Session-authenticated JSON for the page (gzipped by core.compression): 401/403/405/422 in the
+    API's error shape."""
 
     @wraps(view)
     @never_cache
-    @gzip_page
     def wrapper(request: HttpRequest) -> HttpResponse:
         if request.method != "GET":
             response = error_response(405, "method_not_allowed", "只支持 GET 请求。")

@@ -41,6 +41,13 @@
   var mapEl = $("map");
   var fmt = function (n) { return Number(n || 0).toLocaleString("zh-CN"); };
 
+  // The page's Content-Security-Policy refuses inline style attributes in markup; colours and widths
+  // are carried as data- attributes and applied through the DOM (which the policy allows).
+  function applyStyles(root) {
+    root.querySelectorAll("[data-color]").forEach(function (el) { el.style.background = el.dataset.color; });
+    root.querySelectorAll("[data-width]").forEach(function (el) { el.style.width = el.dataset.width + "%"; });
+  }
+
   function esc(text) {
     return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -199,19 +206,19 @@
     if (collection.level === "village") {
       var served = collection.features.filter(function (f) { return f.properties.served; }).length;
       html += "<h4>村服务状态</h4>";
-      html += "<div><i class='dot' style='background:" + SERVED + "'></i>已服务 " + fmt(served) + "</div>";
-      html += "<div><i class='dot' style='background:" + UNSERVED + "'></i>未服务 " +
+      html += "<div><i class='dot' data-color='" + SERVED + "'></i>已服务 " + fmt(served) + "</div>";
+      html += "<div><i class='dot' data-color='" + UNSERVED + "'></i>未服务 " +
         fmt(collection.features.length - served) + "</div>";
     } else {
       html += "<h4>" + METRICS[state.metric] + "</h4>";
-      html += "<div><i style='background:" + ZERO + "'></i>0</div>";
+      html += "<div><i data-color='" + ZERO + "'></i>0</div>";
       if (breaks) {
         var lo = 1;
         breaks.colors.forEach(function (c, i) {
           var label = i < breaks.cuts.length
             ? (lo === breaks.cuts[i] ? fmt(lo) : fmt(lo) + " – " + fmt(breaks.cuts[i]))
             : "> " + fmt(breaks.cuts[i - 1] || 0);
-          html += "<div><i style='background:" + c + "'></i>" + label + "</div>";
+          html += "<div><i data-color='" + c + "'></i>" + label + "</div>";
           if (i < breaks.cuts.length) lo = breaks.cuts[i] + 1;
         });
       }
@@ -221,6 +228,7 @@
         "为推算位置，非实测</p>";
     }
     el.innerHTML = html;
+    applyStyles(el);
   }
 
   var NOTES = {
@@ -342,12 +350,13 @@
         esc(t.unit) + "</span></div>" +
         "<div class='bar' role='progressbar' aria-valuemin='0' aria-valuemax='100' aria-valuenow='" + t.percent +
         "' aria-label='" + esc(t.name) + "完成率'>" +
-        "<div class='bar-projected' style='width:" + projectedPct + "%' title='预计 " + pr.projected_percent + "%'></div>" +
-        "<div class='bar-achieved' style='width:" + pct + "%'></div>" +
+        "<div class='bar-projected' data-width='" + projectedPct + "' title='预计 " + pr.projected_percent + "%'></div>" +
+        "<div class='bar-achieved' data-width='" + pct + "'></div>" +
         "<span class='bar-label'>" + t.percent + "%</span></div>" +
         "<div class='projection " + cls + "'>" + verdict + "</div>" +
         "<div class='muted small'>" + period + " 全市目标 · 数据截至 " + pr.as_of + mine + "</div>" +
         "<div class='muted small years-line' title='" + years + "'>逐年：" + years + "</div>";
+      applyStyles(div);
       list.appendChild(div);
     });
   }

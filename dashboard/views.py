@@ -56,6 +56,9 @@ def index(request: HttpRequest) -> HttpResponse:
                  "login": reverse("dashboard:login")},
         "plan": {"from": start.isoformat(), "to": end.isoformat()},
         "area": {"code": user.area.code, "name": user.area.name, "level": user.area.level},
+        # The level the map opens at: the city's counties for the bureau; for county staff, whose
+        # county alone would be one shape in one colour, its townships.
+        "level": "township" if user.area.level == "county" else "county",
         # Basemap tiles are off by default: the bureau's network is often closed to the internet.
         "tiles": {"url": getattr(settings, "DASHBOARD_TILE_URL", ""),
                   "attribution": getattr(settings, "DASHBOARD_TILE_ATTRIBUTION", "")},

@@ -84,8 +84,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on the service's web pages (CONTENT_SECURITY_POLICY_PATHS).
+    "core.csp.ContentSecurityPolicyMiddleware",
     # Static files (API docs, admin, dashboard) straight from the ASGI server: no CDN, no nginx needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Large JSON answers (coverage maps, lists) gzipped for clients that accept it; reads only (BREACH).
+    "core.compression.JSONGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "api.middleware.ErrorShapeMiddleware",
@@ -305,6 +309,8 @@ CHECKIN = {
 # reachable tile server (e.g. an internal one) to show a basemap under them.
 DASHBOARD_TILE_URL = os.environ.get("DASHBOARD_TILE_URL", "")
 DASHBOARD_TILE_ATTRIBUTION = os.environ.get("DASHBOARD_TILE_ATTRIBUTION", "")
+# The pages that get core.csp's policy: the dashboard, and the field app when it comes.
+CONTENT_SECURITY_POLICY_PATHS = ("/dashboard/", "/app/")
 
 # Tokens: access tokens are short so that a lost phone stops working soon; refresh tokens
 # are long so that a commissioner in a village without signal for weeks is not logged out.

@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.gzip import gzip_page
 
 from accounts.models import Role, User
 from api.errors import error_response
@@ -57,6 +56,9 @@ def index(request: HttpRequest) -> HttpResponse:
                  "login": reverse("dashboard:login")},
         "plan": {"from": start.isoformat(), "to": end.isoformat()},
         "area": {"code": user.area.code, "name": user.area.name, "level": user.area.level},
+        # The level the map opens at: the city's counties for the bureau; for county staff, whose
+        # county alone would be one shape in one colour, its townships.
+        "level": "township" if user.area.level == "county" else "county",
         # Basemap tiles are off by default: the bureau's network is often closed to the internet.
         "tiles": {"url": getattr(settings, "DASHBOARD_TILE_URL", ""),
                   "attribution": getattr(settings, "DASHBOARD_TILE_ATTRIBUTION", "")},
@@ -65,11 +67,11 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _data_view(view: Callable[[HttpRequest], dict]) -> Callable[[HttpRequest], HttpResponse]:
-    """Session-authenticated JSON for the page, gzipped: 401/403/405/422 in the API's error shape."""
+    """Session-authenticated JSON for the page (gzipped by core.compression): 401/403/405/422 in the
+    API's error shape."""
 
     @wraps(view)
     @never_cache
-    @gzip_page
     def wrapper(request: HttpRequest) -> HttpResponse:
         if request.method != "GET":
             response = error_response(405, "method_not_allowed", "只支持 GET 请求。")

@@ -2,9 +2,13 @@
 
 Counties have their real boundaries. Townships and villages have none that are public: villages are
 drawn as their points, and a township as the union of the Voronoi cells of its villages, clipped to
-its county. That is the region closer to one of its villages than to any other village: a fair
-stand-in for a township's territory when only the village positions are known (and, while those are
-generated, an honest picture of what we know). Features say which geometries are derived.
+its county (`geo.shapes.township_partition`). That is the region closer to one of its villages than
+to any other village: a fair stand-in for a township's territory when only the village positions are
+known (and, while those are generated, an honest picture of what we know). The townships of a county
+partition it: no overlaps, no gaps. Features say which geometries are derived.
+
+Every shape leaves here as RFC 7946 wants it (exterior rings counter-clockwise, holes clockwise, six
+decimals), made so once when the shapes are built and cached, not per request.
 """
 
 from __future__ import annotations
@@ -12,18 +16,14 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import shapely
-from shapely.geometry import MultiPoint, Point, mapping, shape
-from shapely.ops import unary_union
+from shapely.geometry import shape
 
+from geo.shapes import point, rfc7946, township_partition
 from villages.models import Area
 
 _CACHE: dict[str, dict[str, tuple[dict[str, Any] | None, str]]] = {}
 _KEYS: dict[str, tuple] = {}
 _LOCK = threading.Lock()
-
-# Township shapes are for a map, not for surveying: ~50 m tolerance keeps the payload small.
-_SIMPLIFY_DEG = 0.0005
 
 
 def _fingerprint(level: str) -> tuple:
@@ -38,7 +38,7 @@ def _fingerprint(level: str) -> tuple:
 
 def village_point(lat: float | None, lng: float | None, source: str) -> tuple[dict[str, Any] | None, str]:
     """A village on the map: its point, with where the position came from."""
-    return (mapping(Point(lng, lat)) if lat is not None else None, source or "none")
+    return (point(lng, lat) if lat is not None else None, source or "none")
 
 
 def geometries(level: str) -> dict[str, tuple[dict[str, Any] | None, str]]:
@@ -53,7 +53,7 @@ def geometries(level: str) -> dict[str, tuple[dict[str, Any] | None, str]]:
 
 def _build(level: str) -> dict[str, tuple[dict[str, Any] | None, str]]:
     if level == "county":
-        return {code: (geom, "boundary" if geom else "none")
+        return {code: (rfc7946(geom), "boundary" if geom else "none")
                 for code, geom in Area.objects.filter(level="county").values_list("code", "geometry")}
     return _townships()
 
@@ -62,22 +62,19 @@ def _townships() -> dict[str, tuple[dict[str, Any] | None, str]]:
     counties = {code: shape(geom) for code, geom in
                 Area.objects.filter(level="county", geometry__isnull=False).values_list("code", "geometry")}
     villages: dict[str, list[tuple[str, float, float]]] = {}
-    for county, township, lat, lng in Area.objects.filter(level="village", lat__isnull=False).values_list(
-        "county_code", "township_code", "lat", "lng"
-    ):
+    # In code order, so that the partition (and who gets a cell two villages share) is the same
+    # on every backend and in every process.
+    for county, township, lat, lng in Area.objects.filter(level="village", lat__isnull=False).order_by(
+        "code"
+    ).values_list("county_code", "township_code", "lat", "lng"):
         villages.setdefault(county, []).append((township, lng, lat))
     out: dict[str, tuple[dict[str, Any] | None, str]] = {}
     for county_code, points in villages.items():
         county = counties.get(county_code)
-        if county is None or len(points) < 2:
+        if county is None:
             continue
-        cells = shapely.voronoi_polygons(MultiPoint([(x, y) for _, x, y in points]), extend_to=county, ordered=True)
-        by_township: dict[str, list] = {}
-        for (township, _, _), cell in zip(points, shapely.get_parts(cells), strict=True):
-            by_township.setdefault(township, []).append(cell)
-        for township, parts in by_township.items():
-            region = unary_union(parts).intersection(county).simplify(_SIMPLIFY_DEG)
-            out[township] = (mapping(region), "derived_voronoi")
+        for township, region in township_partition(county, points).items():
+            out[township] = (rfc7946(region), "derived_voronoi")
     for code in Area.objects.filter(level="township").values_list("code", flat=True):
         out.setdefault(code, (None, "none"))
     return out

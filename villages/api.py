@@ -12,6 +12,7 @@ from api.auth import jwt_auth
 from api.pagination import PageIn, page_of
 from core.errors import Invalid, OutsideScope
 from geo.edge import parse_near, point_in, point_out
+from geo.shapes import rfc7946
 from media.schemas import PhotoOut
 from media.selectors import photo_out
 
@@ -56,7 +57,8 @@ def _area_out(area: Area, crs: str, *, geometry: bool = False) -> dict:
         "position_source": area.position_source,
     }
     if geometry:
-        out["geometry"] = area.geometry
+        # Stored as the boundary data drew it; answered as RFC 7946 wants (one county: cheap).
+        out["geometry"] = rfc7946(area.geometry)
     return out
 
 

@@ -2,11 +2,15 @@
 chromedriver (both from apt: `.ci/run` installs them; nothing is downloaded at test time).
 
 One test walks the page as the bureau would: log in, wait for the county map, check the target bars,
-switch to villages, and keep a screenshot of each under tests/artifacts/ (git-ignored).
+switch to villages, and keep a screenshot of each under tests/artifacts/ (git-ignored). Another opens
+the page as the bureau and as county staff on a phone (390 px) and a laptop (1366 px), checks the
+layout (one-line area badge, a legend that leaves the map visible, a page of finite length) and keeps
+a screenshot of each. Both check that the browser logged no error and no CSP violation.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import tempfile
@@ -36,6 +40,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+PHONE, LAPTOP = (390, 844), (1366, 768)
+PAGE_SIZE = 50  # unserved villages listed at a time
+
+
 @pytest.fixture
 def activity(transactional_db, baise):
     """The plan's targets and a little service in three counties, so the map has colour and the list
@@ -57,6 +65,23 @@ def activity(transactional_db, baise):
             Dispatch.objects.create(commissioner=commissioner, village=village, starts_on=date(2022, 3, 1),
                                     dispatched_by=staff)
     return BureauFactory()
+
+
+@pytest.fixture
+def county_staff(activity):
+    from tests.factories import CommissionerFactory, CountyStaffFactory
+    from trainings.models import Training
+    from villages.models import Area
+
+    # Trainings in several of 右江区's townships, of different sizes, so that its map has a scale.
+    commissioner = CommissionerFactory()
+    townships = Area.objects.filter(level="township", county_code="451002").order_by("code")
+    for i, township in enumerate(townships[1:7]):
+        village = Area.objects.filter(level="village", township_code=township.code).order_by("code").first()
+        Training.objects.create(client_id=uuid.uuid4(), commissioner=commissioner, village=village,
+                                category_id="tea", topic="芒果修剪", started_at=datetime(2024, 3, 1, 9, tzinfo=SH),
+                                duration_hours=2, headcount=25 * (i + 1))
+    return CountyStaffFactory()  # 右江区
 
 
 def _single_threaded(self, connections_override=None):
@@ -125,10 +150,48 @@ def _interactive_shapes(driver) -> int:
         "return document.querySelectorAll('#map .leaflet-overlay-pane path.leaflet-interactive').length")
 
 
-def _screenshot(driver, name: str) -> Path:
+def _log_in(driver, server, user) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(server.url + "/dashboard/login/")
+    driver.find_element(By.NAME, "username").send_keys(user.phone)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "login-submit").click()
+
+
+def _viewport(driver, width: int, height: int) -> None:
+    # A phone's viewport as the page sees it (width, touch, the viewport meta honoured), not just a
+    # narrow desktop window.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+
+def _box(driver, selector: str) -> dict:
+    return driver.execute_script(
+        "var r = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return {x: r.left, y: r.top, width: r.width, height: r.height};", selector)
+
+
+def _overlap(a: dict, b: dict) -> float:
+    dx = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+    dy = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+    return max(dx, 0) * max(dy, 0)
+
+
+def _console_problems(driver) -> list[dict]:
+    # Errors, and the CSP's refusals (Chromium reports those on the console too).
+    return [e for e in driver.get_log("browser")
+            if e["level"] == "SEVERE" or "Content Security Policy" in e.get("message", "")]
+
+
+def _screenshot(driver, name: str, *, full_page: bool = False) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"dashboard-{BACKEND}-{name}.png"
-    assert driver.save_screenshot(str(path))
+    if full_page:  # the whole page, below the fold too: what a phone user scrolls through
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        path.write_bytes(base64.b64decode(shot["data"]))
+    else:
+        assert driver.save_screenshot(str(path))
     print(f"screenshot: {path}")
     return path
 
@@ -168,11 +231,57 @@ def test_the_bureau_logs_in_sees_the_map_and_switches_to_villages(server, browse
     assert _interactive_shapes(browser) == 1897
     assert state["unservedCount"] == 1897 - 60
     rows = browser.find_elements(By.CSS_SELECTOR, "#unserved-list tr")
-    assert len(rows) == 1897 - 60
+    assert len(rows) == PAGE_SIZE
     assert len(rows[0].find_elements(By.TAG_NAME, "td")) == 3
+    assert browser.find_element(By.ID, "unserved-page").text == f"1–{PAGE_SIZE} / {1897 - 60:,}"
+
+    # And the list pages on
+    first = rows[0].text
+    browser.find_element(By.ID, "unserved-next").click()
+    assert browser.find_element(By.ID, "unserved-page").text == f"{PAGE_SIZE + 1}–{2 * PAGE_SIZE} / {1897 - 60:,}"
+    assert browser.find_elements(By.CSS_SELECTOR, "#unserved-list tr")[0].text != first
     assert "推算位置" in browser.find_element(By.ID, "map-note").text
     _screenshot(browser, "village")
 
-    # And the page ran without a script error
-    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-    assert errors == []
+    # And the page ran without a script error or a CSP violation
+    assert _console_problems(browser) == []
+
+
+@pytest.mark.parametrize("who", ["bureau", "county"])
+def test_the_page_fits_a_phone_and_a_laptop(server, browser, activity, county_staff, who):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # Given the bureau, or county staff of 右江区
+    user = activity if who == "bureau" else county_staff
+    _log_in(browser, server, user)
+    # Then the bureau opens on the counties, county staff on the townships of their county
+    level = "county" if who == "bureau" else "township"
+    state = _wait_for_map(browser, level)
+    if who == "county":
+        assert state["featureCount"] == 9  # 右江区's townships
+        # with a colour scale, not one colour: 0 and at least two classes of served townships
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#legend .swatch")) >= 3
+
+    for width, height in (LAPTOP, PHONE):
+        fits = browser.execute_script("return window.dashboardState.fits")
+        _viewport(browser, width, height)
+        browser.execute_script("window.dispatchEvent(new Event('resize'))")
+        # The page fits the user's area to the new size
+        WebDriverWait(browser, WAIT_S).until(
+            lambda d, before=fits: d.execute_script("return window.dashboardState.fits") > before)
+        state = _wait_for_map(browser, level)
+        _screenshot(browser, f"{who}-{width}", full_page=True)
+        # The area badge stays on one line
+        badge = _box(browser, "#area-name")
+        assert badge["height"] < 30, badge
+        # The legend leaves most of the map to see
+        legend, map_box = _box(browser, "#legend"), _box(browser, "#map")
+        assert legend["height"] > 0
+        assert _overlap(legend, map_box) < (0.1 if width > 600 else 0.01) * map_box["width"] * map_box["height"]
+        # The unserved villages come a page at a time: the page has an end
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#unserved-list tr")) <= PAGE_SIZE
+        page_height = browser.execute_script("return document.documentElement.scrollHeight")
+        assert page_height < 4 * height, page_height
+
+    assert _console_problems(browser) == []

@@ -188,6 +188,15 @@ def test_the_date_filter_defaults_to_the_plan_period(bureau):
     assert config["plan"] == {"from": "2021-01-01", "to": "2025-12-31"}
 
 
+def test_the_bureau_opens_on_the_citys_counties(bureau):
+    assert _config(bureau.get("/dashboard/"))["level"] == "county"
+
+
+def test_county_staff_open_on_the_townships_of_their_county(county):
+    # Their county alone at county level is one shape in one colour.
+    assert _config(county.get("/dashboard/"))["level"] == "township"
+
+
 # -- the feeds --------------------------------------------------------------------------------------
 
 

@@ -31,15 +31,25 @@
   var SERVED = "#1f9d55";
   var UNSERVED = "#d64545";
 
+  // Unserved villages listed at a time: a county has hundreds, the city close to two thousand.
+  var PAGE_SIZE = 50;
+
   var state = (window.dashboardState = {
-    level: "county", metric: "trainees", from: config.plan.from, to: config.plan.to,
+    level: config.level, metric: "trainees", from: config.plan.from, to: config.plan.to,
     ready: false, error: null, featureCount: 0, missingGeometry: 0,
-    villageCount: 0, unservedCount: 0, targetsCount: 0
+    villageCount: 0, unservedCount: 0, unservedPage: 0, targetsCount: 0, fits: 0
   });
 
   var $ = function (id) { return document.getElementById(id); };
   var mapEl = $("map");
   var fmt = function (n) { return Number(n || 0).toLocaleString("zh-CN"); };
+
+  // The page's Content-Security-Policy refuses inline style attributes in markup; colours and widths
+  // are carried as data- attributes and applied through the DOM (which the policy allows).
+  function applyStyles(root) {
+    root.querySelectorAll("[data-color]").forEach(function (el) { el.style.background = el.dataset.color; });
+    root.querySelectorAll("[data-width]").forEach(function (el) { el.style.width = el.dataset.width + "%"; });
+  }
 
   function esc(text) {
     return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
@@ -98,14 +108,51 @@
   }).addTo(map);
   var dataLayer = null;
   var fitted = false;
+  var fittedView = null;
 
+  // Whether the map still shows the fitted view: the same zoom, the centre within a few pixels
+  // (Leaflet keeps the centre through a resize, give or take its pixel rounding).
+  function stillFitted() {
+    if (!fittedView || map.getZoom() !== fittedView.zoom) return false;
+    var z = fittedView.zoom;
+    return map.project(map.getCenter(), z).distanceTo(map.project(fittedView.center, z)) < 4;
+  }
+
+  function fitToArea() {
+    map.fitBounds(outline.getBounds(), { padding: [12, 12], animate: false });
+    fittedView = { zoom: map.getZoom(), center: map.getCenter() };
+    state.fits++;
+  }
+
+  // A phone turned sideways, a window resized: the user's area fitted again, unless they have
+  // moved the map themselves since.
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      var untouched = stillFitted();
+      map.invalidateSize({ animate: false });
+      if (untouched) fitToArea();
+    }, 150);
+  });
+
+  // The legend sits in the map's corner on a wide screen; on a phone it would hide a good part of
+  // the map, so it moves under the map instead (and back when the screen widens).
+  var legendEl = L.DomUtil.create("div", "legend");
+  legendEl.id = "legend";
+  var legendCorner = null;
   var legend = L.control({ position: "bottomright" });
   legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "legend");
-    div.id = "legend";
-    return div;
+    legendCorner = L.DomUtil.create("div", "legend-corner");
+    return legendCorner;
   };
   legend.addTo(map);
+  var narrow = window.matchMedia("(max-width: 600px)");
+  function placeLegend() {
+    (narrow.matches ? $("legend-below") : legendCorner).appendChild(legendEl);
+  }
+  placeLegend();
+  narrow.addEventListener("change", placeLegend);
 
   function niceNumber(x) {
     if (x < 10) return Math.max(1, Math.round(x));
@@ -194,24 +241,24 @@
   }
 
   function renderLegend(collection, breaks) {
-    var el = $("legend");
+    var el = legendEl;
     var html = "";
     if (collection.level === "village") {
       var served = collection.features.filter(function (f) { return f.properties.served; }).length;
       html += "<h4>村服务状态</h4>";
-      html += "<div><i class='dot' style='background:" + SERVED + "'></i>已服务 " + fmt(served) + "</div>";
-      html += "<div><i class='dot' style='background:" + UNSERVED + "'></i>未服务 " +
+      html += "<div><i class='swatch dot' data-color='" + SERVED + "'></i>已服务 " + fmt(served) + "</div>";
+      html += "<div><i class='swatch dot' data-color='" + UNSERVED + "'></i>未服务 " +
         fmt(collection.features.length - served) + "</div>";
     } else {
       html += "<h4>" + METRICS[state.metric] + "</h4>";
-      html += "<div><i style='background:" + ZERO + "'></i>0</div>";
+      html += "<div><i class='swatch' data-color='" + ZERO + "'></i>0</div>";
       if (breaks) {
         var lo = 1;
         breaks.colors.forEach(function (c, i) {
           var label = i < breaks.cuts.length
             ? (lo === breaks.cuts[i] ? fmt(lo) : fmt(lo) + " – " + fmt(breaks.cuts[i]))
             : "> " + fmt(breaks.cuts[i - 1] || 0);
-          html += "<div><i style='background:" + c + "'></i>" + label + "</div>";
+          html += "<div><i class='swatch' data-color='" + c + "'></i>" + label + "</div>";
           if (i < breaks.cuts.length) lo = breaks.cuts[i] + 1;
         });
       }
@@ -221,6 +268,7 @@
         "为推算位置，非实测</p>";
     }
     el.innerHTML = html;
+    applyStyles(el);
   }
 
   var NOTES = {
@@ -245,7 +293,7 @@
     renderLegend(collection, drawn.breaks);
     renderNote(collection);
     if (!fitted && outline.getLayers().length) {
-      map.fitBounds(outline.getBounds(), { padding: [12, 12], animate: false });
+      fitToArea();
       fitted = true;
     }
   }
@@ -266,41 +314,64 @@
     $("summary-window").textContent = state.from + " 至 " + state.to;
   }
 
+  var unserved = [];
+
   function renderUnserved(villages) {
-    var rows = villages.features.filter(function (f) { return !f.properties.served; });
+    unserved = villages.features.filter(function (f) { return !f.properties.served; });
     state.villageCount = villages.features.length;
-    state.unservedCount = rows.length;
-    $("unserved-count").textContent = fmt(rows.length) + " / " + fmt(villages.features.length);
-    var body = $("unserved-list");
-    var frag = document.createDocumentFragment();
-    rows.forEach(function (f) {
-      var p = f.properties;
-      var tr = document.createElement("tr");
-      [p.name, p.code, p.township_name].forEach(function (text) {
-        var td = document.createElement("td");
-        td.textContent = text;
-        tr.appendChild(td);
-      });
-      if (f.geometry) {
-        tr.tabIndex = 0;
-        tr.title = "在地图上查看（推算位置）";
-        var show = function () {
-          var c = f.geometry.coordinates;
-          map.setView([c[1], c[0]], Math.max(map.getZoom(), 11));
-          L.popup().setLatLng([c[1], c[0]]).setContent(popupHtml(p)).openOn(map);
-        };
-        tr.addEventListener("click", show);
-        tr.addEventListener("keydown", function (e) { if (e.key === "Enter") show(); });
-      }
-      frag.appendChild(tr);
+    state.unservedCount = unserved.length;
+    state.unservedPage = 0;
+    $("unserved-count").textContent = fmt(unserved.length) + " / " + fmt(villages.features.length);
+    renderUnservedPage();
+  }
+
+  function unservedRow(f) {
+    var p = f.properties;
+    var tr = document.createElement("tr");
+    [p.name, p.code, p.township_name].forEach(function (text) {
+      var td = document.createElement("td");
+      td.textContent = text;
+      tr.appendChild(td);
     });
+    if (f.geometry) {
+      tr.tabIndex = 0;
+      tr.title = "在地图上查看（推算位置）";
+      var show = function () {
+        var c = f.geometry.coordinates;
+        map.setView([c[1], c[0]], Math.max(map.getZoom(), 11));
+        L.popup().setLatLng([c[1], c[0]]).setContent(popupHtml(p)).openOn(map);
+        if (window.matchMedia("(max-width: 960px)").matches) mapEl.scrollIntoView({ behavior: "smooth" });
+      };
+      tr.addEventListener("click", show);
+      tr.addEventListener("keydown", function (e) { if (e.key === "Enter") show(); });
+    }
+    return tr;
+  }
+
+  // One page of the list at a time: the whole city's list ran to 21,000 px on a phone.
+  function renderUnservedPage() {
+    var pages = Math.max(1, Math.ceil(unserved.length / PAGE_SIZE));
+    var page = Math.min(Math.max(state.unservedPage, 0), pages - 1);
+    state.unservedPage = page;
+    var start = page * PAGE_SIZE;
+    var rows = unserved.slice(start, start + PAGE_SIZE);
+    var frag = document.createDocumentFragment();
+    rows.forEach(function (f) { frag.appendChild(unservedRow(f)); });
     if (!rows.length) {
       var tr = document.createElement("tr");
       tr.innerHTML = "<td colspan='3' class='muted'>所选时段内每个村都有服务记录。</td>";
       frag.appendChild(tr);
     }
-    body.replaceChildren(frag);
+    $("unserved-list").replaceChildren(frag);
+    $("unserved-page").textContent = rows.length
+      ? fmt(start + 1) + "–" + fmt(start + rows.length) + " / " + fmt(unserved.length) : "";
+    $("unserved-prev").disabled = page === 0;
+    $("unserved-next").disabled = page >= pages - 1;
+    $("unserved-pager").hidden = pages < 2;
   }
+
+  $("unserved-prev").addEventListener("click", function () { state.unservedPage--; renderUnservedPage(); });
+  $("unserved-next").addEventListener("click", function () { state.unservedPage++; renderUnservedPage(); });
 
   function renderTargets(data) {
     var list = $("target-list");
@@ -342,12 +413,13 @@
         esc(t.unit) + "</span></div>" +
         "<div class='bar' role='progressbar' aria-valuemin='0' aria-valuemax='100' aria-valuenow='" + t.percent +
         "' aria-label='" + esc(t.name) + "完成率'>" +
-        "<div class='bar-projected' style='width:" + projectedPct + "%' title='预计 " + pr.projected_percent + "%'></div>" +
-        "<div class='bar-achieved' style='width:" + pct + "%'></div>" +
+        "<div class='bar-projected' data-width='" + projectedPct + "' title='预计 " + pr.projected_percent + "%'></div>" +
+        "<div class='bar-achieved' data-width='" + pct + "'></div>" +
         "<span class='bar-label'>" + t.percent + "%</span></div>" +
         "<div class='projection " + cls + "'>" + verdict + "</div>" +
         "<div class='muted small'>" + period + " 全市目标 · 数据截至 " + pr.as_of + mine + "</div>" +
         "<div class='muted small years-line' title='" + years + "'>逐年：" + years + "</div>";
+      applyStyles(div);
       list.appendChild(div);
     });
   }
@@ -458,6 +530,8 @@
   }
   markYear();
 
-  setLevel("county");
+  // The bureau opens on the city's counties; county staff on the townships of their county (their
+  // county alone at county level would be one shape in one colour).
+  setLevel(config.level);
   loadTargets();
 })();

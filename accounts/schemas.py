@@ -5,6 +5,8 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
+from api.positions import AnsweredCrs
+
 
 class UserBriefOut(Schema):
     id: int
@@ -43,6 +45,7 @@ class MeOut(Schema):
     expertise: list[str] | None = Field(None, description="Category codes; commissioners only.")
     home_lat: float | None = None
     home_lng: float | None = None
+    crs: AnsweredCrs
     available: bool | None = None
     location_consent: bool = False
 

@@ -158,7 +158,7 @@ def checkin_out(checkin: Checkin, crs: str = "wgs84") -> dict:
         "id": checkin.pk, "client_id": checkin.client_id,
         "commissioner": {"id": checkin.commissioner_id, "name": checkin.commissioner.name},
         "village_code": checkin.village_id, "village_name": checkin.village.name, "lat": lat, "lng": lng,
-        "accuracy_m": checkin.accuracy_m, "occurred_at": checkin.occurred_at, "verified": checkin.verified,
+        "crs": crs, "accuracy_m": checkin.accuracy_m, "occurred_at": checkin.occurred_at, "verified": checkin.verified,
         "distance_m": checkin.distance_m, "flags": checkin.flags, "flag_details": _keys_sorted(checkin.flag_details),
         "problem_id": checkin.problem_id, "note": checkin.note, "created_at": checkin.created_at,
     }

@@ -14,6 +14,7 @@ from django.utils import timezone as dj_timezone
 from geo.datums import wgs84_to_bd09, wgs84_to_gcj02
 from tests.factories import TownshipStaffFactory
 from tests.fixtures_problems import VILLAGE, make_commissioner, problem_payload
+from tests.media.images import jpeg_bytes, upload
 from villages.models import Area
 
 pytestmark = pytest.mark.django_db
@@ -195,4 +196,20 @@ def test_a_replayed_problem_at_the_village_position_answers_the_first_body(api, 
     first = client.post("/problems", payload)
     again = client.post("/problems", payload)
 
+    assert again.content == first.content
+
+
+# Photos: idempotent on their bytes rather than a client_id, retried by the same queue ----------
+
+
+def test_a_photo_uploaded_again_answers_the_first_body(api, commissioner, village, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    phone = api.as_user(commissioner)
+    checkin = phone.post("/checkins", _checkin(village, VARIANTS["offset_plus_08"])).json()
+    data = jpeg_bytes(gps=(village.lat, village.lng))
+
+    first = phone.upload(f"/checkins/{checkin['id']}/photos", {"photo": upload(data)})
+    again = phone.upload(f"/checkins/{checkin['id']}/photos", {"photo": upload(data)})
+
+    assert (first.status_code, again.status_code) == (201, 200), first.content
     assert again.content == first.content

@@ -18,8 +18,7 @@ POSITION_DATUM = (
     "The service stores WGS-84; `gcj02` is AMap's and Tencent's datum, `bd09` Baidu's."
 )
 GEOJSON_DATUM = (
-    "GeoJSON (RFC 7946): always WGS-84 longitude/latitude, whatever `crs` the request asked for; "
-    "exterior rings counter-clockwise, at most 6 decimals."
+    "GeoJSON (RFC 7946): always WGS-84 longitude/latitude, whatever `crs` the request asked for."
 )
 
 AnsweredCrs = Annotated[CrsName, Field(description=POSITION_DATUM, examples=["wgs84"])]

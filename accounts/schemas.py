@@ -8,6 +8,8 @@ from pydantic_core import PydanticCustomError
 
 from .names import NameInvalid, person_name_clean
 
+from api.positions import AnsweredCrs
+
 
 class UserBriefOut(Schema):
     id: int
@@ -46,6 +48,7 @@ class MeOut(Schema):
     expertise: list[str] | None = Field(None, description="Category codes; commissioners only.")
     home_lat: float | None = None
     home_lng: float | None = None
+    crs: AnsweredCrs
     available: bool | None = None
     location_consent: bool = False
 

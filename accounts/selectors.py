@@ -19,6 +19,7 @@ def me_detail(user: User, *, crs: str = "wgs84") -> dict[str, Any]:
         "role": user.role,
         "area_code": user.area_id,
         "area_name": user.area.name,
+        "crs": crs,
         "location_consent": Consent.objects.filter(
             user=user, kind=ConsentKind.LOCATION, withdrawn_at__isnull=True
         ).exists(),

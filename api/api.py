@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from accounts.api import auth_router
 from accounts.api import router as identity_router
 from commissioners.api import router as commissioners_router
+from core.instants import INSTANT_FORMAT
 from geo.api import router as geo_router
 from media.api import router as photos_router
 from notifications.api import router as notifications_router
@@ -18,6 +19,7 @@ from villages.api import router as areas_router
 from .errors import install_error_handlers, with_error_responses
 from .health import router as health_router
 from .parsers import StrictJSONParser
+from .rendering import ContractRenderer
 
 
 class ContractAPI(NinjaAPI):
@@ -34,11 +36,13 @@ api = ContractAPI(
     description=(
         "Backend of Baise City's science-and-technology commissioner programme. "
         "Errors: `{error: {code, message, fields}}`. Positions: `crs` = wgs84 | gcj02 | bd09 "
-        "(default wgs84); stored and answered in WGS-84 unless `?crs=` asks otherwise."
+        "(default wgs84); stored and answered in WGS-84 unless `?crs=` asks otherwise. "
+        f"Times: {INSTANT_FORMAT}"
     ),
     urls_namespace="api",
     docs_url="/docs",
     parser=StrictJSONParser(),
+    renderer=ContractRenderer(),
 )
 install_error_handlers(api)
 

@@ -155,15 +155,22 @@ def problem_matches(request: HttpRequest, problem_id: int, limit: int = Query(10
 # Field service: check-ins and dispatches -------------------------------------------------------
 
 
+def _keys_sorted(details: dict) -> dict:
+    """Flag details with their keys in one order: PostgreSQL's jsonb gives them back in its own (by length),
+    not in the order they were written, and a replay must answer the first body byte for byte."""
+    return {k: _keys_sorted(v) if isinstance(v, dict) else v for k, v in sorted(details.items())}
+
+
 def checkin_out(checkin: Checkin, crs: str = "wgs84", *, flag_details: dict) -> dict:
-    """``flag_details`` as the reader may see them (selectors.flag_details_for)."""
+    """One check-in as the API shows it: the first answer, a replay and a read all come from here.
+    ``flag_details`` as the reader may see them (selectors.flag_details_for)."""
     lat, lng = point_out(checkin.lat, checkin.lng, crs)
     return {
         "id": checkin.pk, "client_id": checkin.client_id,
         "commissioner": {"id": checkin.commissioner_id, "name": checkin.commissioner.name},
         "village_code": checkin.village_id, "village_name": checkin.village.name, "lat": lat, "lng": lng,
-        "accuracy_m": checkin.accuracy_m, "occurred_at": checkin.occurred_at, "verified": checkin.verified,
-        "distance_m": checkin.distance_m, "flags": checkin.flags, "flag_details": flag_details,
+        "crs": crs, "accuracy_m": checkin.accuracy_m, "occurred_at": checkin.occurred_at, "verified": checkin.verified,
+        "distance_m": checkin.distance_m, "flags": checkin.flags, "flag_details": _keys_sorted(flag_details),
         "problem_id": checkin.problem_id, "note": checkin.note, "created_at": checkin.created_at,
     }
 

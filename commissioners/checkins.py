@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -132,8 +132,10 @@ def checkin_record(
     lat, lng = position
     distance_m, flags = checkin_flags(neighbours=around.neighbours, village=village, lat=lat, lng=lng,
                                       accuracy_m=accuracy_m, occurred_at=occurred_at)
+    # Kept in UTC, as the database gives it back: the first answer is built from the same values as a replay's.
     checkin = Checkin(client_id=client_id, commissioner=commissioner, village=village, problem=problem, lat=lat,
-                      lng=lng, accuracy_m=accuracy_m, occurred_at=occurred_at, note=note, distance_m=distance_m)
+                      lng=lng, accuracy_m=accuracy_m, occurred_at=occurred_at.astimezone(UTC), note=note,
+                      distance_m=distance_m)
     _apply(checkin, flags)
     try:
         # One INSERT is atomic on its own: a savepoint (two more round trips) is only needed to keep an

@@ -7,6 +7,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import AwareDatetime, Field
 
+from api.positions import AnsweredCrs
 from media.schemas import PhotoOut
 
 
@@ -111,6 +112,7 @@ class CheckinOut(Schema):
     village_name: str
     lat: float
     lng: float
+    crs: AnsweredCrs
     accuracy_m: float | None = None
     occurred_at: datetime
     verified: bool = Field(..., description="No flag that casts doubt on the visit.")

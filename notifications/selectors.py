@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from commissioners.models import MatchingCandidate
 from commissioners.selectors import HOME
+from core.instants import instant_text
 from geo.near import arrays_near
 
 from .models import Notification
 
 REPLAY_BATCH = 500
-
-_json = DjangoJSONEncoder()
 
 
 def notification_message(notification: Notification) -> dict[str, Any]:
@@ -27,7 +25,7 @@ def notification_message(notification: Notification) -> dict[str, Any]:
         "id": notification.pk,
         "type": notification.type,
         "payload": notification.payload,
-        "created_at": _json.default(notification.created_at),
+        "created_at": instant_text(notification.created_at),
     }
 
 

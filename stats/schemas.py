@@ -87,6 +87,8 @@ class Feature(Schema):
 
 
 class FeatureCollection(Schema):
+    """Coverage as GeoJSON (RFC 7946): coordinates are always WGS-84 longitude, latitude; no `crs` applies."""
+
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[Feature]
 

@@ -41,7 +41,7 @@ def training_out(training: Training, crs: str = "wgs84") -> dict:
         "township_code": village.township_code, "category": training.category_id, "topic": training.topic,
         "started_at": training.started_at, "duration_hours": float(training.duration_hours),
         "headcount": training.headcount, "female_count": training.female_count,
-        "poverty_household_count": training.poverty_household_count, "lat": lat, "lng": lng,
+        "poverty_household_count": training.poverty_household_count, "lat": lat, "lng": lng, "crs": crs,
         "photo_count": training.photo_count, "roster_size": training.roster_size, "created_at": training.created_at,
     }
 

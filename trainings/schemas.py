@@ -8,6 +8,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import AwareDatetime, Field, PlainValidator, WithJsonSchema
 
+from api.positions import AnsweredCrs
 from media.schemas import PhotoOut
 
 from .models import DURATION_MAX_HOURS, DURATION_MIN_HOURS, HEADCOUNT_MAX
@@ -86,13 +87,14 @@ class TrainingOut(Schema):
     township_code: str
     category: str
     topic: str
-    started_at: datetime = Field(..., description="UTC.")
+    started_at: datetime
     duration_hours: float
     headcount: int = Field(..., description="Person-times (人次).")
     female_count: int
     poverty_household_count: int
-    lat: float | None = Field(None, description="In the `crs` asked for (default WGS-84).")
+    lat: float | None = Field(None, description="Where it was held, if sent; in `crs`.")
     lng: float | None = None
+    crs: AnsweredCrs
     photo_count: int
     roster_size: int = Field(..., description="People on the attendee roster: evidence, not part of the headcount.")
     created_at: datetime

@@ -54,6 +54,7 @@ def _area_out(area: Area, crs: str, *, geometry: bool = False) -> dict:
         "parent": area.parent_id,
         "lat": lat,
         "lng": lng,
+        "crs": crs,
         "position_source": area.position_source,
     }
     if geometry:
@@ -93,7 +94,7 @@ def problem_out(problem: Problem, crs: str = "wgs84", distance_km: float | None 
         "id": problem.pk, "client_id": problem.client_id, "title": problem.title,
         "description": problem.description, "category": problem.category_id,
         "village_code": problem.village_id, "village_name": problem.village.name, "lat": lat, "lng": lng,
-        "urgency": problem.urgency, "status": problem.status, "deadline": problem.deadline,
+        "crs": crs, "urgency": problem.urgency, "status": problem.status, "deadline": problem.deadline,
         "posted_by": {"id": problem.posted_by_id, "name": problem.posted_by.name},
         "resolution_summary": problem.resolution_summary, "resolved_at": problem.resolved_at,
         "rating": problem.rating, "rating_comment": problem.rating_comment, "closed_at": problem.closed_at,

@@ -7,6 +7,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from api.positions import GEOJSON_DATUM, AnsweredCrs
 from media.schemas import PhotoOut
 
 
@@ -17,13 +18,16 @@ class AreaOut(Schema):
     parent: str | None = Field(None, description="The parent area's code.")
     lat: float | None = None
     lng: float | None = None
+    crs: AnsweredCrs
     position_source: str = Field(
         "", description="surveyed | generated | seat | centroid: generated positions are placeholders."
     )
 
 
 class AreaDetailOut(AreaOut):
-    geometry: dict[str, Any] | None = Field(None, description="GeoJSON boundary (with ?geometry=1), where known.")
+    geometry: dict[str, Any] | None = Field(
+        None, description=f"The boundary (with ?geometry=1), where known. {GEOJSON_DATUM}"
+    )
 
 
 class AreaPage(Schema):
@@ -79,6 +83,7 @@ class ProblemOut(Schema):
     village_name: str
     lat: float
     lng: float
+    crs: AnsweredCrs
     urgency: str
     status: str
     deadline: date | None = None

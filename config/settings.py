@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "corsheaders",
+    # Only for its templates and static files: /api/v1/docs then loads Swagger UI from this service
+    # (no CDN; bureau networks and mainland China reach CDNs badly or not at all).
+    "ninja",
     "accounts",
     "villages",
     "commissioners",
@@ -307,6 +310,9 @@ JWT_REFRESH_TTL = timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "60")))
 JWT_ISSUER = "baise-kjtpy"
 
 NINJA_PAGINATION_MAX_LIMIT = 200
+# The interactive docs (/api/v1/docs) and the schema (/api/v1/openapi.json); API_DOCS=0 hides both
+# (a production that does not want its API surface browsable).
+API_DOCS = env_bool("API_DOCS", True)
 
 # Security headers. Production (DEBUG off) sits behind a TLS-terminating load balancer that sets
 # X-Forwarded-Proto; `manage.py check --deploy` is clean with these (tests/test_deploy.py).

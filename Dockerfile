@@ -4,6 +4,7 @@ WORKDIR /app
 COPY requirements.lock pyproject.toml README.md ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
-RUN pip install --no-cache-dir --no-deps -e . && DEBUG=1 python manage.py collectstatic --noinput
+RUN pip install --no-cache-dir --no-deps -e . && python scripts/compilemessages.py \
+    && DEBUG=1 python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -10,14 +10,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext
+
+from core.language import language_from_headers
+
 
 class _TooLarge(Exception):
     pass
 
 
-_BODY = json.dumps(
-    {"error": {"code": "too_large", "message": "The request body is too large.", "fields": {}}}
-).encode()
+def _body(scope: dict) -> bytes:
+    # No Django request (nor LocaleMiddleware) yet: the language comes from the headers here.
+    with translation.override(language_from_headers(scope.get("headers") or [])):
+        message = gettext("The request body is too large.")
+    error = {"error": {"code": "too_large", "message": message, "fields": {}}}
+    return json.dumps(error, ensure_ascii=False).encode()
 
 
 class BodySizeLimit:
@@ -31,7 +39,7 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         received = 0
         started = False
@@ -55,11 +63,12 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
     @staticmethod
-    async def _refuse(send: Any) -> None:
+    async def _refuse(scope: dict, send: Any) -> None:
+        body = _body(scope)
         await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(_BODY)).encode()),
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
             (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": _BODY})
+        await send({"type": "http.response.body", "body": body})

@@ -90,6 +90,9 @@ MIDDLEWARE = [
     # Static files (API docs, admin, dashboard) straight from the ASGI server: no CDN, no nginx needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Picks each request's language (Accept-Language; zh-hans when it names none we have) before the
+    # error shaping below renders a message; after sessions, before CommonMiddleware, as Django asks.
+    "django.middleware.locale.LocaleMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "api.middleware.ErrorShapeMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -236,6 +239,9 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# Our catalogues (English msgids in the code, zh-hans translations): locale/zh_Hans/LC_MESSAGES/django.po,
+# compiled to .mo by scripts/bootstrap (scripts/compilemessages.py); docs/operations.md, "Messages".
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # Request bodies: JSON writes are small. Uploads have their own cap (PHOTO_MAX_BYTES).

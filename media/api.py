@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Router
 
 from api.auth import jwt_auth
@@ -20,7 +21,7 @@ _BINARY = {"responses": {200: {"description": "The image", "content": {"image/*"
 def _serve(request: HttpRequest, photo_id: int, thumbnail: bool) -> FileResponse:
     photo = photo_get(photo_id)
     if not may_see_photo(request.auth, photo):
-        raise OutsideScope("This photo belongs to a record outside your scope.")
+        raise OutsideScope(_("This photo belongs to a record outside your scope."))
     field = photo.thumbnail if thumbnail and photo.thumbnail else photo.file
     content_type = "image/jpeg" if field is photo.thumbnail else photo.content_type
     response = FileResponse(field.open("rb"), content_type=content_type)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.queueing import enqueue_on_commit
@@ -19,6 +20,10 @@ from .images import ImageRejected, clean_image, thumbnail_of
 from .models import Photo
 
 
+def _photo_limit() -> str:
+    return _("Photos may be at most %(mb)s MB.") % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)}
+
+
 def photo_attach(*, owner_kind: str, owner_id: int, uploaded_by: User, upload: UploadedFile) -> tuple[Photo, bool]:
     """Attach an uploaded photo to a record. Returns (photo, created).
 
@@ -27,10 +32,10 @@ def photo_attach(*, owner_kind: str, owner_id: int, uploaded_by: User, upload: U
     """
     rate_limit_hit("upload_user", uploaded_by.pk)
     if upload.size is not None and upload.size > settings.PHOTO_MAX_BYTES:
-        raise PhotoTooLarge(f"Photos may be at most {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB.")
+        raise PhotoTooLarge(_photo_limit())
     raw = upload.read(settings.PHOTO_MAX_BYTES + 1)
     if len(raw) > settings.PHOTO_MAX_BYTES:
-        raise PhotoTooLarge(f"Photos may be at most {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB.")
+        raise PhotoTooLarge(_photo_limit())
     try:
         clean = clean_image(raw, max_pixels=settings.PHOTO_MAX_PIXELS, default_tz=ZoneInfo(settings.TIME_ZONE))
     except ImageRejected as exc:
@@ -57,7 +62,7 @@ def photo_thumbnail_make(*, photo: Photo) -> Photo:
     if photo.thumbnail:
         return photo
     with photo.file.open("rb") as fh:
-        data, _ = thumbnail_of(fh.read(), max_side=settings.PHOTO_THUMBNAIL_PX)
+        data, _size = thumbnail_of(fh.read(), max_side=settings.PHOTO_THUMBNAIL_PX)
     photo.thumbnail.save(f"{uuid.uuid4().hex}.jpg", ContentFile(data), save=False)
     photo.save(update_fields=["thumbnail"])
     return photo

@@ -82,12 +82,12 @@ def _examples_as_objects(schema: dict[str, Any]) -> None:
 
 
 def _describe_websocket(schema: dict[str, Any]) -> None:
-    tags = schema.setdefault("tags", [])
-    tag = next((t for t in tags if t.get("name") == "notifications"), None)
-    if tag is None:
-        tag = {"name": "notifications"}
-        tags.append(tag)
-    tag["description"] = WS_DESCRIPTION
+    # Declaring tags orders them in Swagger UI: keep the operations' own order.
+    names = list(dict.fromkeys(tag for operations in schema.get("paths", {}).values()
+                               for operation in operations.values() for tag in operation.get("tags", [])))
+    declared = {t["name"]: t for t in schema.get("tags", [])}
+    schema["tags"] = [declared.get(name, {"name": name}) for name in dict.fromkeys([*names, "notifications"])]
+    next(t for t in schema["tags"] if t["name"] == "notifications")["description"] = WS_DESCRIPTION
     schema["x-websockets"] = _ws_extension()
 
 

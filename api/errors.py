@@ -22,7 +22,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import Field
 
-from core.errors import DomainError, RateLimited
+from core.errors import DomainError, RateLimited, rendered
 
 logger = logging.getLogger(__name__)
 
@@ -94,17 +94,6 @@ def with_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
             })
     return schema
-
-
-def rendered(value: Any) -> Any:
-    """Lazy translations (a domain error's message, its field details) as text in the active language."""
-    if isinstance(value, Promise):
-        return str(value)
-    if isinstance(value, dict):
-        return {key: rendered(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [rendered(item) for item in value]
-    return value
 
 
 def error_body(code: str, message: str | Promise, fields: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -18,9 +18,9 @@ from accounts.scoping import STAFF_ROLES, ensure_role
 from accounts.selectors import me_detail
 from accounts.services import ensure_location_consent, user_get
 from api.auth import jwt_auth
-from api.errors import rendered, validation_fields
+from api.errors import validation_fields
 from api.pagination import PageIn, page_of
-from core.errors import DomainError, Invalid
+from core.errors import DomainError, Invalid, rendered
 from geo.edge import parse_near, point_in, point_out
 from media.models import PhotoOwner
 from media.schemas import PhotoOut

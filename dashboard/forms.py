@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import RateLimited
 from core.ratelimits import client_ip, rate_limit_hit
@@ -19,9 +20,9 @@ class PhoneLoginForm(AuthenticationForm):
         label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
-        "invalid_login": "手机号或密码不正确。",
-        "inactive": "该账号已停用。",
-        "rate_limited": "尝试次数过多，请 %(minutes)s 分钟后再试。",
+        "invalid_login": _("The phone number or password is wrong."),
+        "inactive": _("This account is deactivated."),
+        "rate_limited": _("Too many attempts; try again in %(minutes)s minutes."),
     }
 
     rate_limited = False

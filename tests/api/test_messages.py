@@ -236,3 +236,17 @@ def test_the_compile_step_needs_only_python_and_makes_a_working_catalogue(tmp_pa
     assert [p.relative_to(tmp_path).as_posix() for p in written] == ["locale/zh_Hans/LC_MESSAGES/django.mo"]
     catalogue = gettext.translation("django", localedir=tmp_path / "locale", languages=["zh_Hans"])
     assert catalogue.gettext("No such user.") == "用户不存在。"
+
+
+@pytest.mark.parametrize(("path", "code"), [("/dashboard/data/targets.json", "not_authenticated"),
+                                            ("/dashboard/data/coverage.json?level=nowhere", "invalid")])
+def test_the_dashboards_data_errors_follow_the_language_too(baise, client, path, code):
+    if code == "invalid":
+        client.force_login(BureauFactory())
+
+    chinese = client.get(path).json()["error"]
+    english = client.get(path, **EN).json()["error"]
+
+    assert chinese["code"] == english["code"] == code
+    assert _is_chinese(json.dumps(chinese, ensure_ascii=False))
+    assert not _is_chinese(json.dumps(english, ensure_ascii=False))

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import user_create
-from core.errors import DomainError
+from core.errors import DomainError, rendered
 
 
 class Command(BaseCommand):
@@ -23,6 +23,6 @@ class Command(BaseCommand):
                                name=options["name"] or options["phone"], role=options["role"],
                                area_code=options["area"], expertise=expertise)
         except DomainError as exc:
-            detail = f" {exc.fields}" if exc.fields else ""
+            detail = f" {rendered(exc.fields)}" if exc.fields else ""
             raise CommandError(f"{exc.message}{detail}") from exc
         self.stdout.write(self.style.SUCCESS(f"created user {user.pk} {user.phone} ({user.role}, {user.area_id})"))

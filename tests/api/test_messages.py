@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import importlib.util
+import io
 import json
 import re
 from pathlib import Path
@@ -26,7 +27,7 @@ from api.errors import _HTTP_CODES, _VALIDATION_MESSAGES, validation_message
 from api.middleware import _shaped
 from core.errors import DomainError, RateLimited
 from media.errors import PhotoRejected
-from tests.factories import BureauFactory, CommissionerFactory
+from tests.factories import BureauFactory, CommissionerFactory, TownshipStaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +125,16 @@ def _api_cases():
             "/api/v1/areas/999999999999", HTTP_AUTHORIZATION=f"Bearer {api.token}", **h),
         "problem_not_found": lambda api, **h: api.as_user(BureauFactory()).client.get(
             "/api/v1/problems/987654", HTTP_AUTHORIZATION=f"Bearer {api.token}", **h),
+        "training_not_found": lambda api, **h: api.as_user(BureauFactory()).client.get(
+            "/api/v1/trainings/987654", HTTP_AUTHORIZATION=f"Bearer {api.token}", **h),
+        "checkin_not_found": lambda api, **h: api.as_user(BureauFactory()).client.get(
+            "/api/v1/checkins/987654", HTTP_AUTHORIZATION=f"Bearer {api.token}", **h),
+        "photo_not_found": lambda api, **h: api.as_user(BureauFactory()).client.get(
+            "/api/v1/photos/987654", HTTP_AUTHORIZATION=f"Bearer {api.token}", **h),
+        "village_not_found": lambda api, **h: api.as_user(TownshipStaffFactory()).client.post(
+            "/api/v1/problems", {"client_id": "8f1d2c3a-0000-4000-8000-000000000002", "title": "t", "description": "d",
+                                 "category": "fruit-trees", "village_code": "451002001999", "urgency": "normal"},
+            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {api.token}", **h),
         "forbidden": lambda api, **h: api.as_user(CommissionerFactory()).client.get(
             "/api/v1/stats/targets", HTTP_AUTHORIZATION=f"Bearer {api.token}", **h),
         "invalid": lambda api, **h: api.as_user(BureauFactory()).client.get(
@@ -177,7 +188,6 @@ def test_django_password_validators_answer_in_chinese(baise, api):
 def test_a_photo_that_is_not_an_image_is_refused_in_chinese(baise, api):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tests.factories import TownshipStaffFactory
     from villages.models import Area
 
     village = Area.objects.filter(level="village", township_code="451002001").order_by("code").first()
@@ -250,3 +260,48 @@ def test_the_dashboards_data_errors_follow_the_language_too(baise, client, path,
     assert chinese["code"] == english["code"] == code
     assert _is_chinese(json.dumps(chinese, ensure_ascii=False))
     assert not _is_chinese(json.dumps(english, ensure_ascii=False))
+
+
+def test_an_unexpected_error_is_chinese_by_default_and_english_when_asked():
+    request = RequestFactory().get("/api/v1/anything")
+    for language, chinese in (("zh-hans", True), ("en", False)):
+        with translation.override(language):
+            error = json.loads(ninja_api.on_exception(request, RuntimeError("a bug")).content)["error"]
+        assert error["code"] == "internal_error"
+        assert _is_chinese(error["message"]) is chinese, error
+
+
+def _gif() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(out, format="GIF")
+    return out.getvalue()
+
+
+def _jpeg(size: tuple[int, int] = (40, 30)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size).save(out, format="JPEG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("raw", "max_pixels", "code"), [
+    (_gif(), 10_000, "unsupported_image"),
+    (_jpeg(), 100, "image_too_large"),
+    (b"plain text", 10_000, "not_an_image"),
+    (_jpeg()[:200], 10_000, "corrupt_image"),
+])
+def test_every_image_refusal_is_chinese_by_default_and_english_when_asked(raw, max_pixels, code):
+    from zoneinfo import ZoneInfo
+
+    from media.images import ImageRejected, clean_image
+
+    for language, chinese in (("zh-hans", True), ("en", False)):
+        with translation.override(language):
+            with pytest.raises(ImageRejected) as refused:
+                clean_image(raw, max_pixels=max_pixels, default_tz=ZoneInfo("Asia/Shanghai"))
+            message = str(refused.value)  # as media/services.py reads it, in the request's language
+        assert refused.value.code == code
+        assert _is_chinese(message) is chinese, message

@@ -4,7 +4,8 @@ WORKDIR /app
 COPY requirements.lock pyproject.toml README.md ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
-RUN pip install --no-cache-dir --no-deps -e . && DEBUG=1 python manage.py collectstatic --noinput
+RUN pip install --no-cache-dir --no-deps -e . && python scripts/compilemessages.py \
+    && DEBUG=1 python manage.py collectstatic --noinput
 EXPOSE 8000
 # --no-proxy-headers: NUM_PROXIES alone decides which address a request came from (core/ratelimits.py);
 # uvicorn would otherwise trust X-Forwarded-For from loopback itself. Logs: config/settings.py LOGGING

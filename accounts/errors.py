@@ -1,14 +1,16 @@
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import Conflict, Forbidden, Invalid
 
 
 class PhoneTaken(Conflict):
     code = "phone_taken"
-    message = "A user with this phone number already exists."
+    message = _("A user with this phone number already exists.")
 
 
 class ConsentRequired(Forbidden):
     code = "consent_required"
-    message = "Record the location consent before sending positions."
+    message = _("Record the location consent before sending positions.")
 
 
 class CurrentPasswordWrong(Invalid):

@@ -6,9 +6,9 @@ from ninja import Schema
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from .names import NameInvalid, person_name_clean
-
 from api.positions import AnsweredCrs
+
+from .names import NameInvalid, person_name_clean
 
 
 class UserBriefOut(Schema):

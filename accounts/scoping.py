@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden, OutsideScope
 
@@ -89,14 +90,14 @@ def area_in_scope(user: User, area: Area) -> bool:
 
 def ensure_area_in_scope(user: User, area: Area) -> None:
     if not is_staff_role(user):
-        raise Forbidden("Only township, county and bureau staff manage an area.")
+        raise Forbidden(_("Only township, county and bureau staff manage an area."))
     if not area_contains(user.area, area):
-        raise OutsideScope(f"{area.name} ({area.code}) is outside your area.")
+        raise OutsideScope(_("%(name)s (%(code)s) is outside your area.") % {"name": area.name, "code": area.code})
 
 
 def ensure_role(user: User, *roles: str) -> None:
     if user.role not in roles:
-        raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+        raise Forbidden(_("This needs one of the roles: %(roles)s.") % {"roles": ", ".join(roles)})
 
 
 def scope_q(user: User, path: str) -> Q:

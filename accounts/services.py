@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden, Invalid, InvalidCredentials, NotFound, OutsideScope
 from notifications.hub import sessions_end_announce
@@ -32,12 +33,13 @@ def token_obtain(*, phone: str, password: str) -> TokenPair:
 def _area_for_role(role: str, area_code: str) -> Area:
     area = Area.objects.filter(code=area_code).first()
     if area is None:
-        raise Invalid(f"Unknown area code {area_code}.", fields={"area_code": "unknown area"})
+        raise Invalid(_("Unknown area code %(code)s.") % {"code": area_code}, fields={"area_code": _("unknown area")})
     expected = ROLE_AREA_LEVEL.get(role)
     if expected and area.level != expected:
         raise Invalid(
-            f"A {role} belongs to a {expected}, and {area_code} is a {area.level}.",
-            fields={"area_code": f"must be a {expected} code for role {role}"},
+            _("A %(role)s belongs to a %(level)s, and %(code)s is a %(actual)s.") % {
+                "role": role, "level": expected, "code": area_code, "actual": area.level},
+            fields={"area_code": _("must be a %(level)s code for role %(role)s") % {"level": expected, "role": role}},
         )
     return area
 
@@ -55,22 +57,23 @@ def user_create(
 ) -> User:
     """Create a user. ``actor`` None means a trusted operator (the ``adduser`` command)."""
     if role not in Role.values:
-        raise Invalid(f"Unknown role {role}.", fields={"role": f"one of {', '.join(Role.values)}"})
+        raise Invalid(_("Unknown role %(role)s.") % {"role": role},
+                      fields={"role": _("one of %(values)s") % {"values": ", ".join(Role.values)}})
     if not re.match(PHONE_REGEX, phone or ""):
-        raise Invalid("The phone must be an 11-digit mainland mobile number.", fields={"phone": "invalid"})
+        raise Invalid(_("The phone must be an 11-digit mainland mobile number."), fields={"phone": _("invalid")})
     area = _area_for_role(role, area_code)
     if actor is not None:
         if actor.role not in (Role.COUNTY_STAFF, Role.BUREAU):
-            raise Forbidden("Only county staff and the bureau create users.")
+            raise Forbidden(_("Only county staff and the bureau create users."))
         if not may_create_user(actor, role, area):
-            raise OutsideScope("You may not create this user in that area.")
+            raise OutsideScope(_("You may not create this user in that area."))
     if expertise and role != Role.COMMISSIONER:
-        raise Invalid("Only commissioners have expertise.", fields={"expertise": "commissioners only"})
+        raise Invalid(_("Only commissioners have expertise."), fields={"expertise": _("commissioners only")})
     candidate = User(phone=phone, name=name, role=role, area=area)
     try:
         validate_password(password, candidate)
     except DjangoValidationError as exc:
-        raise Invalid("The password is too weak.", fields={"password": " ".join(exc.messages)}) from exc
+        raise Invalid(_("The password is too weak."), fields={"password": " ".join(exc.messages)}) from exc
     if User.objects.filter(phone=phone).exists():
         raise PhoneTaken()
     try:
@@ -89,11 +92,11 @@ def user_create(
 def password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
     """Change a password; every other session ends. Returns a fresh pair for this device."""
     if not user.check_password(old_password):
-        raise CurrentPasswordWrong("The current password is wrong.", fields={"old_password": "wrong password"})
+        raise CurrentPasswordWrong(_("The current password is wrong."), fields={"old_password": _("wrong password")})
     try:
         validate_password(new_password, user)
     except DjangoValidationError as exc:
-        raise Invalid("The new password is too weak.", fields={"new_password": " ".join(exc.messages)}) from exc
+        raise Invalid(_("The new password is too weak."), fields={"new_password": " ".join(exc.messages)}) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
     user_sessions_end(user=user)
@@ -136,15 +139,16 @@ def user_deactivate(*, user: User) -> User:
 def user_get(user_id: int) -> User:
     user = User.objects.select_related("area").filter(pk=user_id).first()
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return user
 
 
 @transaction.atomic
 def consent_record(*, user: User, kind: str, version: str) -> Consent:
     if kind not in ConsentKind.values:
-        raise Invalid(f"Unknown consent kind {kind}.", fields={"kind": f"one of {', '.join(ConsentKind.values)}"})
-    consent, _ = Consent.objects.get_or_create(user=user, kind=kind, version=version)
+        raise Invalid(_("Unknown consent kind %(kind)s.") % {"kind": kind},
+                      fields={"kind": _("one of %(values)s") % {"values": ", ".join(ConsentKind.values)}})
+    consent, _created = Consent.objects.get_or_create(user=user, kind=kind, version=version)
     if consent.withdrawn_at is not None:
         consent.withdrawn_at = None
         consent.save(update_fields=["withdrawn_at"])

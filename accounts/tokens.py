@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidToken
 
@@ -49,9 +50,10 @@ def _decode(token: str, expected_type: str) -> dict:
             options={"require": ["exp", "iat", "sub", "typ"]},
         )
     except jwt.PyJWTError as exc:
-        raise InvalidToken(f"The token is invalid or expired ({exc.__class__.__name__}).") from exc
+        reason = exc.__class__.__name__
+        raise InvalidToken(_("The token is invalid or expired (%(reason)s).") % {"reason": reason}) from exc
     if claims.get("typ") != expected_type:
-        raise InvalidToken(f"This is not an {expected_type} token.")
+        raise InvalidToken(_("This is not an %(type)s token.") % {"type": expected_type})
     return claims
 
 
@@ -182,18 +184,18 @@ def refresh_token_rotate(token: str) -> TokenPair:
         row.user = user
         now = timezone.now()
         if row.revoked_at is not None or session_version != user.session_version:
-            raise InvalidToken("The refresh token was revoked.")
+            raise InvalidToken(_("The refresh token was revoked."))
         reused = row.used_at is not None
         if not reused:
             if row.expires_at <= now:
-                raise InvalidToken("The refresh token has expired.")
+                raise InvalidToken(_("The refresh token has expired."))
             row.used_at = now
             row.save(update_fields=["used_at"])
             new_refresh = refresh_token_issue(row.user, family=row.family)
     if reused:
         # Outside the atomic block: raising inside it would roll the revocation back.
         refresh_family_revoke(row.family)
-        raise InvalidToken("The refresh token was already used; every session of it is now revoked.")
+        raise InvalidToken(_("The refresh token was already used; every session of it is now revoked."))
     return TokenPair(access=access_token_for(row.user), refresh=new_refresh, user=row.user)
 
 

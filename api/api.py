@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from ninja import NinjaAPI
 
 from accounts.api import auth_router
@@ -18,16 +19,18 @@ from villages.api import router as areas_router
 
 from .errors import install_error_handlers, with_error_responses
 from .health import router as health_router
+from .openapi import contract_schema
 from .parsers import StrictJSONParser
 from .rendering import ContractRenderer
 
 
 class ContractAPI(NinjaAPI):
-    """The served schema documents the error shape on every operation."""
+    """The served schema documents the error shape on every operation and the websocket, and is valid
+    OpenAPI 3.1 (api/openapi.py)."""
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        return with_error_responses(schema)
+        return contract_schema(with_error_responses(schema))
 
 
 api = ContractAPI(
@@ -40,7 +43,10 @@ api = ContractAPI(
         f"Times: {INSTANT_FORMAT}"
     ),
     urls_namespace="api",
-    docs_url="/docs",
+    # Swagger UI's scripts and styles come from ninja's own static files ("ninja" in INSTALLED_APPS), not a
+    # CDN: the page works with no internet. API_DOCS=0 serves neither the page nor the schema.
+    docs_url="/docs" if settings.API_DOCS else None,
+    openapi_url="/openapi.json" if settings.API_DOCS else None,
     parser=StrictJSONParser(),
     renderer=ContractRenderer(),
 )

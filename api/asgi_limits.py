@@ -10,14 +10,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext
+
+from core.language import language_from_headers
+
 
 class _TooLarge(Exception):
     pass
 
 
-_BODY = json.dumps(
-    {"error": {"code": "too_large", "message": "The request body is too large.", "fields": {}}}
-).encode()
+def _body(scope: dict) -> bytes:
+    # No Django request (nor LocaleMiddleware) yet: the language comes from the headers here.
+    with translation.override(language_from_headers(scope.get("headers") or [])):
+        message = gettext("The request body is too large.")
+    error = {"error": {"code": "too_large", "message": message, "fields": {}}}
+    return json.dumps(error, ensure_ascii=False).encode()
 
 
 class BodySizeLimit:
@@ -31,7 +39,7 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         received = 0
         started = False
@@ -55,14 +63,15 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(scope, send)
 
     @staticmethod
-    async def _refuse(send: Any) -> None:
+    async def _refuse(scope: dict, send: Any) -> None:
+        body = _body(scope)
         await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(_BODY)).encode()),
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
             (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": _BODY})
+        await send({"type": "http.response.body", "body": body})
 
 
 class UserConcurrencyLimit:
@@ -148,28 +157,8 @@ def _bearer_user_id(scope: dict) -> int | None:
         return None
 
 
-def _language(scope: dict) -> str:
-    """The language Django would answer in: the first supported one the client accepts, else the default."""
-    from django.conf import settings
-    from django.utils.translation import get_supported_language_variant
-    from django.utils.translation.trans_real import parse_accept_lang_header
-
-    accept = _header(scope, b"accept-language").decode("latin-1")
-    for code, _quality in parse_accept_lang_header(accept):
-        if code == "*":
-            break
-        try:
-            return get_supported_language_variant(code)
-        except LookupError:
-            continue
-    return settings.LANGUAGE_CODE
-
-
 async def _refuse_busy(scope: dict, send: Any, retry_after_s: int) -> None:
-    from django.utils import translation
-    from django.utils.translation import gettext
-
-    with translation.override(_language(scope)):
+    with translation.override(language_from_headers(scope.get("headers") or [])):
         message = gettext("Too many of your requests are in progress at once; retry after the others finish.")
     body = json.dumps({"error": {"code": "rate_limited", "message": message, "fields": {}}},
                       ensure_ascii=False).encode()

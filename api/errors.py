@@ -1,6 +1,11 @@
 """The one place where errors become the contract's shape:
 
     {"error": {"code": "<machine_code>", "message": "<human text>", "fields": {...}}}
+
+Messages and field details are rendered here, in the language of the request being answered
+(LocaleMiddleware: zh-hans by default, English for `Accept-Language: en`). pydantic's own English
+(`Input should be less than or equal to 200`) never reaches a client: each error `type` has a
+translated message of ours, with pydantic's context values (`le`, `max_length`, ...) filled in.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import Field
 
-from core.errors import DomainError
+from core.errors import DomainError, rendered
 
 try:
     from psycopg_pool import PoolTimeout
@@ -44,6 +51,25 @@ _HTTP_CODES = {
     429: "rate_limited",
     503: "overloaded",
 }
+
+# The sentence for each fallback code, where nothing more specific is known (api/middleware.py too).
+_HTTP_MESSAGES: dict[str, Promise] = {
+    "bad_request": _("Bad request."),
+    "not_authenticated": _("Authentication is required."),
+    "forbidden": _("Your role may not do this."),
+    "not_found": _("No such endpoint."),
+    "method_not_allowed": _("This endpoint does not accept that method."),
+    "conflict": _("The record is not in a state that allows this."),
+    "too_large": _("The request body is too large."),
+    "unsupported_media_type": _("This content type is not accepted."),
+    "invalid": _("The request is invalid."),
+    "rate_limited": _("Too many requests; try again later."),
+    "error": _("The request cannot be served."),
+}
+
+
+def http_message_for(code: str) -> str:
+    return str(_HTTP_MESSAGES.get(code, _HTTP_MESSAGES["error"]))
 
 
 class ErrorDetail(Schema):
@@ -79,11 +105,12 @@ def with_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(code: str, message: str | Promise, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": str(message), "fields": rendered(fields or {})}}
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> JsonResponse:
+def error_response(status: int, code: str, message: str | Promise,
+                   fields: dict[str, Any] | None = None) -> JsonResponse:
     return JsonResponse(error_body(code, message, fields), status=status, json_dumps_params={"ensure_ascii": False})
 
 
@@ -100,11 +127,85 @@ def _field_name(loc: list | tuple) -> str:
     return ".".join(parts) or "body"
 
 
+# pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/) → our message;
+# `%(name)s` takes the value of that name from the error's `ctx`.
+_VALIDATION_MESSAGES: dict[str, Promise] = {
+    "missing": _("This field is required."),
+    "extra_forbidden": _("This field is not accepted."),
+    "string_type": _("Must be a string."),
+    "string_too_short": _("Must be at least %(min_length)s characters long."),
+    "string_too_long": _("Must be at most %(max_length)s characters long."),
+    "string_pattern_mismatch": _("Is not in the expected format."),
+    "too_short": _("Must have at least %(min_length)s items."),
+    "too_long": _("Must have at most %(max_length)s items."),
+    "less_than": _("Must be less than %(lt)s."),
+    "less_than_equal": _("Must be less than or equal to %(le)s."),
+    "greater_than": _("Must be greater than %(gt)s."),
+    "greater_than_equal": _("Must be greater than or equal to %(ge)s."),
+    "multiple_of": _("Must be a multiple of %(multiple_of)s."),
+    "int_type": _("Must be a whole number."),
+    "int_parsing": _("Must be a whole number."),
+    "int_from_float": _("Must be a whole number."),
+    "int_parsing_size": _("The number is too large."),
+    "float_type": _("Must be a number."),
+    "float_parsing": _("Must be a number."),
+    "finite_number": _("Must be a finite number."),
+    "decimal_type": _("Must be a number."),
+    "decimal_parsing": _("Must be a number."),
+    "bool_type": _("Must be true or false."),
+    "bool_parsing": _("Must be true or false."),
+    "enum": _("Must be one of: %(expected)s."),
+    "literal_error": _("Must be one of: %(expected)s."),
+    "json_invalid": _("Is not valid JSON."),
+    "json_type": _("Must be a JSON string."),
+    "uuid_type": _("Must be a UUID."),
+    "uuid_parsing": _("Must be a UUID."),
+    "uuid_version": _("Must be a UUID."),
+    "date_type": _("Must be a date (YYYY-MM-DD)."),
+    "date_parsing": _("Must be a date (YYYY-MM-DD)."),
+    "date_from_datetime_parsing": _("Must be a date (YYYY-MM-DD)."),
+    "date_from_datetime_inexact": _("Must be a date (YYYY-MM-DD), without a time."),
+    "datetime_type": _("Must be a date and time (ISO 8601, with its UTC offset)."),
+    "datetime_parsing": _("Must be a date and time (ISO 8601, with its UTC offset)."),
+    "datetime_from_date_parsing": _("Must be a date and time (ISO 8601, with its UTC offset)."),
+    "timezone_aware": _("The time must carry its UTC offset."),
+    "list_type": _("Must be a list."),
+    "set_type": _("Must be a list."),
+    "tuple_type": _("Must be a list."),
+    "dict_type": _("Must be an object."),
+    "model_type": _("Must be an object."),
+    "model_attributes_type": _("Must be an object."),
+    "url_parsing": _("Must be a URL."),
+    "url_type": _("Must be a URL."),
+    "bytes_type": _("Must be a file or text."),
+    "union_tag_invalid": _("Must be one of: %(expected_tags)s."),
+    "none_required": _("Must be empty (null)."),
+}
+_INVALID_VALUE = _("Invalid value.")
+
+
+def validation_message(error: dict[str, Any]) -> str:
+    """One pydantic error as a sentence in the active language."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind in {"value_error", "assertion_error"} and ctx.get("error"):
+        # Our validators raise ValueError with a translatable message (already text here: ninja
+        # renders it while the request's language is active).
+        return str(ctx["error"])
+    template = _VALIDATION_MESSAGES.get(kind)
+    if template is None:
+        return gettext("Invalid value.")
+    try:
+        return str(template) % {key: str(value) for key, value in ctx.items()}
+    except (KeyError, TypeError, ValueError):
+        return gettext("Invalid value.")
+
+
 def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in errors:
         name = _field_name(err.get("loc", ()))
-        msg = str(err.get("msg", "invalid"))
+        msg = validation_message(err)
         fields[name] = f"{fields[name]}; {msg}" if name in fields else msg
     return fields
 
@@ -142,37 +243,45 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         fields = validation_fields(exc.errors)
-        names = ", ".join(fields) or "the request"
-        return error_response(422, "invalid", f"Invalid input: {names}.", fields)
+        if not fields:
+            return error_response(422, "invalid", gettext("The request is invalid."))
+        # The list of names in the reader's language (", " / "、").
+        names = gettext(", ").join(fields)
+        return error_response(422, "invalid", gettext("Invalid input: %(fields)s.") % {"fields": names}, fields)
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return error_response(401, "not_authenticated", "Authentication is required: send a Bearer token.")
+        return error_response(401, "not_authenticated", gettext("Authentication is required: send a Bearer token."))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         code = http_code_for(exc.status_code)
+        message = exc.message
         if exc.status_code == 400 and "parse request body" in exc.message:
             code = "malformed_body"
-        return error_response(exc.status_code, code, exc.message)
+            message = gettext("The request body cannot be parsed (send JSON, without NUL characters).")
+        elif code in _HTTP_MESSAGES:
+            # ninja's and the routers' HttpErrors carry English; the client gets the status's sentence.
+            message = str(_HTTP_MESSAGES[code])
+        return error_response(exc.status_code, code, message)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return error_response(404, "not_found", str(exc) or "Not found.")
+        return error_response(404, "not_found", gettext("Not found."))
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-        return error_response(413, "too_large", "The request body is too large.")
+        return error_response(413, "too_large", gettext("The request body is too large."))
 
     @api.exception_handler(TooManyFieldsSent)
     def too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
-        return error_response(413, "too_large", "Too many fields in the request.")
+        return error_response(413, "too_large", gettext("Too many fields in the request."))
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         # A bug, not bad input: log it whole, tell the client nothing internal.
         logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "Something went wrong on our side.")
+        return error_response(500, "internal_error", gettext("Something went wrong on our side."))
 
     def database_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         if is_overload(exc):

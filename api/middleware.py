@@ -9,15 +9,9 @@ from collections.abc import Callable
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
-from .errors import error_response, http_code_for, is_overload, overloaded_response
-
-_MESSAGES = {
-    404: "No such endpoint.",
-    405: "This endpoint does not accept that method.",
-    400: "Bad request.",
-    413: "The request body is too large.",
-}
+from .errors import error_response, http_code_for, http_message_for, is_overload, overloaded_response
 
 
 class ErrorShapeMiddleware:
@@ -43,7 +37,7 @@ class ErrorShapeMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if request.path.startswith("/api/") and isinstance(exception, RequestDataTooBig):
-            return error_response(413, "too_large", _MESSAGES[413])
+            return error_response(413, "too_large", http_message_for("too_large"))
         if is_overload(exception):  # outside a ninja operation (the dashboard's pages too): never a 500
             return overloaded_response()
         return None
@@ -53,7 +47,7 @@ def _refuse_nul(request: HttpRequest) -> HttpResponse | None:
     query = request.META.get("QUERY_STRING", "")
     if request.path.startswith("/api/") and ("\x00" in request.path or "%00" in query):
         # PostgreSQL text cannot hold U+0000: refuse it before any query sees it.
-        return error_response(422, "invalid", "The URL may not contain the NUL character.")
+        return error_response(422, "invalid", gettext("The URL may not contain the NUL character."))
     return None
 
 
@@ -62,11 +56,8 @@ def _shaped(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         return response
     if response.get("Content-Type", "").startswith("application/json") and _is_error_shape(response):
         return response
-    shaped = error_response(
-        response.status_code,
-        http_code_for(response.status_code),
-        _MESSAGES.get(response.status_code, "The request cannot be served."),
-    )
+    code = http_code_for(response.status_code)
+    shaped = error_response(response.status_code, code, http_message_for(code))
     if response.has_header("Allow"):
         shaped["Allow"] = response["Allow"]
     return shaped

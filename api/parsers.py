@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja.parser import Parser
 
 
@@ -13,7 +14,7 @@ def _refuse_nul(value: Any) -> None:
     # PostgreSQL text cannot hold U+0000; a string carrying one would fail deep in an INSERT.
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValueError("strings may not contain the NUL character")
+            raise ValueError(_("strings may not contain the NUL character"))
     elif isinstance(value, dict):
         for key, item in value.items():
             _refuse_nul(key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from pydantic import ValidationError as PydanticValidationError
@@ -19,7 +20,7 @@ from accounts.services import ensure_location_consent, user_get
 from api.auth import jwt_auth
 from api.errors import validation_fields
 from api.pagination import PageIn, page_of
-from core.errors import DomainError, Invalid
+from core.errors import DomainError, Invalid, rendered
 from geo.edge import parse_near, point_in, point_out
 from media.models import PhotoOwner
 from media.schemas import PhotoOut
@@ -103,7 +104,7 @@ def commissioners(request: HttpRequest, filters: Query[CommissionerFilters], pag
 def commissioner_me(request: HttpRequest, payload: CommissionerPatchIn):
     ensure_role(request.auth, Role.COMMISSIONER)
     if (payload.home_lat is None) != (payload.home_lng is None):
-        raise Invalid("Send home_lat and home_lng together.", fields={"home_lng": "both or neither"})
+        raise Invalid(_("Send home_lat and home_lng together."), fields={"home_lng": _("both or neither")})
     home = None
     if payload.home_lat is not None:
         home = point_in(payload.home_lat, payload.home_lng, payload.crs, prefix="home_")
@@ -213,7 +214,7 @@ def checkin_batch(request: HttpRequest, payload: CheckinBatchIn):
             recorded = _record(request.auth, parsed)
         except DomainError as exc:
             results.append({"client_id": client_id, "status": "invalid",
-                            "errors": {"code": exc.code, "message": exc.message, **exc.fields}})
+                            "errors": rendered({"code": exc.code, "message": exc.message, **exc.fields})})
             continue
         results.append({"client_id": client_id, "id": recorded.checkin.pk,
                         "status": "created" if recorded.created else "duplicate",

@@ -125,7 +125,8 @@ def checkin_record(
     if around.replay_id is not None:
         return _replayed(Checkin.objects.get(pk=around.replay_id), village, occurred_at)
     if village.level != "village":
-        raise Invalid(f"{village.code} is not a village.", fields={"village_code": "must be a village code"})
+        raise Invalid(_("%(code)s is not a village.") % {"code": village.code},
+                      fields={"village_code": _("must be a village code")})
     if problem is not None and not may_see_problem(commissioner, problem):
         # Otherwise a check-in would tie a commissioner to (and probe for) any problem by its id.
         raise OutsideScope(_("You may check in only against a problem you can see."))
@@ -161,7 +162,7 @@ def checkin_photo_add(*, commissioner: User, checkin: Checkin, upload: UploadedF
     """Photo evidence: its EXIF position is compared with the check-in's, and a photo already used
     for another check-in is flagged."""
     if checkin.commissioner_id != commissioner.pk:
-        raise Forbidden("Only the commissioner who checked in adds its photos.")
+        raise Forbidden(_("Only the commissioner who checked in adds its photos."))
     photo, created = photo_attach(owner_kind=PhotoOwner.CHECKIN, owner_id=checkin.pk, uploaded_by=commissioner,
                                   upload=upload)
     if not created:
@@ -186,7 +187,7 @@ def checkin_photo_add(*, commissioner: User, checkin: Checkin, upload: UploadedF
 
 class DispatchExists(Conflict):
     code = "dispatch_exists"
-    message = "This commissioner is already dispatched to this village from that day."
+    message = _("This commissioner is already dispatched to this village from that day.")
 
 
 @transaction.atomic
@@ -195,13 +196,14 @@ def dispatch_create(
 ) -> Dispatch:
     ensure_role(staff, Role.COUNTY_STAFF, Role.BUREAU)
     if commissioner.role != Role.COMMISSIONER or not commissioner.is_active:
-        raise Invalid("Only an active commissioner can be dispatched.",
-                      fields={"commissioner_id": "not an active commissioner"})
+        raise Invalid(_("Only an active commissioner can be dispatched."),
+                      fields={"commissioner_id": _("not an active commissioner")})
     if village.level != "village":
-        raise Invalid(f"{village.code} is not a village.", fields={"village_code": "must be a village code"})
+        raise Invalid(_("%(code)s is not a village.") % {"code": village.code},
+                      fields={"village_code": _("must be a village code")})
     ensure_area_in_scope(staff, village)
     if ends_on is not None and ends_on < starts_on:
-        raise Invalid("The dispatch ends before it starts.", fields={"ends_on": "must be on or after starts_on"})
+        raise Invalid(_("The dispatch ends before it starts."), fields={"ends_on": _("must be on or after starts_on")})
     try:
         with transaction.atomic():
             return Dispatch.objects.create(commissioner=commissioner, village=village, starts_on=starts_on,

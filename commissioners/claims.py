@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import ensure_role
@@ -71,7 +72,7 @@ def claim_accept(*, staff: User, problem: Problem, claim_id: int) -> Problem:
         Claim.objects.filter(problem=problem, status=ClaimStatus.PENDING).exclude(pk=claim.pk)
         .values_list("pk", "commissioner_id")
     )
-    Claim.objects.filter(pk__in=[pk for pk, _ in declined]).update(status=ClaimStatus.DECLINED, decided_at=now)
+    Claim.objects.filter(pk__in=[pk for pk, _user in declined]).update(status=ClaimStatus.DECLINED, decided_at=now)
     claim.status = ClaimStatus.ACCEPTED
     claim.decided_at = now
     claim.save(update_fields=["status", "decided_at"])
@@ -94,9 +95,9 @@ def problem_resolve(*, commissioner: User, problem: Problem, summary: str) -> Pr
     if accepted is None or accepted.commissioner_id != commissioner.pk:
         raise NotTheAcceptedCommissioner()
     if problem.status != ProblemStatus.IN_PROGRESS:
-        raise ProblemWrongStatus("Only a problem in progress can be resolved.")
+        raise ProblemWrongStatus(_("Only a problem in progress can be resolved."))
     if not summary.strip():
-        raise Invalid("Say how it was resolved.", fields={"summary": "required"})
+        raise Invalid(_("Say how it was resolved."), fields={"summary": _("required")})
     problem.status = ProblemStatus.RESOLVED
     problem.resolution_summary = summary
     problem.resolved_at = timezone.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import commissioners_q, scope_q
@@ -89,8 +90,8 @@ def checkin_get(user: User, checkin_id: int) -> Checkin:
     checkin = checkins_visible_to(user).filter(pk=checkin_id).first()
     if checkin is None:
         if Checkin.objects.filter(pk=checkin_id).exists():  # the contract: 403 outside your area
-            raise OutsideScope(f"Check-in {checkin_id} is outside your scope.")
-        raise NotFound(f"No check-in {checkin_id}.", code="checkin_not_found")
+            raise OutsideScope(_("Check-in %(id)s is outside your scope.") % {"id": checkin_id})
+        raise NotFound(_("No check-in %(id)s.") % {"id": checkin_id}, code="checkin_not_found")
     return checkin
 
 

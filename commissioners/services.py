@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.services import ensure_location_consent
@@ -20,7 +21,8 @@ def _categories(codes: list[str]) -> list[Category]:
     found = list(Category.objects.filter(code__in=codes))
     unknown = sorted(set(codes) - {c.code for c in found})
     if unknown:
-        raise Invalid(f"Unknown categories: {', '.join(unknown)}.", fields={"expertise": unknown})
+        raise Invalid(_("Unknown categories: %(codes)s.") % {"codes": ", ".join(unknown)},
+                      fields={"expertise": unknown})
     return found
 
 

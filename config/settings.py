@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "corsheaders",
+    # Only for its templates and static files: /api/v1/docs then loads Swagger UI from this service
+    # (no CDN; bureau networks and mainland China reach CDNs badly or not at all).
+    "ninja",
     "accounts",
     "villages",
     "commissioners",
@@ -91,6 +94,9 @@ MIDDLEWARE = [
     # Large JSON answers (coverage maps, lists) gzipped for clients that accept it; reads only (BREACH).
     "core.compression.JSONGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Picks each request's language (Accept-Language; zh-hans when it names none we have) before the
+    # error shaping below renders a message; after sessions, before CommonMiddleware, as Django asks.
+    "django.middleware.locale.LocaleMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "api.middleware.ErrorShapeMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -237,6 +243,9 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# Our catalogues (English msgids in the code, zh-hans translations): locale/zh_Hans/LC_MESSAGES/django.po,
+# compiled to .mo by scripts/bootstrap (scripts/compilemessages.py); docs/operations.md, "Messages".
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # Request bodies: JSON writes are small. Uploads have their own cap (PHOTO_MAX_BYTES).
@@ -319,6 +328,9 @@ JWT_REFRESH_TTL = timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "60")))
 JWT_ISSUER = "baise-kjtpy"
 
 NINJA_PAGINATION_MAX_LIMIT = 200
+# The interactive docs (/api/v1/docs) and the schema (/api/v1/openapi.json); API_DOCS=0 hides both
+# (a production that does not want its API surface browsable).
+API_DOCS = env_bool("API_DOCS", True)
 
 # Security headers. Production (DEBUG off) sits behind a TLS-terminating load balancer that sets
 # X-Forwarded-Proto; `manage.py check --deploy` is clean with these (tests/test_deploy.py).

@@ -3,19 +3,26 @@
 Services raise these; `api/errors.py` maps them, once, to the contract's error shape
 `{"error": {"code", "message", "fields"}}` and status. Apps define their own subclasses
 (``ProblemNotOpen(Conflict)``) with a stable machine ``code``.
+
+Messages are English msgids, translated by Django's i18n (locale/, zh-hans by default,
+``Accept-Language: en`` for English). The class messages are lazy: they become text in the
+language of the request that is being answered, when `api/errors.py` renders them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     status: int = 400
     code: str = "bad_request"
-    message: str = "The request cannot be served."
+    message: str | Promise = _("The request cannot be served.")
 
-    def __init__(self, message: str | None = None, *, fields: dict[str, Any] | None = None,
+    def __init__(self, message: str | Promise | None = None, *, fields: dict[str, Any] | None = None,
                  code: str | None = None) -> None:
         self.message = message or self.message
         self.fields = fields or {}
@@ -27,61 +34,72 @@ class DomainError(Exception):
 class NotAuthenticated(DomainError):
     status = 401
     code = "not_authenticated"
-    message = "Authentication is required."
+    message = _("Authentication is required.")
 
 
 class InvalidCredentials(DomainError):
     status = 401
     code = "invalid_credentials"
-    message = "The phone number or password is wrong."
+    message = _("The phone number or password is wrong.")
 
 
 class InvalidToken(DomainError):
     status = 401
     code = "invalid_token"
-    message = "The token is invalid, expired or revoked."
+    message = _("The token is invalid, expired or revoked.")
 
 
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
-    message = "Your role may not do this."
+    message = _("Your role may not do this.")
 
 
 class OutsideScope(Forbidden):
     code = "outside_scope"
-    message = "This is outside your area."
+    message = _("This is outside your area.")
 
 
 class NotFound(DomainError):
     status = 404
     code = "not_found"
-    message = "No such record."
+    message = _("No such record.")
 
 
 class Conflict(DomainError):
     status = 409
     code = "conflict"
-    message = "The record is not in a state that allows this."
+    message = _("The record is not in a state that allows this.")
 
 
 class Invalid(DomainError):
     status = 422
     code = "invalid"
-    message = "The request is invalid."
+    message = _("The request is invalid.")
 
 
 class TooLarge(DomainError):
     status = 413
     code = "too_large"
-    message = "The request is too large."
+    message = _("The request is too large.")
 
 
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
-    message = "Too many requests; try again later."
+    message = _("Too many requests; try again later.")
 
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         self.retry_after = retry_after
         super().__init__(message)
+
+
+def rendered(value: Any) -> Any:
+    """Lazy translations (a domain error's message, its field details) as text in the active language."""
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: rendered(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [rendered(item) for item in value]
+    return value

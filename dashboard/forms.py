@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import RateLimited
 from core.ratelimits import client_ip, login_attempt_begin
@@ -23,8 +24,7 @@ class LoginLimitsMixin:
             except RateLimited as exc:
                 self.rate_limited = True
                 raise forms.ValidationError(
-                    # The page's other texts are Chinese literals too; the i18n work converts them together.
-                    "尝试次数过多，请 %(minutes)s 分钟后再试。", code="rate_limited",
+                    _("Too many attempts; try again in %(minutes)s minutes."), code="rate_limited",
                     params={"minutes": max(1, -(-exc.retry_after // 60))},
                 ) from exc
         cleaned = super().clean()  # raises on a wrong password or an inactive account: the attempt counts
@@ -44,8 +44,8 @@ class PhoneLoginForm(LoginLimitsMixin, AuthenticationForm):
         label="密码", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
-        "invalid_login": "手机号或密码不正确。",
-        "inactive": "该账号已停用。",
+        "invalid_login": _("The phone number or password is wrong."),
+        "inactive": _("This account is deactivated."),
     }
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import Invalid
 from stats.selectors import Window
@@ -26,7 +27,8 @@ def _day(params: QueryDict, name: str, errors: dict[str, str]) -> date | None:
     except ValueError:
         day = None
     if day is None or not EARLIEST <= day <= LATEST:
-        errors[name] = f"日期格式应为 YYYY-MM-DD，范围 {EARLIEST} 至 {LATEST}"
+        errors[name] = _("must be a date YYYY-MM-DD from %(earliest)s to %(latest)s") % {
+            "earliest": EARLIEST, "latest": LATEST}
         return None
     return day
 
@@ -36,10 +38,10 @@ def coverage_params(params: QueryDict) -> tuple[str, Window]:
     errors: dict[str, str] = {}
     level = params.get("level", "county")
     if level not in LEVELS:
-        errors["level"] = f"应为 {'、'.join(LEVELS)} 之一"
+        errors["level"] = _("one of %(values)s") % {"values": ", ".join(LEVELS)}
     start, end = _day(params, "from", errors), _day(params, "to", errors)
     if start and end and end < start:
-        errors["to"] = "结束日期不能早于开始日期"
+        errors["to"] = _("the end date may not be before the start date")
     if errors:
-        raise Invalid("筛选条件有误。", fields=errors)
+        raise Invalid(_("The filters are invalid."), fields=errors)
     return level, Window(start, end)

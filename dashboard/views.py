@@ -12,6 +12,7 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
 from accounts.models import Role, User
@@ -74,13 +75,14 @@ def _data_view(view: Callable[[HttpRequest], dict]) -> Callable[[HttpRequest], H
     @never_cache
     def wrapper(request: HttpRequest) -> HttpResponse:
         if request.method != "GET":
-            response = error_response(405, "method_not_allowed", "只支持 GET 请求。")
+            response = error_response(405, "method_not_allowed", gettext("Only GET is supported."))
             response["Allow"] = "GET"
             return response
         if not request.user.is_authenticated:
-            return error_response(401, "not_authenticated", "登录已失效，请重新登录。")
+            return error_response(401, "not_authenticated", gettext("Your login has expired; log in again."))
         if not may_view(request.user):
-            return error_response(403, "forbidden", "看板仅对市科技局和县级科技部门开放。")
+            message = gettext("The dashboard is open to the city bureau and county offices only.")
+            return error_response(403, "forbidden", message)
         try:
             body = view(request)
         except DomainError as exc:

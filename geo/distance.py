@@ -30,13 +30,16 @@ class InvalidCoordinate(ValueError):
     """A latitude or longitude that is not a usable WGS-84 number.
 
     ``field`` names the offending input ("lat" or "lng") so an API layer can attach
-    the error to the right request field.
+    the error to the right request field; ``kind`` ("not_a_number", "not_finite", "out_of_range", with
+    ``limit``) lets it say so in the client's language (geo has no Django, hence no translations).
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, kind: str = "not_a_number", limit: float | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.kind = kind
+        self.limit = limit
 
 
 def _validated_component(value: object, field: str, limit: float) -> float:
@@ -48,9 +51,10 @@ def _validated_component(value: object, field: str, limit: float) -> float:
     except (TypeError, ValueError):
         raise InvalidCoordinate(field, f"must be a number, got {value!r}") from None
     if not math.isfinite(number):
-        raise InvalidCoordinate(field, "must be finite")
+        raise InvalidCoordinate(field, "must be finite", kind="not_finite")
     if not -limit <= number <= limit:
-        raise InvalidCoordinate(field, f"must be between {-limit:g} and {limit:g}, got {number:g}")
+        raise InvalidCoordinate(field, f"must be between {-limit:g} and {limit:g}, got {number:g}",
+                                kind="out_of_range", limit=limit)
     return number
 
 

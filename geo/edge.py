@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import Invalid
 
 from .datums import SUPPORTED_CRS, from_wgs84, to_wgs84
@@ -17,15 +19,25 @@ from .distance import InvalidCoordinate, validate_point
 CrsName = Literal["wgs84", "gcj02", "bd09"]
 
 
+def _coordinate_reason(exc: InvalidCoordinate) -> str:
+    if exc.kind == "out_of_range" and exc.limit is not None:
+        return _("must be between %(min)s and %(max)s") % {"min": f"{-exc.limit:g}", "max": f"{exc.limit:g}"}
+    if exc.kind == "not_finite":
+        return _("must be finite")
+    return _("must be a number")
+
+
 def point_in(lat: float, lng: float, crs: str | None = "wgs84", *, prefix: str = "") -> tuple[float, float]:
     """Validate a client's position and return it in WGS-84; 422 naming the field otherwise."""
     crs = crs or "wgs84"
     if crs not in SUPPORTED_CRS:
-        raise Invalid(f"Unknown crs {crs!r}.", fields={f"{prefix}crs": f"one of {', '.join(SUPPORTED_CRS)}"})
+        raise Invalid(_("Unknown crs %(crs)s.") % {"crs": repr(crs)},
+                      fields={f"{prefix}crs": _("one of %(values)s") % {"values": ", ".join(SUPPORTED_CRS)}})
     try:
         lat, lng = validate_point(lat, lng)
     except InvalidCoordinate as exc:
-        raise Invalid(str(exc), fields={f"{prefix}{exc.field}": str(exc)}) from exc
+        reason = _coordinate_reason(exc)
+        raise Invalid(f"{exc.field}: {reason}", fields={f"{prefix}{exc.field}": reason}) from exc
     return to_wgs84(lat, lng, crs)
 
 
@@ -43,7 +55,7 @@ def parse_near(near: str, *, field: str = "near") -> tuple[float, float]:
         lat_s, lng_s = near.split(",")
         lat, lng = float(lat_s), float(lng_s)
     except ValueError as exc:
-        raise Invalid("`near` must be `lat,lng`.", fields={field: "expected lat,lng"}) from exc
+        raise Invalid(_("`near` must be `lat,lng`."), fields={field: _("expected lat,lng")}) from exc
     if math.isnan(lat) or math.isnan(lng):
-        raise Invalid("`near` must be numbers.", fields={field: "NaN is not a position"})
+        raise Invalid(_("`near` must be numbers."), fields={field: _("NaN is not a position")})
     return lat, lng

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import parse_etags
+from django.utils.translation import gettext_lazy as _
 from ninja import Router
 
 from api.auth import jwt_auth
@@ -38,7 +39,7 @@ def _etag(photo: Photo, thumbnail: bool) -> str:
 def _serve(request: HttpRequest, photo_id: int, thumbnail: bool) -> HttpResponse:
     photo = photo_get(photo_id)
     if not may_see_photo(request.auth, photo):
-        raise OutsideScope("This photo belongs to a record outside your scope.")
+        raise OutsideScope(_("This photo belongs to a record outside your scope."))
     etag = _etag(photo, thumbnail)
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()

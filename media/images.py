@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 try:  # HEIC from iPhones, when the decoder is installed (pillow-heif ships libheif in its wheel).
@@ -116,20 +117,23 @@ def clean_image(raw: bytes, *, max_pixels: int, default_tz: timezone, sha256: st
             img = Image.open(io.BytesIO(raw))
             fmt = img.format
             if fmt not in ACCEPTED_FORMATS:
-                raise ImageRejected("unsupported_image", f"{fmt} images are not accepted; send JPEG, PNG or WebP.", 415)
+                message = _("%(format)s images are not accepted; send JPEG, PNG or WebP.") % {"format": fmt}
+                raise ImageRejected("unsupported_image", message, 415)
             if img.width * img.height > max_pixels:
                 raise ImageRejected(
-                    "image_too_large", f"{img.width}×{img.height} is over {max_pixels:,} pixels.", 413
+                    "image_too_large", _("%(width)s×%(height)s is over %(max)s pixels.") % {
+                        "width": img.width, "height": img.height, "max": f"{max_pixels:,}"}, 413
                 )
             img.load()
         except ImageRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageRejected("image_too_large", "The image has too many pixels.", 413) from exc
+            raise ImageRejected("image_too_large", _("The image has too many pixels."), 413) from exc
         except UnidentifiedImageError as exc:
-            raise ImageRejected("not_an_image", "The upload is not an image.", 422) from exc
+            raise ImageRejected("not_an_image", _("The upload is not an image."), 422) from exc
         except (OSError, SyntaxError, ValueError) as exc:
-            raise ImageRejected("corrupt_image", f"The image cannot be decoded ({exc}).", 422) from exc
+            message = _("The image cannot be decoded (%(error)s).") % {"error": exc}
+            raise ImageRejected("corrupt_image", message, 422) from exc
 
     exif = img.getexif()
     lat, lng = _gps(exif)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_lazy as _
+
 from core.errors import NotFound
 
 from .models import Photo
@@ -10,7 +12,7 @@ from .models import Photo
 def photo_get(photo_id: int) -> Photo:
     photo = Photo.objects.filter(pk=photo_id).first()
     if photo is None:
-        raise NotFound("No such photo.", code="photo_not_found")
+        raise NotFound(_("No such photo."), code="photo_not_found")
     return photo
 
 

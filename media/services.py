@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.queueing import enqueue_on_commit
@@ -23,6 +24,10 @@ from .images import ImageRejected, clean_image, thumbnail_of, upload_digest
 from .models import Photo
 
 
+def _photo_limit() -> str:
+    return _("Photos may be at most %(mb)s MB.") % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)}
+
+
 def photo_attach(*, owner_kind: str, owner_id: int, uploaded_by: User, upload: UploadedFile) -> tuple[Photo, bool]:
     """Attach an uploaded photo to a record. Returns (photo, created).
 
@@ -31,10 +36,10 @@ def photo_attach(*, owner_kind: str, owner_id: int, uploaded_by: User, upload: U
     """
     rate_limit_hit("upload_user", uploaded_by.pk)
     if upload.size is not None and upload.size > settings.PHOTO_MAX_BYTES:
-        raise PhotoTooLarge(f"Photos may be at most {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB.")
+        raise PhotoTooLarge(_photo_limit())
     raw = upload.read(settings.PHOTO_MAX_BYTES + 1)
     if len(raw) > settings.PHOTO_MAX_BYTES:
-        raise PhotoTooLarge(f"Photos may be at most {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB.")
+        raise PhotoTooLarge(_photo_limit())
     # The same bytes again (a phone retrying) are recognised from the raw bytes, before any decoding:
     # a retry costs a hash and a query, not another decode.
     digest = upload_digest(raw)
@@ -84,7 +89,7 @@ def photo_thumbnail_make(*, photo: Photo) -> Photo:
         locked = Photo.objects.select_for_update().get(pk=photo.pk)
         if not locked.thumbnail:
             with decode_slot(), locked.file.open("rb") as fh:
-                data, _ = thumbnail_of(fh.read(), max_side=settings.PHOTO_THUMBNAIL_PX)
+                data, _size = thumbnail_of(fh.read(), max_side=settings.PHOTO_THUMBNAIL_PX)
             locked.thumbnail.save(f"{uuid.uuid4().hex}.jpg", ContentFile(data), save=False)
             locked.save(update_fields=["thumbnail"])
     photo.thumbnail = locked.thumbnail

@@ -32,11 +32,13 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.utils.translation import gettext as _
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.tokens import access_claims, access_still_valid
 from core.errors import InvalidToken, NotFound
+from core.language import language_from_headers
 
 from .hub import hub
 from .selectors import REPLAY_BATCH, inbox_cursor, notifications_after
@@ -298,13 +300,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "ack":
             notification_id = content.get("id")
             if not isinstance(notification_id, int) or isinstance(notification_id, bool):
-                await self._error("invalid_message", "An ack carries the notification's integer `id`.")
+                await self._error("invalid_message", _("An ack carries the notification's integer `id`."))
             elif await database_sync_to_async(_ack)(self.user, notification_id):
                 await self.send_json({"type": "acked", "id": notification_id})
             else:
-                await self._error("not_found", "No such notification.", id=notification_id)
+                await self._error("not_found", _("No such notification."), id=notification_id)
         else:
-            await self._error("unknown_message", 'Send {"type": "ack", "id": N} or {"type": "ping"}.')
+            await self._error("unknown_message", _('Send {"type": "ack", "id": N} or {"type": "ping"}.'))
 
-    async def _error(self, code: str, message: str, **extra: Any) -> None:
-        await self.send_json({"type": "error", "code": code, "message": str(message), **extra})
+    async def _error(self, code: str, message: Any, **extra: Any) -> None:
+        # In the language of the handshake's Accept-Language, as the REST API answers (zh-hans by default).
+        with translation.override(language_from_headers(self.scope.get("headers") or [])):
+            text = str(message)
+        await self.send_json({"type": "error", "code": code, "message": text, **extra})

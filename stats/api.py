@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 
 from accounts.audit import audit_record
@@ -34,7 +35,7 @@ STATS_ROLES = (Role.COUNTY_STAFF, Role.BUREAU)
 
 def _window(filters: WindowIn) -> Window:
     if filters.start and filters.end and filters.end < filters.start:
-        raise Invalid("`to` is before `from`.", fields={"to": "must be on or after from"})
+        raise Invalid(_("`to` is before `from`."), fields={"to": _("must be on or after `from`")})
     return Window(filters.start, filters.end)
 
 
@@ -75,7 +76,8 @@ def coverage_map(request: HttpRequest, filters: Query[CoverageIn]):
 def assessment(request: HttpRequest, filters: Query[AssessmentIn], pager: Query[PageIn]):
     ensure_role(request.auth, *STATS_ROLES)
     if filters.sort.lstrip("-") not in ASSESSMENT_SORTS:
-        raise Invalid(f"Unknown sort {filters.sort}.", fields={"sort": f"one of {', '.join(ASSESSMENT_SORTS)}"})
+        raise Invalid(_("Unknown sort %(sort)s.") % {"sort": filters.sort},
+                      fields={"sort": _("one of %(values)s") % {"values": ", ".join(ASSESSMENT_SORTS)}})
     within = request.auth.area
     if filters.county:
         within = area_get(filters.county)

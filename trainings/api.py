@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
@@ -58,7 +59,7 @@ def training_create(request: HttpRequest, payload: TrainingIn):
     if payload.lat is not None or payload.lng is not None:
         if payload.lat is None or payload.lng is None:
             missing = "lat" if payload.lat is None else "lng"
-            raise Invalid("Send lat and lng together.", fields={missing: "both or neither"})
+            raise Invalid(_("Send lat and lng together."), fields={missing: _("both or neither")})
         position = point_in(payload.lat, payload.lng, payload.crs)
     recorded = services.training_record(
         commissioner=request.auth, client_id=payload.client_id, village=village, category_code=payload.category,

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from pydantic import AwareDatetime, Field, PlainValidator, WithJsonSchema
 
@@ -29,10 +30,10 @@ def _day_or_instant(value: Any) -> date | datetime:
         text = str(value).strip()
         found = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     if isinstance(found, datetime) and found.tzinfo is None:
-        raise ValueError("a time must carry its UTC offset (or send a date)")
+        raise ValueError(_("a time must carry its UTC offset (or send a date)"))
     day = found.date() if isinstance(found, datetime) else found
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError("must lie in the years 2000–2100")
+        raise ValueError(_("must lie in the years 2000–2100"))
     return found
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import scope_q
@@ -89,8 +90,8 @@ def training_get(user: User, training_id: int) -> Training:
     training = trainings_visible_to(user).filter(pk=training_id).first()
     if training is None:
         if Training.objects.filter(pk=training_id).exists():
-            raise OutsideScope(f"Training {training_id} is outside your scope.")
-        raise NotFound(f"No training {training_id}.", code="training_not_found")
+            raise OutsideScope(_("Training %(id)s is outside your scope.") % {"id": training_id})
+        raise NotFound(_("No training %(id)s.") % {"id": training_id}, code="training_not_found")
     return training
 
 

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import area_in_scope, ensure_role
@@ -71,32 +72,33 @@ def _training_errors(
     """Every rule a new training breaks, by field; empty when it keeps them all."""
     errors: dict[str, str] = {}
     if village.level != "village":
-        errors["village_code"] = "must be a village code (12 digits)"
+        errors["village_code"] = _("must be a village code (12 digits)")
     if not topic.strip():
-        errors["topic"] = "must not be blank"
+        errors["topic"] = _("must not be blank")
     elif len(topic) > TOPIC_MAX:
-        errors["topic"] = f"at most {TOPIC_MAX} characters"
+        errors["topic"] = _("at most %(max)s characters") % {"max": TOPIC_MAX}
     if timezone.is_naive(started_at):
-        errors["started_at"] = "must carry its UTC offset"
+        errors["started_at"] = _("must carry its UTC offset")
     elif started_at > now + FUTURE_TOLERANCE:
-        errors["started_at"] = "must not be more than an hour in the future"
+        errors["started_at"] = _("must not be more than an hour in the future")
     elif started_at < PLAN_START:
-        errors["started_at"] = "must not be before the programme began (2021-01-01)"
+        errors["started_at"] = _("must not be before the programme began (2021-01-01)")
     elif started_at < now - LATE_ENTRY_LIMIT:
-        errors["started_at"] = "must be within the last year (late entry limit)"
+        errors["started_at"] = _("must be within the last year (late entry limit)")
     if duration_hours is None:
-        errors["duration_hours"] = "must be a number of hours"
+        errors["duration_hours"] = _("must be a number of hours")
     elif not DURATION_MIN_HOURS <= duration_hours <= DURATION_MAX_HOURS:
-        errors["duration_hours"] = f"{DURATION_MIN_HOURS} to {DURATION_MAX_HOURS} hours in one session"
+        errors["duration_hours"] = _("%(min)s to %(max)s hours in one session") % {
+            "min": DURATION_MIN_HOURS, "max": DURATION_MAX_HOURS}
     elif duration_hours != duration_hours.quantize(Decimal("0.01")):
-        errors["duration_hours"] = "at most two decimal places"
+        errors["duration_hours"] = _("at most two decimal places")
     if not 1 <= headcount <= HEADCOUNT_MAX:
-        errors["headcount"] = f"1 to {HEADCOUNT_MAX} person-times in one session"
+        errors["headcount"] = _("1 to %(max)s person-times in one session") % {"max": HEADCOUNT_MAX}
     for name, part in (("female_count", female_count), ("poverty_household_count", poverty_household_count)):
         if part < 0:
-            errors[name] = "must not be negative"
+            errors[name] = _("must not be negative")
         elif part > headcount:
-            errors[name] = "must not exceed the headcount"
+            errors[name] = _("must not exceed the headcount")
     return errors
 
 
@@ -151,11 +153,11 @@ def training_record(
         female_count=female_count, poverty_household_count=poverty_household_count, now=timezone.now(),
     )
     if not Category.objects.filter(code=category_code).exists():
-        errors["category"] = "unknown category"
+        errors["category"] = _("unknown category")
     if position is not None and not all(map(math.isfinite, position)):
-        errors["lat"] = "must be a finite position"
+        errors["lat"] = _("must be a finite position")
     if errors:
-        raise Invalid(f"Invalid training: {', '.join(errors)}.", fields=errors)
+        raise Invalid(_("Invalid training: %(fields)s.") % {"fields": ", ".join(errors)}, fields=errors)
 
     lat, lng = position if position is not None else (None, None)
     training = Training(
@@ -221,16 +223,16 @@ def attendees_add(*, commissioner: User, training: Training, attendees: Iterable
         phone = phone_normalise(item.get("phone") or "")
         gender = item.get("gender") or Gender.UNSPECIFIED
         if not name or len(name) > 64:
-            errors[f"items.{i}.name"] = "1 to 64 characters"
+            errors[f"items.{i}.name"] = _("1 to 64 characters")
         if phone is None:
-            errors[f"items.{i}.phone"] = "must be a mainland mobile number"
+            errors[f"items.{i}.phone"] = _("must be a mainland mobile number")
         if gender not in Gender.values:
-            errors[f"items.{i}.gender"] = "female, male or empty"
+            errors[f"items.{i}.gender"] = _("female, male or empty")
         if phone is not None:
             key = phone_hash(phone)
             wanted.setdefault(key, TrainingAttendee(training=training, name=name, phone_hash=key, gender=gender))
     if errors:
-        raise Invalid("Invalid roster entries.", fields=errors)
+        raise Invalid(_("Invalid roster entries."), fields=errors)
     # Lock the training: two rosters sent at once must not both pass the size check below.
     locked = Training.objects.select_for_update().get(pk=training.pk)
     known = set(TrainingAttendee.objects.filter(training=locked, phone_hash__in=list(wanted))
@@ -239,8 +241,9 @@ def attendees_add(*, commissioner: User, training: Training, attendees: Iterable
     size = TrainingAttendee.objects.filter(training=locked).count() + len(new)
     if size > locked.headcount:
         raise Invalid(
-            f"The roster would list {size} people for a headcount of {locked.headcount}.",
-            fields={"items": "more people than the training's headcount"},
+            _("The roster would list %(size)s people for a headcount of %(headcount)s.") % {
+                "size": size, "headcount": locked.headcount},
+            fields={"items": _("more people than the training's headcount")},
         )
     TrainingAttendee.objects.bulk_create(new)
     # Duplicates: people already on the roster, and entries naming a person twice in this request.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import File, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
@@ -107,7 +108,7 @@ def visible_problem(user, problem_id: int) -> Problem:
     """The problem the path names, if this user may see it (403 otherwise)."""
     problem = problem_get(problem_id)
     if not may_see_problem(user, problem):
-        raise OutsideScope("This problem is outside your area.")
+        raise OutsideScope(_("This problem is outside your area."))
     return problem
 
 
@@ -123,7 +124,7 @@ def problem_create(request: HttpRequest, payload: ProblemIn):
     position = None
     if payload.lat is not None or payload.lng is not None:
         if payload.lat is None or payload.lng is None:
-            raise Invalid("Send lat and lng together.", fields={"lng": "both or neither"})
+            raise Invalid(_("Send lat and lng together."), fields={"lng": _("both or neither")})
         position = point_in(payload.lat, payload.lng, payload.crs)
     posted = problems.problem_post(
         staff=request.auth, client_id=payload.client_id, village=village, category_code=payload.category,

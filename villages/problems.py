@@ -66,14 +66,16 @@ def problem_post(
     if existing is not None:
         return _replayed(existing, village, title)
     if village.level != "village":
-        raise Invalid(f"{village.code} is not a village.", fields={"village_code": "must be a village code"})
+        raise Invalid(_("%(code)s is not a village.") % {"code": village.code},
+                      fields={"village_code": _("must be a village code")})
     if not area_in_scope(staff, village):
         raise NotYourTownship()
     category = Category.objects.filter(code=category_code).first()
     if category is None:
-        raise Invalid(f"Unknown category {category_code}.", fields={"category": "unknown category"})
+        raise Invalid(_("Unknown category %(code)s.") % {"code": category_code},
+                      fields={"category": _("unknown category")})
     if deadline is not None and deadline < timezone.localdate():
-        raise Invalid("The deadline is in the past.", fields={"deadline": "must be today or later"})
+        raise Invalid(_("The deadline is in the past."), fields={"deadline": _("must be today or later")})
     lat, lng = position if position is not None else (village.lat, village.lng)
     try:
         with transaction.atomic():
@@ -138,7 +140,7 @@ def problem_withdraw(*, staff: User, problem: Problem, reason: str = "") -> Prob
     problem = Problem.objects.select_for_update().select_related("village").get(pk=problem.pk)
     ensure_can_manage(staff, problem)
     if problem.status != ProblemStatus.OPEN:
-        raise ProblemNotOpen("Only an open problem can be withdrawn.")
+        raise ProblemNotOpen(_("Only an open problem can be withdrawn."))
     problem.status = ProblemStatus.WITHDRAWN
     problem.save(update_fields=["status", "updated_at"])
     from commissioners.models import Claim, ClaimStatus
@@ -159,9 +161,9 @@ def problem_confirm(*, staff: User, problem: Problem, rating: int, comment: str 
     problem = Problem.objects.select_for_update().select_related("village").get(pk=problem.pk)
     ensure_can_manage(staff, problem)
     if problem.status != ProblemStatus.RESOLVED:
-        raise ProblemWrongStatus("Only a resolved problem can be confirmed.")
+        raise ProblemWrongStatus(_("Only a resolved problem can be confirmed."))
     if not 1 <= rating <= 5:
-        raise Invalid("The rating is 1 to 5.", fields={"rating": "1..5"})
+        raise Invalid(_("The rating is 1 to 5."), fields={"rating": _("1 to 5")})
     problem.status = ProblemStatus.CLOSED
     problem.rating = rating
     problem.rating_comment = comment

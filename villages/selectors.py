@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import scope_q
@@ -31,7 +32,7 @@ def area_get(code: str, *, with_geometry: bool = False) -> Area:
     qs = Area.objects.all() if with_geometry else Area.objects.defer("geometry")
     area = qs.filter(code=code).first()
     if area is None:
-        raise NotFound(f"No area with code {code}.", code="area_not_found")
+        raise NotFound(_("No area with code %(code)s.") % {"code": code}, code="area_not_found")
     return area
 
 
@@ -40,7 +41,7 @@ def village_get(code: str) -> Area:
     # it, and a deferred field would cost a second query on every check-in.
     area = Area.objects.filter(code=code, level="village").first()
     if area is None:
-        raise NotFound(f"No village with code {code}.", code="village_not_found")
+        raise NotFound(_("No village with code %(code)s.") % {"code": code}, code="village_not_found")
     return area
 
 
@@ -110,7 +111,7 @@ def _problems() -> QuerySet[Problem]:
 def problem_get(problem_id: int) -> Problem:
     problem = _problems().filter(pk=problem_id).first()
     if problem is None:
-        raise NotFound(f"No problem {problem_id}.", code="problem_not_found")
+        raise NotFound(_("No problem %(id)s.") % {"id": problem_id}, code="problem_not_found")
     return problem
 
 

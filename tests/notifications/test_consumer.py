@@ -255,8 +255,9 @@ async def test_a_message_it_does_not_understand_gets_an_error_not_a_crash(me, fr
 async def test_text_that_is_not_json_gets_an_error(me):
     communicator = await connect(ws_path(me))
     await communicator.send_to(text_data="{nope")
+    # Chinese: the handshake sends no Accept-Language.
     assert await communicator.receive_json_from(timeout=TIMEOUT) == {
-        "type": "error", "code": "invalid_message", "message": "The message is not JSON.",
+        "type": "error", "code": "invalid_message", "message": "消息不是 JSON。",
     }
     await communicator.disconnect()
 

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.names import NameInvalid, person_name_clean
 from accounts.services import user_create
-from core.errors import DomainError
+from core.errors import DomainError, rendered
 
 
 class Command(BaseCommand):
@@ -29,6 +29,6 @@ class Command(BaseCommand):
                                name=name, role=options["role"],
                                area_code=options["area"], expertise=expertise)
         except DomainError as exc:
-            detail = f" {exc.fields}" if exc.fields else ""
+            detail = f" {rendered(exc.fields)}" if exc.fields else ""
             raise CommandError(f"{exc.message}{detail}") from exc
         self.stdout.write(self.style.SUCCESS(f"created user {user.pk} {user.phone} ({user.role}, {user.area_id})"))

@@ -152,7 +152,7 @@ def _bearer_user_id(scope: dict) -> int | None:
     from core.errors import InvalidToken
 
     try:
-        return access_claims(token.strip())[0]
+        return access_claims(token.strip()).user_id
     except InvalidToken:
         return None
 

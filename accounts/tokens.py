@@ -175,9 +175,10 @@ def refresh_token_rotate(token: str) -> TokenPair:
     # The reuse check and the rotation must be one decision: two phones racing with the same
     # token must not both get a new one. The row lock serialises them. The user row is locked first
     # (the order `sessions_end_everywhere` takes) so that ending every session cannot miss the token
-    # a concurrent rotation is minting.
+    # a concurrent rotation is minting. NO KEY: rows being inserted that point at the user (its
+    # check-ins, notifications) take KEY SHARE, which this lock must not wait for.
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(pk=_subject(claims)).first()
+        user = User.objects.select_for_update(no_key=True).filter(pk=_subject(claims)).first()
         row = RefreshToken.objects.select_for_update().filter(jti=jti).first()
         if row is None or user is None or row.user_id != user.pk or not user.is_active:
             raise InvalidToken()

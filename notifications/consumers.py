@@ -111,7 +111,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     _expiry: asyncio.TimerHandle | None = None
     _retry: asyncio.TimerHandle | None = None
     _sender: asyncio.Task | None = None
-    _checking: asyncio.Task | None = None
+    _session_check_pending = False
 
     async def __call__(self, scope, receive, send) -> None:
         # channels calls `disconnect` only for a disconnect message; a handler that raised (a send to a
@@ -177,19 +177,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             self._close_session_ended()
 
     def check_session(self) -> None:
-        if self._hub is not None and self._checking is None:
-            self._checking = asyncio.get_running_loop().create_task(self._check_session())
-
-    async def _check_session(self) -> None:
-        try:
-            current = await database_sync_to_async(_session_current)(self.user.pk, self.session_version)
-        except Exception as exc:  # the database, briefly: the token's expiry still bounds the socket
-            logger.info("Checking user %s's session failed (%s).", self.user.pk, exc.__class__.__name__)
-            current = True
-        finally:
-            self._checking = None
-        if not current and self._hub is not None:
-            self._close_session_ended()
+        # Done by the sender, like a catch-up: one task per socket, cancelled when the connection ends.
+        self._session_check_pending = True
+        self._start_sending()
 
     def _close_session_ended(self) -> None:
         # Leave the hub at once: nothing more is pushed to a session that ended.
@@ -230,9 +220,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             self._sender = asyncio.get_running_loop().create_task(self._send_inbound())
 
     async def _send_inbound(self) -> None:
+        ended = False
         try:
             async with self._lock:
-                while self._inbound:
+                while self._session_check_pending or self._inbound:
+                    if self._session_check_pending:
+                        self._session_check_pending = False
+                        if not await database_sync_to_async(_session_current)(self.user.pk, self.session_version):
+                            ended = True
+                            break
+                        continue
                     item = self._inbound.popleft()
                     if item is None:
                         await self._catch_up()
@@ -250,6 +247,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
                 self._retry = asyncio.get_running_loop().call_later(CATCH_UP_RETRY_S, self.offer_catch_up)
         finally:
             self._sender = None
+        if ended and self._hub is not None:
+            self._close_session_ended()
 
     async def _catch_up(self) -> None:
         """Send every notification after the cursor, in id order."""

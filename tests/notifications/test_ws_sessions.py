@@ -163,8 +163,3 @@ async def test_a_socket_opened_with_a_ticket_closes_when_its_sessions_end(me):
     communicator = await connect(f"/ws/notifications/?ticket={ticket}")
     await database_sync_to_async(services.user_sessions_end)(user=me)
     await assert_closed_with(communicator, 4403)
-
-
-async def test_a_ticket_needs_a_bearer_token(me):
-    response = await database_sync_to_async(ApiClient().post)("/notifications/ticket")
-    assert response.status_code == 401

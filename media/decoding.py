@@ -31,29 +31,40 @@ def decode_slot(user_id: int | None = None) -> Iterator[None]:
     global _running
     deadline = time.monotonic() + settings.PHOTO_DECODE_WAIT_S
     with _lock:
-        if user_id is not None and _by_user.get(user_id, 0) >= settings.PHOTO_DECODES_PER_USER:
-            raise PhotoUploadsInProgress(
-                retry_after=2, message=_("Another of your photos is being processed; send this one after it."))
-        while _running >= settings.PHOTO_DECODES_PER_PROCESS:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise PhotoDecodersBusy(_("Too many photos are being processed right now; please retry shortly."))
-            _lock.wait(left)
-        _running += 1
         if user_id is not None:
+            if _by_user.get(user_id, 0) >= settings.PHOTO_DECODES_PER_USER:
+                raise PhotoUploadsInProgress(
+                    retry_after=2, message=_("Another of your photos is being processed; send this one after it."))
+            # Counted from now, waiting included: two uploads of one person cannot both queue for a slot.
             _by_user[user_id] = _by_user.get(user_id, 0) + 1
+        try:
+            while _running >= settings.PHOTO_DECODES_PER_PROCESS:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise PhotoDecodersBusy(
+                        _("Too many photos are being processed right now; please retry shortly."))
+                _lock.wait(left)
+        except BaseException:
+            _user_done(user_id)
+            raise
+        _running += 1
     try:
         yield
     finally:
         with _lock:
             _running -= 1
-            if user_id is not None:
-                left_for_user = _by_user.get(user_id, 1) - 1
-                if left_for_user > 0:
-                    _by_user[user_id] = left_for_user
-                else:
-                    _by_user.pop(user_id, None)
+            _user_done(user_id)
             _lock.notify()
+
+
+def _user_done(user_id: int | None) -> None:
+    if user_id is None:
+        return
+    left = _by_user.get(user_id, 1) - 1
+    if left > 0:
+        _by_user[user_id] = left
+    else:
+        _by_user.pop(user_id, None)
 
 
 def decodes_running() -> int:

@@ -2,6 +2,8 @@
 plain, and decodes are bounded per process and per person."""
 
 import io
+import threading
+import time
 
 import pytest
 from PIL import Image
@@ -113,8 +115,6 @@ def test_with_every_decoder_of_the_process_busy_an_upload_waits_then_answers_503
 
 
 def test_a_decoder_freed_while_waiting_serves_the_upload(api, problem, settings):
-    import threading
-
     settings.PHOTO_DECODES_PER_PROCESS = 1
     settings.PHOTO_DECODE_WAIT_S = 5
     held, release = threading.Event(), threading.Event()
@@ -131,3 +131,33 @@ def test_a_decoder_freed_while_waiting_serves_the_upload(api, problem, settings)
     response = send(api, problem, jpeg_bytes())
     thread.join()
     assert response.status_code == 201
+
+
+def test_a_person_waiting_for_a_decoder_counts_against_their_own_bound(staff, settings):
+    from media.errors import PhotoUploadsInProgress
+
+    settings.PHOTO_DECODES_PER_PROCESS = 1
+    settings.PHOTO_DECODE_WAIT_S = 2
+    held, release, waiting = threading.Event(), threading.Event(), threading.Event()
+
+    def holder():
+        with decode_slot():
+            held.set()
+            release.wait(5)
+
+    def waiter():
+        waiting.set()
+        with decode_slot(staff.pk):
+            pass
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=waiter)]
+    threads[0].start()
+    held.wait(5)
+    threads[1].start()
+    waiting.wait(5)
+    time.sleep(0.1)  # the waiter is queued for the one slot
+    with pytest.raises(PhotoUploadsInProgress), decode_slot(staff.pk):
+        pass
+    release.set()
+    for thread in threads:
+        thread.join()

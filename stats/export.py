@@ -185,6 +185,9 @@ def _sheet(wb: Workbook, name: str, columns: tuple[Column, ...], rows: list[dict
         widths = [_display_width(column.header, "text") + 1]  # bold headers are a little wider
         widths += [_display_width(row[column.key], column.kind) for row in rows]
         ws.column_dimensions[letter].width = min(max(widths) + 2, WIDEST)
+        if max(widths) + 2 > WIDEST:
+            for (cell,) in ws.iter_rows(min_row=HEADER_ROW + 1, min_col=i, max_col=i):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
     if total:
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)

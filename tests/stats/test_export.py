@@ -193,6 +193,7 @@ def test_a_long_name_wraps_in_a_column_of_at_most_40_characters(exports):
     assert ws.column_dimensions["B"].width == 40
     [cell] = [row[1] for row in ws.iter_rows(min_row=4) if row[1].value == LONG_NAME]
     assert cell.alignment.wrap_text
+    assert ws.row_dimensions[cell.row].height == 3 * 15  # 100 characters wide, 38 to a line
 
 
 NOW = datetime(2026, 11, 30, 23, 30, tzinfo=SHANGHAI)

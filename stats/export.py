@@ -70,6 +70,7 @@ TARGET_COLUMNS = (
 NUMBER_FORMATS = {"count": "#,##0", "decimal": "#,##0.00"}
 TITLE_ROW, SUBTITLE_ROW, HEADER_ROW = 1, 2, 3
 WIDEST = 40  # characters; a longer text wraps rather than widening the page
+LINE_HEIGHT = 15  # points, one line of the default 11-point font
 THIN = Side(style="thin", color="999999")
 
 
@@ -185,6 +186,14 @@ def _sheet(wb: Workbook, name: str, columns: tuple[Column, ...], rows: list[dict
         widths = [_display_width(column.header, "text") + 1]  # bold headers are a little wider
         widths += [_display_width(row[column.key], column.kind) for row in rows]
         ws.column_dimensions[letter].width = min(max(widths) + 2, WIDEST)
+        if max(widths) + 2 > WIDEST:
+            for n, (cell,) in enumerate(ws.iter_rows(min_row=HEADER_ROW + 1, min_col=i, max_col=i)):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                # Spreadsheets keep a row's height as written: a wrapped text needs its lines said.
+                lines = -(-widths[n + 1] // (WIDEST - 2)) if n < len(rows) else 1
+                if lines > 1:
+                    height = ws.row_dimensions[cell.row].height or 0
+                    ws.row_dimensions[cell.row].height = max(height, LINE_HEIGHT * lines)
     if total:
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)

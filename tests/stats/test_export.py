@@ -6,6 +6,7 @@ import io
 import uuid
 from datetime import date, datetime
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
@@ -13,6 +14,8 @@ from openpyxl import Workbook, load_workbook
 
 from commissioners.models import Dispatch
 from core.periods import SHANGHAI
+from stats.export import report_period
+from stats.selectors import Window
 from stats.services import targets_seed
 from tests.client import ApiClient
 from tests.factories import BureauFactory, CommissionerFactory, CountyStaffFactory, TownshipStaffFactory
@@ -24,6 +27,7 @@ EXPORT = "/stats/export.xlsx"
 V1 = "451002001001"  # 右江区 百城街道 百胜社区居委会
 DATA_SHEETS = ("目标", "县区", "乡镇", "村", "特派员考核")
 LEVEL_SHEETS = ("县区", "乡镇", "村")
+LONG_NAME = "长" * 50  # the longest name accounts/names.py accepts
 WINDOW_2024 = {"from": "2024-01-01", "to": "2024-12-31"}
 
 
@@ -45,6 +49,7 @@ def exports(shared_rows):
     exported by the bureau for the open window and for 2024, and by 右江区's staff for 2024."""
     targets_seed()
     person = CommissionerFactory(area_id="451002", name="韦特派")
+    CommissionerFactory(area_id="451003", name=LONG_NAME)
     Dispatch.objects.create(commissioner=person, village_id=V1, starts_on=date(2024, 3, 1),
                             dispatched_by=TownshipStaffFactory())
     for day, headcount in ((2, 300), (3, 300), (4, 300), (5, 300), (6, 34)):
@@ -181,3 +186,30 @@ def test_the_assessment_names_the_county_beside_its_code(exports):
     assert headers[:4] == ("特派员编号", "姓名", "县区代码", "所属县区")
     person = exports["person"].pk
     assert [r[:4] for r in people if r[0] == person] == [(person, "韦特派", "451002", "右江区")]
+
+
+def test_a_long_name_wraps_in_a_column_of_at_most_40_characters(exports):
+    ws = _book(exports["open"])["特派员考核"]
+    assert ws.column_dimensions["B"].width == 40
+    [cell] = [row[1] for row in ws.iter_rows(min_row=4) if row[1].value == LONG_NAME]
+    assert cell.alignment.wrap_text
+    assert ws.row_dimensions[cell.row].height == 3 * 15  # 100 characters wide, 38 to a line
+
+
+NOW = datetime(2026, 11, 30, 23, 30, tzinfo=SHANGHAI)
+
+
+def test_an_open_end_is_today_in_shanghai():
+    period = report_period(Window(date(2024, 1, 1), None), now=NOW.astimezone(ZoneInfo("UTC")))
+    assert (period.start, period.end) == (date(2024, 1, 1), date(2026, 11, 30))
+
+
+def test_an_open_end_after_a_start_in_the_future_is_that_start():
+    period = report_period(Window(date(2030, 1, 1), None), now=NOW)
+    assert (period.start, period.end) == (date(2030, 1, 1), date(2030, 1, 1))
+
+
+def test_an_open_start_is_the_plans_first_day_unless_the_end_comes_before_it():
+    targets_seed()
+    assert report_period(Window(None, date(2024, 6, 30)), now=NOW).start == date(2021, 1, 1)
+    assert report_period(Window(None, date(2020, 6, 30)), now=NOW).start == date(2020, 6, 30)

@@ -64,6 +64,7 @@ _HTTP_MESSAGES: dict[str, Promise] = {
     "unsupported_media_type": _("This content type is not accepted."),
     "invalid": _("The request is invalid."),
     "rate_limited": _("Too many requests; try again later."),
+    "overloaded": _("The service is busy; please try again shortly."),
     "error": _("The request cannot be served."),
 }
 
@@ -226,7 +227,7 @@ def is_overload(exc: BaseException) -> bool:
 
 def overloaded_response() -> JsonResponse:
     # Not the client's fault and not a bug: say so, and when to come back.
-    response = error_response(503, "overloaded", str(_("The service is busy; please try again shortly.")))
+    response = error_response(503, "overloaded", http_message_for("overloaded"))
     response["Retry-After"] = str(settings.OVERLOAD_RETRY_AFTER_S)
     return response
 

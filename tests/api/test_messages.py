@@ -23,7 +23,7 @@ from django.utils import translation
 
 from api.api import api as ninja_api
 from api.asgi_limits import BodySizeLimit
-from api.errors import _HTTP_CODES, _VALIDATION_MESSAGES, validation_message
+from api.errors import _HTTP_CODES, _VALIDATION_MESSAGES, overloaded_response, validation_message
 from api.middleware import _shaped
 from core.errors import DomainError, RateLimited
 from media.errors import PhotoRejected
@@ -87,13 +87,21 @@ def test_every_domain_error_is_english_when_asked(cls):
     assert error["message"] and not _is_chinese(error["message"]), error
 
 
-@pytest.mark.parametrize("status", sorted(_HTTP_CODES))
+@pytest.mark.parametrize("status", sorted(s for s in _HTTP_CODES if s < 500))
 def test_every_http_fallback_is_chinese_by_default_and_english_when_asked(status):
     request = RequestFactory().get("/api/v1/anything")
     for language, chinese in (("zh-hans", True), ("en", False)):
         with translation.override(language):
             error = json.loads(_shaped(request, HttpResponse(status=status)).content)["error"]
         assert error["code"] == _HTTP_CODES[status]
+        assert _is_chinese(error["message"]) is chinese, error
+
+
+def test_overloaded_is_chinese_by_default_and_english_when_asked():
+    for language, chinese in (("zh-hans", True), ("en", False)):
+        with translation.override(language):
+            error = json.loads(overloaded_response().content)["error"]
+        assert error["code"] == "overloaded"
         assert _is_chinese(error["message"]) is chinese, error
 
 

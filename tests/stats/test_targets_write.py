@@ -186,3 +186,17 @@ def test_the_service_function_serves_the_admin_too():
                            period_start=date(2026, 1, 1), period_end=date(2030, 12, 31),
                            rule="trainings_counted", baseline={"value": 1000, "period_label": "十三五"})
     assert (target.area_id, target.baseline_value) == ("451000", 1000)
+
+
+def test_the_workbook_shows_each_targets_baseline(bureau):
+    import io
+
+    from openpyxl import load_workbook
+
+    targets_seed()
+    wb = load_workbook(io.BytesIO(bureau.get("/stats/export.xlsx").content))
+    header, *rows = list(wb["目标"].values)[2:]
+    columns = {name: i for i, name in enumerate(header)}
+    by_code = {row[columns["代码"]]: row for row in rows}
+    dispatches = by_code["commissioner_dispatches"]
+    assert (dispatches[columns["基线"]], dispatches[columns["基线时期"]]) == (1724, "十三五")

@@ -77,6 +77,16 @@ def test_reuse_within_the_grace_after_the_chain_moved_on_answers_its_live_token(
 
 
 @pytest.mark.django_db
+def test_reuse_59_seconds_after_the_first_use_is_still_in_the_grace(api):
+    user = CommissionerFactory()
+    first = login(api, user)["refresh"]
+    second = refresh(api, first).json()["refresh"]
+    age_uses(user, 59)
+    again = refresh(api, first)
+    assert again.status_code == 200 and again.json()["refresh"] == second
+
+
+@pytest.mark.django_db
 def test_reuse_after_the_grace_revokes_the_family(api):
     user = CommissionerFactory()
     first = login(api, user)["refresh"]

@@ -1,8 +1,10 @@
 """JWT access and refresh tokens.
 
 Access tokens are stateless (HS256, short-lived). Refresh tokens carry a ``jti`` stored in
-`RefreshToken`, so they can be rotated on use and revoked; a refresh token presented a second
-time revokes its whole family (it was copied: whoever holds the newer one must log in again).
+`RefreshToken`, so they can be rotated on use and revoked. A refresh token presented a second
+time within `REFRESH_REUSE_GRACE` of its first use answers the family's current token again (the
+first answer was lost on a rural network, or two requests were in flight); later, it revokes its
+whole family (it was copied: whoever holds the newer one must log in again).
 
 Both carry ``sv``, the user's `session_version` when they were issued. Ending every session of a
 person bumps it (`sessions_end_everywhere`), so every token issued before is refused at once,
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import jwt
 from django.conf import settings
@@ -27,6 +29,11 @@ from core.errors import InvalidToken
 from .models import RefreshToken, User
 
 ALGORITHM = "HS256"
+
+# How long after its first use a refresh token may be presented again and still answer a working
+# pair (contract v1.1, "Sessions on rural networks"). Auth0 calls it a reuse interval, Okta a grace
+# period; both exist because a phone whose answer was lost retries with the token it still holds.
+REFRESH_REUSE_GRACE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,12 @@ def refresh_token_issue(user: User, family: uuid.UUID | None = None) -> str:
         issued_at=now,
         expires_at=now + settings.JWT_REFRESH_TTL,
     )
+    return _refresh_encoded(row, user)
+
+
+def _refresh_encoded(row: RefreshToken, user: User) -> str:
+    # Deterministic (HS256 over the same claims): the grace answers a token already issued with the
+    # very string it was first issued as, so a family never holds two live tokens.
     return _encode(
         {
             "iss": settings.JWT_ISSUER,
@@ -155,9 +168,18 @@ def refresh_token_issue(user: User, family: uuid.UUID | None = None) -> str:
             "typ": "refresh",
             "sv": user.session_version,
             "jti": str(row.jti),
-            "iat": int(now.timestamp()),
+            "iat": int(row.issued_at.timestamp()),
             "exp": int(row.expires_at.timestamp()),
         }
+    )
+
+
+def _family_head(row: RefreshToken, now: datetime) -> RefreshToken | None:
+    """The family's live token (issued after ``row``, never used, not revoked, not expired), if any."""
+    return (
+        RefreshToken.objects.filter(family=row.family, issued_at__gte=row.issued_at, used_at__isnull=True,
+                                    revoked_at__isnull=True, expires_at__gt=now)
+        .exclude(jti=row.jti).order_by("-issued_at").first()
     )
 
 
@@ -166,6 +188,11 @@ def token_pair_for(user: User) -> TokenPair:
 
 
 def refresh_token_rotate(token: str) -> TokenPair:
+    """A new pair for a refresh token, which is used up. Presented again within `REFRESH_REUSE_GRACE`
+    of its first use, it answers the family's current refresh token (the one the lost answer
+    carried, or its successor) with a fresh access token; presented later, it revokes the family.
+    The grace never revives anything: a revoked token, an ended session (``sv``), a deactivated user
+    or a family whose live token was revoked (logout) are refused as before."""
     claims = _decode(token, "refresh")
     try:
         jti = uuid.UUID(str(claims.get("jti")))
@@ -173,10 +200,12 @@ def refresh_token_rotate(token: str) -> TokenPair:
         raise InvalidToken() from exc
     session_version = _session_version(claims)
     # The reuse check and the rotation must be one decision: two phones racing with the same
-    # token must not both get a new one. The row lock serialises them. The user row is locked first
-    # (the order `sessions_end_everywhere` takes) so that ending every session cannot miss the token
-    # a concurrent rotation is minting. NO KEY: rows being inserted that point at the user (its
-    # check-ins, notifications) take KEY SHARE, which this lock must not wait for.
+    # token must not both get a new one. The row lock serialises them: the second waits, then finds
+    # the token used moments ago and answers the first one's new token (the grace). The user row is
+    # locked first (the order `sessions_end_everywhere` takes) so that ending every session cannot
+    # miss the token a concurrent rotation is minting. NO KEY: rows being inserted that point at the
+    # user (its check-ins, notifications) take KEY SHARE, which this lock must not wait for.
+    revoke = False
     with transaction.atomic():
         user = User.objects.select_for_update(no_key=True).filter(pk=_subject(claims)).first()
         row = RefreshToken.objects.select_for_update().filter(jti=jti).first()
@@ -186,18 +215,25 @@ def refresh_token_rotate(token: str) -> TokenPair:
         now = timezone.now()
         if row.revoked_at is not None or session_version != user.session_version:
             raise InvalidToken(_("The refresh token was revoked."))
-        reused = row.used_at is not None
-        if not reused:
+        if row.used_at is None:
             if row.expires_at <= now:
                 raise InvalidToken(_("The refresh token has expired."))
             row.used_at = now
             row.save(update_fields=["used_at"])
-            new_refresh = refresh_token_issue(row.user, family=row.family)
-    if reused:
+            new_refresh = refresh_token_issue(user, family=row.family)
+        elif now - row.used_at <= REFRESH_REUSE_GRACE:
+            head = _family_head(row, now)
+            if head is None:
+                # Nothing live to hand back: the family was logged out or its token ran out.
+                raise InvalidToken(_("The refresh token was revoked."))
+            new_refresh = _refresh_encoded(head, user)
+        else:
+            revoke = True
+    if revoke:
         # Outside the atomic block: raising inside it would roll the revocation back.
         refresh_family_revoke(row.family)
         raise InvalidToken(_("The refresh token was already used; every session of it is now revoked."))
-    return TokenPair(access=access_token_for(row.user), refresh=new_refresh, user=row.user)
+    return TokenPair(access=access_token_for(user), refresh=new_refresh, user=user)
 
 
 def _subject(claims: dict) -> int:

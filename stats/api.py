@@ -6,7 +6,7 @@ import json
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from accounts.audit import audit_record
 from accounts.models import AuditAction, Role
@@ -16,17 +16,31 @@ from api.pagination import PageIn
 from core.errors import Invalid
 from villages.selectors import area_get
 
+from .errors import TargetNotFound
 from .export import content_disposition, report_period, workbook
 from .geometry import geometries, village_point
-from .schemas import AssessmentIn, AssessmentPage, CoverageIn, FeatureCollection, TargetsOut, WindowIn
+from .models import Target
+from .schemas import (
+    AssessmentIn,
+    AssessmentPage,
+    CoverageIn,
+    FeatureCollection,
+    TargetIn,
+    TargetOut,
+    TargetPatchIn,
+    TargetsOut,
+    WindowIn,
+)
 from .selectors import (
     ASSESSMENT_SORTS,
     Window,
     commissioner_assessment,
     coverage,
     stats_area_for,
+    target_progress,
     targets_progress,
 )
+from .services import target_create, target_update
 
 router = Router(tags=["stats"], auth=jwt_auth)
 
@@ -43,6 +57,23 @@ def _window(filters: WindowIn) -> Window:
 def targets(request: HttpRequest, year: int | None = Query(None, ge=2000, le=2100)):
     ensure_role(request.auth, *STATS_ROLES)
     return {"targets": targets_progress(within=stats_area_for(request.auth), year=year)}
+
+
+@router.post("/targets", response={201: TargetOut}, summary="Add a target (a later plan's, or a county's own)")
+def target_add(request: HttpRequest, payload: TargetIn):
+    ensure_role(request.auth, Role.BUREAU)
+    target = target_create(**payload.model_dump())
+    return Status(201, target_progress(target, within=stats_area_for(request.auth)))
+
+
+@router.patch("/targets/{code}", response=TargetOut, summary="Change a target (its code never changes)")
+def target_change(request: HttpRequest, code: str, payload: TargetPatchIn):
+    ensure_role(request.auth, Role.BUREAU)
+    target = Target.objects.filter(code=code).first()
+    if target is None:
+        raise TargetNotFound()
+    target = target_update(target=target, changes=payload.model_dump(exclude_unset=True))
+    return target_progress(target, within=stats_area_for(request.auth))
 
 
 def coverage_features(*, level: str, window: Window, within) -> dict:

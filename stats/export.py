@@ -65,6 +65,7 @@ TARGET_COLUMNS = (
     Column("achieved", "已完成", "count"), Column("percent", "完成率%", "decimal"),
     Column("period_start", "起始日期"), Column("period_end", "截止日期"),
     Column("projected", "按当前进度预计", "count"), Column("projected_percent", "预计完成率%", "decimal"),
+    Column("baseline_value", "基线", "count"), Column("baseline_label", "基线时期"),
     Column("code", "代码"),
 )
 NUMBER_FORMATS = {"count": "#,##0", "decimal": "#,##0.00"}
@@ -259,7 +260,10 @@ def workbook(*, period: Period, within: Area) -> bytes:
 
     targets = [{**t, "period_start": t["period_start"].isoformat(), "period_end": t["period_end"].isoformat(),
                 "projected": t["projection"]["projected"],
-                "projected_percent": t["projection"]["projected_percent"]} for t in targets_progress(within=within)]
+                "projected_percent": t["projection"]["projected_percent"],
+                "baseline_value": t["baseline"]["value"] if t["baseline"] else None,
+                "baseline_label": t["baseline"]["period_label"] if t["baseline"] else ""}
+               for t in targets_progress(within=within)]
     # Targets have different units: a sum across them would mean nothing.
     _sheet(wb, "目标", TARGET_COLUMNS, targets, title=title, period=period, total=False)
 

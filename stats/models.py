@@ -7,9 +7,12 @@ from django.db.models import Q
 
 
 class TargetRule(models.TextChoices):
-    # What counts toward the target. Each rule is one aggregate in stats/selectors.py.
+    # What counts toward the target. Each rule selects one counting function in stats/rules.py;
+    # a new rule is a member here (the constraint below follows) and an entry there.
     DISPATCHES_COUNTED = "dispatches_counted", "选派人次（计数）"
     TRAINING_HEADCOUNT_SUMMED = "training_headcount_summed", "培训人次（求和）"
+    TRAININGS_COUNTED = "trainings_counted", "培训场次（计数）"
+    PROBLEMS_RESOLVED_COUNTED = "problems_resolved_counted", "解决问题（计数）"
 
 
 class Target(models.Model):
@@ -26,14 +29,24 @@ class Target(models.Model):
     )
     rule = models.CharField(max_length=32, choices=TargetRule.choices)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    # Where the plan starts from: the previous plan's figure (e.g. 1,724 人次 in 十三五), shown beside
+    # the progress. Not counted: the service holds no rows from before it existed.
+    baseline_value = models.PositiveIntegerField(null=True, blank=True)
+    baseline_label = models.CharField(max_length=32, blank=True, help_text="The baseline's period, e.g. 十三五.")
 
     class Meta:
-        ordering = ["sort_order", "code"]
+        ordering = ["sort_order", "period_start", "code"]
         constraints = [
             models.CheckConstraint(condition=Q(rule__in=TargetRule.values), name="stats_target_rule_valid"),
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
                                    name="stats_target_period_ordered"),
             models.CheckConstraint(condition=Q(value__gt=0), name="stats_target_value_positive"),
+            # A baseline names its period, and a period label without a figure means nothing.
+            models.CheckConstraint(
+                condition=Q(baseline_value__isnull=True, baseline_label="")
+                | (Q(baseline_value__isnull=False) & ~Q(baseline_label="")),
+                name="stats_target_baseline_labelled",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,10 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+# Report windows become Shanghai instants (a day's 00:00+08:00, the day after `to`); at the ends of the
+# calendar that arithmetic overflows, so days are held to the years `year` accepts.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
 
 class YearValue(Schema):
     year: int
@@ -27,6 +31,11 @@ class ProjectionOut(Schema):
     on_track: bool
 
 
+class BaselineOut(Schema):
+    value: int = Field(..., description="The previous plan's figure, e.g. 1724 (人次).")
+    period_label: str = Field(..., description="Its period, e.g. 十三五 (2016–2020).")
+
+
 class TargetOut(Schema):
     code: str
     name: str
@@ -39,6 +48,9 @@ class TargetOut(Schema):
     area_code: str
     rule: str
     year: int | None = None
+    status: Literal["upcoming", "current", "ended"] = Field(
+        ..., description="Where today (Asia/Shanghai) falls against the period; an ended target's figures are final.")
+    baseline: BaselineOut | None = None
     by_year: list[YearValue]
     by_county: list[CountyValue]
     projection: ProjectionOut
@@ -48,9 +60,38 @@ class TargetsOut(Schema):
     targets: list[TargetOut]
 
 
-# Report windows become Shanghai instants (a day's 00:00+08:00, the day after `to`); at the ends of the
-# calendar that arithmetic overflows, so days are held to the years `year` accepts.
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+TARGET_CODE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+class BaselineIn(Schema):
+    value: int = Field(..., ge=0, le=2_000_000_000)
+    period_label: str = Field(..., min_length=1, max_length=32, description="e.g. 十三五")
+
+
+class TargetIn(Schema):
+    code: str = Field(..., pattern=TARGET_CODE, description="Stable identifier, e.g. commissioner_dispatches_2030.")
+    name: str = Field(..., min_length=1, max_length=120)
+    unit: str = Field("人次", min_length=1, max_length=16)
+    value: int = Field(..., ge=1, le=2_000_000_000)
+    period_start: date = Field(..., ge=FIRST_DAY, le=LAST_DAY)
+    period_end: date = Field(..., ge=FIRST_DAY, le=LAST_DAY)
+    rule: str = Field(..., max_length=64, description="A counting rule: dispatches_counted, training_headcount_summed, "
+                                                       "trainings_counted, problems_resolved_counted.")
+    area_code: str | None = Field(None, description="The city (default) or a county, whose own target counts only it.")
+    baseline: BaselineIn | None = None
+
+
+class TargetPatchIn(Schema):
+    """Only the fields sent change; `baseline: null` removes the baseline. The code never changes."""
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    unit: str | None = Field(None, min_length=1, max_length=16)
+    value: int | None = Field(None, ge=1, le=2_000_000_000)
+    period_start: date | None = Field(None, ge=FIRST_DAY, le=LAST_DAY)
+    period_end: date | None = Field(None, ge=FIRST_DAY, le=LAST_DAY)
+    rule: str | None = Field(None, max_length=64)
+    area_code: str | None = None
+    baseline: BaselineIn | None = None
 
 
 class WindowIn(Schema):

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
-from django.db.models.functions import ExtractYear, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -20,7 +20,8 @@ from core.periods import SHANGHAI, days_window, in_window
 from trainings.models import Training
 from villages.models import Area, Problem, ProblemStatus
 
-from .models import Target, TargetRule
+from .models import Target
+from .rules import counting_rule
 
 LEVEL_FIELD = {"county": "county_code", "township": "township_code", "village": "code"}
 
@@ -40,24 +41,6 @@ def _within(area: Area, path: str) -> Q:
 # -- targets ----------------------------------------------------------------------------------
 
 
-def _rule_rows(target: Target, start: date, end: date) -> QuerySet:
-    """The rows a target counts, in its area, between two Shanghai days (inclusive)."""
-    if target.rule == TargetRule.DISPATCHES_COUNTED:
-        return Dispatch.objects.filter(_within(target.area, "village"), starts_on__gte=start, starts_on__lte=end)
-    since, until = days_window(start, end)
-    return Training.objects.filter(_within(target.area, "village"), started_at__gte=since, started_at__lt=until)
-
-
-def _measure(target: Target) -> Any:
-    return Count("id") if target.rule == TargetRule.DISPATCHES_COUNTED else Sum("headcount")
-
-
-def _year_of(target: Target) -> Any:
-    if target.rule == TargetRule.DISPATCHES_COUNTED:
-        return ExtractYear("starts_on")
-    return ExtractYear("started_at", tzinfo=SHANGHAI)
-
-
 def target_progress(target: Target, *, within: Area, year: int | None = None,
                     today: date | None = None) -> dict[str, Any]:
     """Achieved, percent, by year, by county and the projection at the current pace. Three queries.
@@ -65,21 +48,22 @@ def target_progress(target: Target, *, within: Area, year: int | None = None,
     ``by_county`` lists the counties inside ``within``, the reader's area (stats_area_for): the bureau
     sees every county's figure, county staff their own county's only."""
     today = today or timezone.localdate()
+    rule = counting_rule(target.rule)
     start, end = target.period_start, target.period_end
     if year:
         start, end = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
-    rows = _rule_rows(target, start, end)
-    achieved = rows.aggregate(v=_measure(target))["v"] or 0
-    whole = _rule_rows(target, target.period_start, target.period_end)
+    rows = rule.rows(target.area, start, end)
+    achieved = rows.aggregate(v=rule.measure())["v"] or 0
+    whole = rule.rows(target.area, target.period_start, target.period_end)
     by_year = {
         r["year"]: r["v"] or 0
-        for r in whole.annotate(year=_year_of(target)).values("year").annotate(v=_measure(target)).order_by("year")
+        for r in whole.annotate(year=rule.year()).values("year").annotate(v=rule.measure()).order_by("year")
     }
     names = dict(Area.objects.filter(_within(within, ""), level="county", parent=target.area_id)
                  .values_list("code", "name")) if target.area.level == "city" else {}
     by_county_rows = {
         r["village__county_code"]: r["v"] or 0
-        for r in rows.values("village__county_code").annotate(v=_measure(target)).order_by()
+        for r in rows.values("village__county_code").annotate(v=rule.measure()).order_by()
     }
     by_county = [
         {"code": code, "name": name, "achieved": by_county_rows.get(code, 0)} for code, name in sorted(names.items())
@@ -89,7 +73,9 @@ def target_progress(target: Target, *, within: Area, year: int | None = None,
         "code": target.code, "name": target.name, "unit": target.unit, "target": target.value,
         "achieved": achieved, "percent": round(100 * achieved / target.value, 2),
         "period_start": target.period_start, "period_end": target.period_end, "area_code": target.area_id,
-        "rule": target.rule, "year": year,
+        "rule": target.rule, "year": year, "status": target_status(target, today),
+        "baseline": ({"value": target.baseline_value, "period_label": target.baseline_label}
+                     if target.baseline_value is not None else None),
         "by_year": [
             {"year": y, "achieved": by_year.get(y, 0)}
             for y in range(target.period_start.year, target.period_end.year + 1)
@@ -97,6 +83,20 @@ def target_progress(target: Target, *, within: Area, year: int | None = None,
         "by_county": by_county,
         "projection": projection(whole_achieved, target.value, target.period_start, target.period_end, today),
     }
+
+
+def target_status(target: Target, today: date) -> str:
+    """"upcoming", "current" or "ended": where ``today`` (Shanghai) falls against the target's period."""
+    if today < target.period_start:
+        return "upcoming"
+    return "ended" if today > target.period_end else "current"
+
+
+def targets_visible(within: Area) -> QuerySet:
+    """The targets a reader whose area is ``within`` sees: the city's plan, and any area's own target
+    inside or around theirs (the bureau sees every county's own target, a county its own)."""
+    return Target.objects.select_related("area").filter(
+        Q(area__level="city") | Q(area_id__in=[within.code, within.code[:6]]) | _within(within, "area"))
 
 
 def projection(achieved: int, value: int, start: date, end: date, today: date) -> dict[str, Any]:
@@ -113,7 +113,7 @@ def projection(achieved: int, value: int, start: date, end: date, today: date) -
 
 def targets_progress(*, within: Area, year: int | None = None) -> list[dict[str, Any]]:
     """Every target's progress, its by-county figures limited to ``within`` (the reader's area)."""
-    return [target_progress(t, within=within, year=year) for t in Target.objects.select_related("area")]
+    return [target_progress(t, within=within, year=year) for t in targets_visible(within)]
 
 
 # -- coverage ---------------------------------------------------------------------------------

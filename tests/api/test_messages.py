@@ -38,7 +38,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 # Where the domain errors live: each app's errors.py, and the few defined beside their service.
 for module in ("accounts.errors", "commissioners.errors", "media.errors", "trainings.errors", "villages.errors",
-               "commissioners.checkins"):
+               "stats.errors", "commissioners.checkins"):
     importlib.import_module(module)
 
 

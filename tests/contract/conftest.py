@@ -74,6 +74,7 @@ class World:
             "notification": self._notification,
             "dispatch": self._dispatch,
             "refresh": self._refresh,
+            "target_code": self._target_code,
             "commissioner_id": lambda: self.people["commissioner"].pk,
             # the commissioner, once dispatched into the village (so every staff in its area may list them)
             "commissioner_dispatched": lambda: self.get("dispatch") and self.people["commissioner"].pk,
@@ -86,7 +87,7 @@ class World:
 
     def id(self, name: str) -> int:
         value = self.get(name)
-        return value if isinstance(value, int) else value.pk
+        return value if isinstance(value, int | str) else value.pk
 
     def ids(self, names: dict[str, str]) -> dict[str, int]:
         return {param: self.id(record) for param, record in names.items()}
@@ -164,6 +165,13 @@ class World:
 
         return dispatch_create(staff=self.people["county_in"], commissioner=self.people["commissioner"],
                                village=village_get(VILLAGE), starts_on=timezone.localdate())
+
+    def _target_code(self) -> str:
+        """The plan's dispatch target (path parameters name a target by its code)."""
+        from stats.services import targets_seed
+
+        targets_seed()
+        return "commissioner_dispatches"
 
     def _refresh(self) -> str:
         """A live refresh token of the commissioner's."""

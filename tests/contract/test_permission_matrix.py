@@ -155,6 +155,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/stats/coverage"): Row("401 403 403 403 200 200 200"),
     ("GET", "/stats/commissioners"): Row("401 403 403 403 200 200 200"),
     ("GET", "/stats/export.xlsx"): Row("401 403 403 403 200 200 200"),
+    # Targets: the bureau sets them (a county's own target too).
+    ("POST", "/targets"): Row("401 403 403 403 403 403 201", body=lambda w: {
+        "code": f"next_plan_{uuid.uuid4().hex[:8]}", "name": "下一规划选派", "unit": "人次", "value": 2500,
+        "period_start": "2026-01-01", "period_end": "2030-12-31", "rule": "dispatches_counted",
+        "baseline": {"value": 2000, "period_label": "十四五"}}),
+    ("PATCH", "/targets/{code}"): Row("401 403 403 403 403 403 200", ids={"code": "target_code"},
+                                      body=lambda w: {"value": 2100}),
     # Operations.
     ("GET", "/health"): Row("200 200 200 200 200 200 200"),
 }

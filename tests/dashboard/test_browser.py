@@ -220,6 +220,13 @@ def test_the_bureau_logs_in_sees_the_map_and_switches_to_villages(server, browse
     # 60 dispatches of 2,000; 5,600 trainees of 600,000
     assert [b.get_attribute("aria-valuenow") for b in bars] == ["3", "0.93"]
     assert all(p.text for p in browser.find_elements(By.CSS_SELECTOR, "#target-list .projection"))
+    # The 十四五 plan has ended (2025-12-31): its final results under their own heading, each beside its
+    # 十三五 baseline, and the current plan's heading says no target is recorded yet
+    headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#target-list .target-group h3")]
+    assert headings == ["当前规划目标", "已结束规划的最终结果"]
+    baselines = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#target-list .target-ended .baseline")]
+    assert baselines[0].startswith("基线（十三五）：1,724 人次")
+    assert baselines[1].startswith("基线（十三五）：400,000 人次")
     _screenshot(browser, "county")
 
     # When they switch to villages

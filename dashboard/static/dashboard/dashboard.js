@@ -373,6 +373,66 @@
   $("unserved-prev").addEventListener("click", function () { state.unservedPage--; renderUnservedPage(); });
   $("unserved-next").addEventListener("click", function () { state.unservedPage++; renderUnservedPage(); });
 
+  function targetStatus(t) {
+    // The service says; an older answer without `status` is judged by the projection's days.
+    if (t.status) return t.status;
+    var pr = t.projection;
+    if (pr.elapsed_days === 0) return "upcoming";
+    return pr.elapsed_days >= pr.total_days ? "ended" : "current";
+  }
+
+  function renderTarget(t) {
+    var pr = t.projection;
+    var status = targetStatus(t);
+    var pct = Math.min(100, t.percent);
+    var projectedPct = Math.min(100, pr.projected_percent);
+    var period = t.period_start.slice(0, 4) + "–" + t.period_end.slice(0, 4);
+    var verdict, cls;
+    if (status === "upcoming") {
+      verdict = "规划期尚未开始（" + t.period_start + " 起）。";
+      cls = "";
+    } else if (status === "ended") {
+      cls = t.achieved >= t.target ? "ok" : "behind";
+      verdict = "规划期已于 " + t.period_end + " 结束：最终完成 " + fmt(t.achieved) + " " + esc(t.unit) + "（" +
+        t.percent + "%），" + (t.achieved >= t.target ? "目标已完成 ✓" : "目标未完成 ✗");
+    } else {
+      cls = pr.on_track ? "ok" : "behind";
+      verdict = "按当前进度预计期末达到 " + fmt(pr.projected) + " " + esc(t.unit) + "（" + pr.projected_percent +
+        "%），" + (pr.on_track ? "可以如期完成 ✓" : "难以如期完成 ✗");
+    }
+    var mine = "";
+    if (config.area.level === "county") {
+      var row = (t.by_county || []).filter(function (c) { return c.code === config.area.code; })[0];
+      if (row) mine = "；其中" + esc(row.name) + " " + fmt(row.achieved) + " " + esc(t.unit);
+    }
+    // The previous plan's figure, beside this one's: where the plan started from.
+    var baseline = t.baseline ?
+      "<div class='baseline small'>基线（" + esc(t.baseline.period_label) + "）：" + fmt(t.baseline.value) + " " +
+        esc(t.unit) + (t.baseline.value ? "；本期目标为基线的 " + Math.round(100 * t.target / t.baseline.value) +
+        "%" : "") + "</div>" : "";
+    var scope = t.area_code === "451000" ? "全市目标" : "本县目标（" + esc(t.area_code) + "）";
+    var years = (t.by_year || []).map(function (y) { return y.year + " " + fmt(y.achieved); }).join(" · ");
+    var div = document.createElement("div");
+    div.className = "target target-" + status;
+    div.dataset.code = t.code;
+    div.dataset.status = status;
+    div.innerHTML =
+      "<div class='target-head'><b>" + esc(t.name) + "</b><span>" + fmt(t.achieved) + " / " + fmt(t.target) + " " +
+      esc(t.unit) + "</span></div>" +
+      "<div class='bar' role='progressbar' aria-valuemin='0' aria-valuemax='100' aria-valuenow='" + t.percent +
+      "' aria-label='" + esc(t.name) + "完成率'>" +
+      (status === "current" ?
+        "<div class='bar-projected' data-width='" + projectedPct + "' title='预计 " + pr.projected_percent + "%'></div>" :
+        "") +
+      "<div class='bar-achieved' data-width='" + pct + "'></div>" +
+      "<span class='bar-label'>" + t.percent + "%</span></div>" +
+      "<div class='projection " + cls + "'>" + verdict + "</div>" + baseline +
+      "<div class='muted small'>" + period + " " + scope + " · 数据截至 " + pr.as_of + mine + "</div>" +
+      "<div class='muted small years-line' title='" + years + "'>逐年：" + years + "</div>";
+    applyStyles(div);
+    return div;
+  }
+
   function renderTargets(data) {
     var list = $("target-list");
     list.replaceChildren();
@@ -381,46 +441,27 @@
       list.innerHTML = "<p class='muted'>尚未录入规划目标。</p>";
       return;
     }
-    data.targets.forEach(function (t) {
-      var pr = t.projection;
-      var pct = Math.min(100, t.percent);
-      var projectedPct = Math.min(100, pr.projected_percent);
-      var period = t.period_start.slice(0, 4) + "–" + t.period_end.slice(0, 4);
-      var verdict, cls;
-      if (pr.elapsed_days === 0) {
-        verdict = "规划期尚未开始。";
-        cls = "";
-      } else if (pr.elapsed_days >= pr.total_days) {
-        cls = t.achieved >= t.target ? "ok" : "behind";
-        verdict = "规划期已于 " + t.period_end + " 结束：最终完成 " + t.percent + "%，" +
-          (t.achieved >= t.target ? "目标已完成 ✓" : "目标未完成 ✗");
-      } else {
-        cls = pr.on_track ? "ok" : "behind";
-        verdict = "按当前进度预计期末达到 " + fmt(pr.projected) + " " + esc(t.unit) + "（" + pr.projected_percent +
-          "%），" + (pr.on_track ? "可以如期完成 ✓" : "难以如期完成 ✗");
+    // Every current (and coming) target first; then each ended plan's final result.
+    var groups = [
+      {title: "当前规划目标", items: data.targets.filter(function (t) { return targetStatus(t) !== "ended"; }),
+       empty: "尚无当前规划的目标：市科技局可在管理后台或通过 POST /api/v1/targets 录入下一规划的目标。"},
+      {title: "已结束规划的最终结果", items: data.targets.filter(function (t) { return targetStatus(t) === "ended"; })}
+    ];
+    groups.forEach(function (g) {
+      if (!g.items.length && !g.empty) return;
+      var section = document.createElement("div");
+      section.className = "target-group";
+      var h = document.createElement("h3");
+      h.textContent = g.title;
+      section.appendChild(h);
+      if (!g.items.length) {
+        var p = document.createElement("p");
+        p.className = "muted small";
+        p.textContent = g.empty;
+        section.appendChild(p);
       }
-      var mine = "";
-      if (config.area.level === "county") {
-        var row = (t.by_county || []).filter(function (c) { return c.code === config.area.code; })[0];
-        if (row) mine = "；其中" + esc(row.name) + " " + fmt(row.achieved) + " " + esc(t.unit);
-      }
-      var years = (t.by_year || []).map(function (y) { return y.year + " " + fmt(y.achieved); }).join(" · ");
-      var div = document.createElement("div");
-      div.className = "target";
-      div.dataset.code = t.code;
-      div.innerHTML =
-        "<div class='target-head'><b>" + esc(t.name) + "</b><span>" + fmt(t.achieved) + " / " + fmt(t.target) + " " +
-        esc(t.unit) + "</span></div>" +
-        "<div class='bar' role='progressbar' aria-valuemin='0' aria-valuemax='100' aria-valuenow='" + t.percent +
-        "' aria-label='" + esc(t.name) + "完成率'>" +
-        "<div class='bar-projected' data-width='" + projectedPct + "' title='预计 " + pr.projected_percent + "%'></div>" +
-        "<div class='bar-achieved' data-width='" + pct + "'></div>" +
-        "<span class='bar-label'>" + t.percent + "%</span></div>" +
-        "<div class='projection " + cls + "'>" + verdict + "</div>" +
-        "<div class='muted small'>" + period + " 全市目标 · 数据截至 " + pr.as_of + mine + "</div>" +
-        "<div class='muted small years-line' title='" + years + "'>逐年：" + years + "</div>";
-      applyStyles(div);
-      list.appendChild(div);
+      g.items.forEach(function (t) { section.appendChild(renderTarget(t)); });
+      list.appendChild(section);
     });
   }
 

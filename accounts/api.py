@@ -112,7 +112,7 @@ def users_list(request: HttpRequest, filters: Query[UserFilterIn], pager: Query[
     return {"count": page["count"], "items": users_page_out(page["items"], viewer=request.auth)}
 
 
-@router.patch("/users/{user_id}", response=UserListItemOut,
+@router.patch("/users/{int:user_id}", response=UserListItemOut,
               summary="Change a person; is_active=false ends their sessions")
 def user_patch(request: HttpRequest, user_id: int, payload: UserPatchIn):
     changes = payload.dict(exclude_unset=True)
@@ -122,7 +122,7 @@ def user_patch(request: HttpRequest, user_id: int, payload: UserPatchIn):
     return users_page_out([user], viewer=request.auth)[0]
 
 
-@router.post("/users/{user_id}/reset-password", response=PasswordResetOut,
+@router.post("/users/{int:user_id}/reset-password", response=PasswordResetOut,
              summary="Give a person a temporary password (to be changed at their next login)")
 def user_reset_password(request: HttpRequest, user_id: int):
     raw = services.password_reset(actor=request.auth, user=services.user_get(user_id))

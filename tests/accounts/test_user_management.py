@@ -67,7 +67,7 @@ def test_the_list_finds_a_person_by_part_of_their_phone(api):
 
 def test_county_staff_see_whole_phones_of_their_county(api):
     staff = CountyStaffFactory()
-    person = CommissionerFactory(area_id="451002", phone="13812340011")
+    CommissionerFactory(area_id="451002", phone="13812340011")
     items = api.as_user(staff).get("/users", q="13812340011").json()["items"]
     assert items[0]["phone"] == "13812340011"
 

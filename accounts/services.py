@@ -32,7 +32,7 @@ def token_obtain(*, phone: str, password: str) -> TokenPair:
     return token_pair_for(user)
 
 
-def _area_for_role(role: str, area_code: str) -> Area:
+def area_for_role(role: str, area_code: str) -> Area:
     area = Area.objects.filter(code=area_code).first()
     if area is None:
         raise Invalid(_("Unknown area code %(code)s.") % {"code": area_code}, fields={"area_code": _("unknown area")})
@@ -63,7 +63,7 @@ def user_create(
                       fields={"role": _("one of %(values)s") % {"values": ", ".join(Role.values)}})
     if not re.match(PHONE_REGEX, phone or ""):
         raise Invalid(_("The phone must be an 11-digit mainland mobile number."), fields={"phone": _("invalid")})
-    area = _area_for_role(role, area_code)
+    area = area_for_role(role, area_code)
     if actor is not None:
         if actor.role not in (Role.COUNTY_STAFF, Role.BUREAU):
             raise Forbidden(_("Only county staff and the bureau create users."))
@@ -249,7 +249,7 @@ def user_update(
         locked.name = name
         fields.append("name")
     if area_code is not None and area_code != locked.area_id:
-        area = _area_for_role(locked.role, area_code)
+        area = area_for_role(locked.role, area_code)
         if not may_create_user(actor, locked.role, area):
             raise OutsideScope(_("You may not move this person to that area."))
         locked.area = area

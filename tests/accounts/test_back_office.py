@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -88,7 +90,7 @@ def test_adding_a_person_gives_a_temporary_password_to_change_at_first_login():
     person = User.objects.get(phone="13755550001")
     assert person.password_change_required and person.commissioner is not None
     shown = [str(m) for m in response.context["messages"]]
-    temporary = next(m for m in shown if "13755550001" in m).split(": ")[1].split(" ")[0]
+    temporary = re.search(r"\b[a-z2-9]{12}\b", next(m for m in shown if "13755550001" in m)).group(0)
     assert person.check_password(temporary)
     assert AuditEvent.objects.filter(action="admin", subject="admin.accounts.user", detail__operation="add").exists()
 

@@ -1,8 +1,7 @@
 """Areas, categories and problems in the back office (accounts/admin_site.py: who, and the audit trail).
 
-A village's position is not edited here: positions come from a survey import or staff on site, and a
-change re-judges the village's check-ins (docs/geo.md), which a form field would skip. Problems are
-read-only: their life is the API's (post, claim, resolve, confirm), and the back office shows it whole.
+Areas: names only (see AreaAdmin). Problems are read-only: their life is the API's (post, claim,
+resolve, confirm), and the back office shows it whole.
 """
 
 from __future__ import annotations
@@ -17,17 +16,26 @@ from .models import Area, Category, Problem, ProblemEvent
 
 @admin.register(Area)
 class AreaAdmin(AuditedModelAdmin):
+    """Areas come from the national divisions (`import_divisions`, `start_pilot`): their codes are the
+    keys every record and every scope rule reads, and county_code / township_code are derived from them,
+    so they are neither added nor deleted nor re-coded here. Positions and fences are read-only too: a
+    change must re-judge the village's check-ins (docs/geo.md), which a form field would skip. What the
+    bureau changes here is a name (a village renamed, a typo)."""
+
     list_display = ["code", "name", "level", "parent", "position_source"]
     list_filter = ["level", "position_source"]
     search_fields = ["code", "name"]
     ordering = ["code"]
-    autocomplete_fields = ["parent"]
-    readonly_fields = ["county_code", "township_code", "lat", "lng", "position_source", "cell"]
-    exclude = ["geometry"]
+    fields = ["code", "name", "level", "parent", "county_code", "township_code", "lat", "lng", "position_source",
+              "fence_radius_m"]
+    readonly_fields = ["code", "level", "parent", "county_code", "township_code", "lat", "lng", "position_source",
+                       "fence_radius_m"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # The code is the key every record points at; a new area is given one, an existing one keeps it.
-        return [*self.readonly_fields, "code"] if obj is not None else self.readonly_fields
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Category)

@@ -150,3 +150,22 @@ def test_problems_are_read_only_with_their_history(api):
     assert "发布" in page.content.decode()  # the "posted" event, in the history inline
     response = client.post(f"/admin/villages/problem/{problem['id']}/change/", {"title": "改了"})
     assert response.status_code == 403
+
+
+def test_renaming_a_village_is_audited_and_its_code_stays():
+    from villages.models import Area
+
+    village = Area.objects.filter(level="village").first()
+    response = browser(operator()).post(f"/admin/villages/area/{village.pk}/change/",
+                                        {"name": "新村名", "code": "999999999999", "lat": "0", "lng": "0"})
+    assert response.status_code == 302, response.content
+    renamed = Area.objects.get(pk=village.pk)
+    assert renamed.name == "新村名" and (renamed.lat, renamed.lng) == (village.lat, village.lng)
+    assert not Area.objects.filter(code="999999999999").exists()
+    assert AuditEvent.objects.filter(action="admin", subject="admin.villages.area", detail__pk=village.pk).exists()
+
+
+def test_areas_are_neither_added_nor_deleted_in_the_admin():
+    client = browser(operator())
+    assert client.get("/admin/villages/area/add/").status_code == 403
+    assert client.get("/admin/villages/area/451002/delete/").status_code == 403

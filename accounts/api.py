@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from ninja import Router, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
 from api.auth import jwt_auth
+from api.pagination import PageIn, page_of
 from core.ratelimits import client_ip, login_attempt, login_attempt_begin
 from geo.edge import CrsName
+from villages.selectors import area_get
 
 from . import services
 from .audit import audit_record
 from .errors import CurrentPasswordWrong
-from .models import AuditAction
+from .models import AuditAction, Role
+from .roster import roster_import, roster_template
 from .schemas import (
     ConsentIn,
     ConsentOut,
+    ImportOut,
     LogoutIn,
     LogoutOut,
     MeOut,
     PasswordChangeIn,
+    PasswordResetOut,
     RefreshIn,
     RefreshOut,
     TokenIn,
     TokenOut,
     UserCreateIn,
+    UserFilterIn,
+    UserListItemOut,
     UserOut,
+    UserPageOut,
+    UserPatchIn,
 )
-from .selectors import me_detail, user_detail
+from .scoping import ensure_role
+from .selectors import me_detail, user_detail, users_page_out, users_visible
 from .tokens import refresh_token_rotate
 
 auth_router = Router(tags=["auth"])
@@ -42,7 +53,8 @@ def token(request: HttpRequest, payload: TokenIn):
     return {
         "access": pair.access,
         "refresh": pair.refresh,
-        "user": {"id": user.pk, "role": user.role, "name": user.name, "area_code": user.area_id},
+        "user": {"id": user.pk, "role": user.role, "name": user.name, "area_code": user.area_id,
+                 "password_change_required": user.password_change_required},
     }
 
 
@@ -90,3 +102,54 @@ def user_create(request: HttpRequest, payload: UserCreateIn):
     user = services.user_create(actor=request.auth, **payload.dict())
     audit_record(request, action=AuditAction.ACCOUNT, subject="users.create", user_id=user.pk, role=user.role)
     return Status(201, user_detail(user, viewer=request.auth))
+
+
+@router.get("/users", response=UserPageOut, summary="People I manage (county staff: their county; bureau: all)")
+def users_list(request: HttpRequest, filters: Query[UserFilterIn], pager: Query[PageIn]):
+    area = area_get(filters.area) if filters.area else None
+    page = page_of(users_visible(request.auth, role=filters.role, area=area, q=filters.q, active=filters.active),
+                   pager)
+    return {"count": page["count"], "items": users_page_out(page["items"], viewer=request.auth)}
+
+
+@router.patch("/users/{int:user_id}", response=UserListItemOut,
+              summary="Change a person; is_active=false ends their sessions")
+def user_patch(request: HttpRequest, user_id: int, payload: UserPatchIn):
+    changes = payload.dict(exclude_unset=True)
+    user = services.user_update(actor=request.auth, user=services.user_get(user_id), **changes)
+    audit_record(request, action=AuditAction.ACCOUNT, subject="users.update", user_id=user.pk,
+                 fields=sorted(changes))
+    return users_page_out([user], viewer=request.auth)[0]
+
+
+@router.post("/users/{int:user_id}/reset-password", response=PasswordResetOut,
+             summary="Give a person a temporary password (to be changed at their next login)")
+def user_reset_password(request: HttpRequest, user_id: int):
+    raw = services.password_reset(actor=request.auth, user=services.user_get(user_id))
+    audit_record(request, action=AuditAction.ACCOUNT, subject="users.reset_password", user_id=user_id)
+    return {"temporary_password": raw}
+
+
+@router.post("/users/import", response=ImportOut,
+             summary="Import a roster (.xlsx/.csv: 手机号, 姓名, 角色, 区划代码, 专长); ?dry_run=1 only checks")
+def users_import(request: HttpRequest, file: File[UploadedFile], dry_run: bool = False):
+    answer = roster_import(actor=request.auth, upload=file, dry_run=dry_run)
+    if not dry_run:
+        audit_record(request, action=AuditAction.ACCOUNT, subject="users.import", created=answer["created"],
+                     updated=answer["updated"], invalid=answer["invalid"], file=(file.name or "")[:100])
+    return answer
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/users/import/template.xlsx", summary="The roster template to fill in",
+            openapi_extra={"responses": {200: {"description": "The workbook", "content": {XLSX: {"schema": {
+                "type": "string", "format": "binary"}}}}}})
+def users_import_template(request: HttpRequest):
+    ensure_role(request.auth, Role.COUNTY_STAFF, Role.BUREAU)
+    response = HttpResponse(roster_template(), content_type=XLSX)
+    # 人员导入模板.xlsx, percent-encoded (RFC 6266), with an ASCII name for old browsers.
+    response["Content-Disposition"] = ("attachment; filename=\"roster-template.xlsx\"; "
+                                       "filename*=UTF-8''%E4%BA%BA%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx")
+    return response

@@ -59,6 +59,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # refused once it moved on, whatever the clock says: a second's resolution let a token minted in the
     # same second as a logout-everywhere live on. Dashboard and admin sessions hash it in (below).
     session_version = models.PositiveIntegerField(default=0)
+    # Set when someone else chose the password (an import, a reset): the login answer says so and the
+    # app asks for a new one. Cleared by the person's own password change.
+    password_change_required = models.BooleanField(default=False)
 
     objects = UserManager()
 
@@ -143,6 +146,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "导出"
     PERSONAL_READ = "personal_read", "查看个人信息"
     ACCOUNT = "account", "账号变更"
+    ADMIN = "admin", "后台变更"
 
 
 class AuditEvent(models.Model):

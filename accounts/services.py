@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -16,7 +18,7 @@ from villages.models import Area
 
 from .errors import ConsentRequired, CurrentPasswordWrong, PhoneTaken
 from .models import PHONE_REGEX, Consent, ConsentKind, Role, User
-from .scoping import ROLE_AREA_LEVEL, may_create_user
+from .scoping import ROLE_AREA_LEVEL, area_contains, may_create_user
 from .tokens import TokenPair, refresh_token_owner, refresh_token_revoke, sessions_end_everywhere, token_pair_for
 
 # The consent text version the apps show today; a new text means a new version to accept.
@@ -30,7 +32,7 @@ def token_obtain(*, phone: str, password: str) -> TokenPair:
     return token_pair_for(user)
 
 
-def _area_for_role(role: str, area_code: str) -> Area:
+def area_for_role(role: str, area_code: str) -> Area:
     area = Area.objects.filter(code=area_code).first()
     if area is None:
         raise Invalid(_("Unknown area code %(code)s.") % {"code": area_code}, fields={"area_code": _("unknown area")})
@@ -61,7 +63,7 @@ def user_create(
                       fields={"role": _("one of %(values)s") % {"values": ", ".join(Role.values)}})
     if not re.match(PHONE_REGEX, phone or ""):
         raise Invalid(_("The phone must be an 11-digit mainland mobile number."), fields={"phone": _("invalid")})
-    area = _area_for_role(role, area_code)
+    area = area_for_role(role, area_code)
     if actor is not None:
         if actor.role not in (Role.COUNTY_STAFF, Role.BUREAU):
             raise Forbidden(_("Only county staff and the bureau create users."))
@@ -98,7 +100,8 @@ def password_change(*, user: User, old_password: str, new_password: str) -> Toke
     except DjangoValidationError as exc:
         raise Invalid(_("The new password is too weak."), fields={"new_password": " ".join(exc.messages)}) from exc
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.password_change_required = False
+    user.save(update_fields=["password", "password_change_required"])
     user_sessions_end(user=user)
     return token_pair_for(user)  # under the new session version: this device stays logged in
 
@@ -164,3 +167,107 @@ def ensure_location_consent(user: User) -> None:
     needs their separate consent (art. 29). Staff posting a village's position are not tracked."""
     if user.role == Role.COMMISSIONER and not has_location_consent(user):
         raise ConsentRequired()
+
+
+# Temporary passwords: 12 symbols from an alphabet with no look-alikes (0/O, 1/l/I), read out over the
+# phone or printed on a slip: log2(31**12) ≈ 59 bits of chance, with letters and digits so the
+# password validators accept it.
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+TEMPORARY_PASSWORD_LENGTH = 12
+# PBKDF2's million iterations protect passwords people choose (guessable); a random 59-bit one needs
+# no stretching to resist an offline attack (2**59 guesses × 1,000 rounds is centuries on a GPU farm).
+# Stretching it fully would make an import of 1,000 people take half an hour. The first login with it
+# re-hashes it at full strength (Django upgrades a hash whose iteration count is not the current one),
+# and the person must replace it anyway.
+TEMPORARY_PASSWORD_ITERATIONS = 1_000
+
+
+class _TemporaryPasswordHasher(PBKDF2PasswordHasher):
+    iterations = TEMPORARY_PASSWORD_ITERATIONS
+
+
+def temporary_password() -> str:
+    while True:
+        candidate = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _i in range(TEMPORARY_PASSWORD_LENGTH))
+        if any(c.isdigit() for c in candidate) and any(c.isalpha() for c in candidate):
+            return candidate
+
+
+def temporary_password_hash(raw: str) -> str:
+    """The stored form of a temporary password: PBKDF2 with few rounds where PBKDF2 is the configured
+    hasher (production); the configured hasher otherwise (tests use MD5)."""
+    if get_hasher().algorithm == PBKDF2PasswordHasher.algorithm:
+        return make_password(raw, hasher=_TemporaryPasswordHasher())
+    return make_password(raw)
+
+
+def _ensure_manages(actor: User, user: User) -> None:
+    """County staff manage the people of their county; the bureau everyone in the city. A superuser's
+    account is managed only by a superuser (through the admin): a bureau token must not be able to take
+    over the operator's account."""
+    if actor.role not in (Role.COUNTY_STAFF, Role.BUREAU):
+        raise Forbidden(_("Only county staff and the bureau manage users."))
+    if user.is_superuser and not actor.is_superuser:
+        raise Forbidden(_("Only a superuser manages a superuser's account."))
+    if not area_contains(actor.area, user.area) or (actor.role == Role.COUNTY_STAFF and user.role == Role.BUREAU):
+        raise OutsideScope(_("This person is outside your area."))
+
+
+@transaction.atomic
+def password_reset(*, actor: User, user: User) -> str:
+    """Give ``user`` a temporary password (returned once, never stored in clear) that they must change at
+    their next login; every session they have ends now. Not for one's own account: that is
+    `/me/password`, which asks for the current one (a stolen token must not reset its owner's password)."""
+    if actor.pk == user.pk:
+        raise Forbidden(_("Change your own password with your current one."))
+    _ensure_manages(actor, user)
+    raw = temporary_password()
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked.password = temporary_password_hash(raw)
+    locked.password_change_required = True
+    locked.save(update_fields=["password", "password_change_required"])
+    user_sessions_end(user=locked)
+    return raw
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    name: str | None = None,
+    area_code: str | None = None,
+    is_active: bool | None = None,
+    expertise: list[str] | None = None,
+) -> User:
+    """Change a person's name, area, expertise or whether they may log in. Deactivation ends every
+    session at once (`user_deactivate`)."""
+    _ensure_manages(actor, user)
+    locked = User.objects.select_for_update().select_related("area").get(pk=user.pk)
+    fields: list[str] = []
+    if name is not None and name != locked.name:
+        locked.name = name
+        fields.append("name")
+    if area_code is not None and area_code != locked.area_id:
+        area = area_for_role(locked.role, area_code)
+        if not may_create_user(actor, locked.role, area):
+            raise OutsideScope(_("You may not move this person to that area."))
+        locked.area = area
+        fields.append("area")
+    if expertise is not None and locked.role != Role.COMMISSIONER:
+        raise Invalid(_("Only commissioners have expertise."), fields={"expertise": _("commissioners only")})
+    if is_active is False and actor.pk == locked.pk:
+        raise Forbidden(_("You cannot deactivate your own account."))
+    if is_active is True and not locked.is_active:
+        locked.is_active = True
+        fields.append("is_active")
+    if fields:
+        locked.save(update_fields=fields)
+    if is_active is False and locked.is_active:
+        user_deactivate(user=locked)
+    if locked.role == Role.COMMISSIONER and (expertise is not None or "area" in fields or "is_active" in fields
+                                             or is_active is False):
+        from commissioners.services import profile_update
+
+        profile_update(user=locked, expertise=expertise)
+    return locked

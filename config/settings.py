@@ -63,7 +63,8 @@ with contextlib.suppress(OSError):  # a read-only image has it from collectstati
 INSTALLED_APPS = [
     # daphne first: it makes `runserver` serve ASGI, so websockets work in development too.
     "daphne",
-    "django.contrib.admin",
+    # Django's admin as the bureau's back office (who may enter, every change audited).
+    "accounts.admin_site.BureauAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

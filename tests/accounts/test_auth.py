@@ -20,7 +20,8 @@ def test_logging_in_returns_tokens_and_the_user(api):
     response = login(api, user)
     assert response.status_code == 200
     body = response.json()
-    assert body["user"] == {"id": user.pk, "role": "county_staff", "name": user.name, "area_code": "451002"}
+    assert body["user"] == {"id": user.pk, "role": "county_staff", "name": user.name, "area_code": "451002",
+                            "password_change_required": False}
     assert body["access"] and body["refresh"]
 
 

@@ -1,0 +1,69 @@
+"""Areas, categories and problems in the back office (accounts/admin_site.py: who, and the audit trail).
+
+Areas: names only (see AreaAdmin). Problems are read-only: their life is the API's (post, claim,
+resolve, confirm), and the back office shows it whole.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from accounts.admin_site import AuditedModelAdmin, ReadOnlyInline
+from commissioners.models import Claim
+
+from .models import Area, Category, Problem, ProblemEvent
+
+
+@admin.register(Area)
+class AreaAdmin(AuditedModelAdmin):
+    """Areas come from the national divisions (`import_divisions`, `start_pilot`): their codes are the
+    keys every record and every scope rule reads, and county_code / township_code are derived from them,
+    so they are neither added nor deleted nor re-coded here. Positions and fences are read-only too: a
+    change must re-judge the village's check-ins (docs/geo.md), which a form field would skip. What the
+    bureau changes here is a name (a village renamed, a typo)."""
+
+    list_display = ["code", "name", "level", "parent", "position_source"]
+    list_filter = ["level", "position_source"]
+    search_fields = ["code", "name"]
+    ordering = ["code"]
+    fields = ["code", "name", "level", "parent", "county_code", "township_code", "lat", "lng", "position_source",
+              "fence_radius_m"]
+    readonly_fields = ["code", "level", "parent", "county_code", "township_code", "lat", "lng", "position_source",
+                       "fence_radius_m"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Category)
+class CategoryAdmin(AuditedModelAdmin):
+    list_display = ["code", "name", "name_en", "sort_order"]
+    search_fields = ["code", "name", "name_en"]
+
+
+class ProblemEventInline(ReadOnlyInline):
+    model = ProblemEvent
+    fields = ["at", "kind", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+    ordering = ["at", "id"]
+
+
+class ClaimInline(ReadOnlyInline):
+    model = Claim
+    fields = ["created_at", "commissioner", "status", "message", "decided_at"]
+    readonly_fields = fields
+
+
+@admin.register(Problem)
+class ProblemAdmin(AuditedModelAdmin):
+    read_only = True
+    list_display = ["id", "title", "village", "category", "status", "urgency", "created_at"]
+    list_filter = ["status", "urgency", "category"]
+    search_fields = ["title", "village__name", "village__code"]
+    list_select_related = ["village", "category"]
+    date_hierarchy = "created_at"
+    inlines = [ClaimInline, ProblemEventInline]
+    exclude = ["client_id", "cell"]

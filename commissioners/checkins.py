@@ -218,8 +218,24 @@ def checkins_rejudge_chunk(
             _apply(checkin, {**kept, **fence})
             if (checkin.distance_m, checkin.flags, checkin.flag_details, checkin.verified) != before:
                 changed.append(checkin)
-        Checkin.objects.bulk_update(changed, ["distance_m", "flags", "flag_details", "verified"])
+        _verdicts_store(changed)
     return len(changed), (rows[-1].pk if len(rows) == limit else None)
+
+
+def _verdicts_store(checkins: list[Checkin]) -> None:
+    # One UPDATE per row, batched (psycopg pipelines executemany): bulk_update's CASE per field and row
+    # cost more than the judging itself (bench/positions).
+    if not checkins:
+        return
+    field = Checkin._meta.get_field
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {Checkin._meta.db_table} SET distance_m = %s, flags = %s, flag_details = %s, verified = %s"
+            " WHERE id = %s",
+            [(c.distance_m, field("flags").get_db_prep_save(c.flags, connection),
+              field("flag_details").get_db_prep_save(c.flag_details, connection), c.verified, c.pk)
+             for c in checkins],
+        )
 
 
 def checkins_rejudge(*, village_code: str, chunk: int = REJUDGE_CHUNK) -> int:

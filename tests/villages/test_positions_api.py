@@ -250,3 +250,12 @@ def test_a_file_that_is_no_table_is_refused(api):
     response = import_file(api, BureauFactory(), upload)
     assert response.status_code == 422
     assert error_code(response) == "invalid"
+
+
+def test_a_refused_row_says_why_in_chinese_by_default_and_in_english_when_asked(api):
+    text = CSV_HEADER + "451002001999,23.9,106.6,\n"
+    chinese = import_file(api, BureauFactory(), csv_file(text)).json()["rows"][0]["errors"]
+    english = api.client.post("/api/v1/areas/positions/import", {"file": csv_file(text)},
+                              HTTP_AUTHORIZATION=f"Bearer {api.token}", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert chinese == {"code": "没有该区划代码"}
+    assert english["rows"][0]["errors"] == {"code": "no area with this code"}

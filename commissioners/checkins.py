@@ -28,7 +28,7 @@ from media.services import photo_attach
 from villages.errors import ClientIdReused
 from villages.models import Area, Problem
 from villages.problems import may_see_problem
-from villages.selectors import village_fence_check
+from villages.selectors import county_fence_check, village_fence_check
 
 from .models import FLAGS_THAT_MATTER, Checkin, CheckinFlag, Dispatch
 
@@ -77,6 +77,34 @@ def _travel_flags(neighbours: list[tuple[int, float, float, datetime]], lat: flo
     return {}
 
 
+def fence_flags(village: Area, lat: float, lng: float, accuracy_m: float | None) -> tuple[float, dict[str, dict]]:
+    """``distance_m`` and the fence flags of a point at ``village``, judged by the best position known.
+
+    A boundary or a surveyed (seat, centroid) position is evidence: outside its fence is ``outside_fence``.
+    A generated position is our own guess: the check-in is judged by the county's real boundary instead
+    (``outside_fence`` with ``fence: "county"`` only when it is outside the county), and a point far from
+    the guess is only ``position_unverified``, which does not unverify the visit. New check-ins and the
+    re-judging after a position changes both come here (docs/geo.md, "How a check-in is judged")."""
+    flags: dict[str, dict] = {}
+    if village.position_is_generated and not village.geometry:
+        guess = village_fence_check(village, lat, lng, accuracy_m)
+        if not guess.inside:
+            flags[CheckinFlag.POSITION_UNVERIFIED] = {"distance_m": round(guess.distance_m, 1),
+                                                      "radius_m": guess.effective_radius_m}
+        county = county_fence_check(village.county_code, lat, lng, accuracy_m)
+        if county is None:
+            return 0.0, flags
+        if not county.inside:
+            flags[CheckinFlag.OUTSIDE_FENCE] = {"distance_m": round(county.distance_m, 1),
+                                                "radius_m": county.effective_radius_m, "fence": "county"}
+        return round(county.distance_m, 1), flags
+    fence = village_fence_check(village, lat, lng, accuracy_m)
+    if not fence.inside:
+        flags[CheckinFlag.OUTSIDE_FENCE] = {"distance_m": round(fence.distance_m, 1),
+                                            "radius_m": fence.effective_radius_m}
+    return round(fence.distance_m, 1), flags
+
+
 def checkin_flags(
     *, neighbours: list[tuple[int, float, float, datetime]], village: Area, lat: float, lng: float,
     accuracy_m: float | None, occurred_at: datetime, now: datetime | None = None,
@@ -84,11 +112,7 @@ def checkin_flags(
     """The fence distance and every flag (with its details) for a check-in about to be stored."""
     cfg = settings.CHECKIN
     now = now or timezone.now()
-    fence = village_fence_check(village, lat, lng, accuracy_m)
-    flags: dict[str, dict] = {}
-    if not fence.inside:
-        flags[CheckinFlag.OUTSIDE_FENCE] = {"distance_m": round(fence.distance_m, 1),
-                                            "radius_m": fence.effective_radius_m}
+    distance_m, flags = fence_flags(village, lat, lng, accuracy_m)
     if accuracy_m is None:
         flags[CheckinFlag.ACCURACY_UNKNOWN] = {}
     elif accuracy_m > cfg["low_accuracy_m"]:
@@ -98,7 +122,7 @@ def checkin_flags(
     if occurred_at < now - timedelta(days=cfg["max_age_days"]):
         flags[CheckinFlag.TOO_OLD] = {"age_days": (now - occurred_at).days, "limit_days": cfg["max_age_days"]}
     flags.update(_travel_flags(neighbours, lat, lng, occurred_at))
-    return round(fence.distance_m, 1), flags
+    return distance_m, flags
 
 
 def _apply(checkin: Checkin, flags: dict[str, dict]) -> None:
@@ -156,6 +180,71 @@ def _replayed(existing: Checkin, village: Area, occurred_at: datetime) -> Record
     if existing.village_id != village.code or existing.occurred_at != occurred_at:
         raise ClientIdReused()
     return Recorded(existing, created=False)
+
+
+# The flags a village's position decides; every other flag (time, accuracy, travel, photos) stays as measured.
+_FENCE_FLAGS = frozenset({CheckinFlag.OUTSIDE_FENCE, CheckinFlag.POSITION_UNVERIFIED})
+
+REJUDGE_CHUNK = 500
+
+
+def checkins_rejudge_chunk(
+    *, village_code: str, after_id: int = 0, limit: int = REJUDGE_CHUNK
+) -> tuple[int, int | None]:
+    """Judge up to ``limit`` of a village's check-ins (ids above ``after_id``) again against its position now.
+
+    Returns how many changed and the id to go on after (None when this was the last chunk). Idempotent:
+    the verdict depends on the stored point and the village's current position only, so a rerun, or
+    two runs after two quick moves, write the same thing. The rows are locked (in id order) so that a
+    photo being added to one of them at the same moment cannot lose its flag. Check-ins whose position
+    was coarsened by retention keep the verdict measured when they were recorded: their point is ~1 km off.
+    """
+    with transaction.atomic():
+        village = Area.objects.filter(code=village_code, level="village").first()
+        if village is None:
+            return 0, None
+        rows = list(
+            Checkin.objects.select_for_update()
+            .filter(village_id=village_code, id__gt=after_id, position_coarsened=False)
+            .order_by("id")[:limit]
+        )
+        changed = []
+        for checkin in rows:
+            distance_m, fence = fence_flags(village, checkin.lat, checkin.lng, checkin.accuracy_m)
+            details = checkin.flag_details if isinstance(checkin.flag_details, dict) else {}
+            kept = {f: details.get(f, {}) for f in [*checkin.flags, *details] if f not in _FENCE_FLAGS}
+            before = (checkin.distance_m, checkin.flags, checkin.flag_details, checkin.verified)
+            checkin.distance_m = distance_m
+            _apply(checkin, {**kept, **fence})
+            if (checkin.distance_m, checkin.flags, checkin.flag_details, checkin.verified) != before:
+                changed.append(checkin)
+        _verdicts_store(changed)
+    return len(changed), (rows[-1].pk if len(rows) == limit else None)
+
+
+def _verdicts_store(checkins: list[Checkin]) -> None:
+    # One UPDATE per row, batched (psycopg pipelines executemany): bulk_update's CASE per field and row
+    # cost more than the judging itself (bench/positions).
+    if not checkins:
+        return
+    field = Checkin._meta.get_field
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {Checkin._meta.db_table} SET distance_m = %s, flags = %s, flag_details = %s, verified = %s"
+            " WHERE id = %s",
+            [(c.distance_m, field("flags").get_db_prep_save(c.flags, connection),
+              field("flag_details").get_db_prep_save(c.flag_details, connection), c.verified, c.pk)
+             for c in checkins],
+        )
+
+
+def checkins_rejudge(*, village_code: str, chunk: int = REJUDGE_CHUNK) -> int:
+    """Judge every check-in of a village again, a chunk per transaction; returns how many changed."""
+    changed, after = 0, 0
+    while after is not None:
+        n, after = checkins_rejudge_chunk(village_code=village_code, after_id=after, limit=chunk)
+        changed += n
+    return changed
 
 
 def checkin_photo_add(*, commissioner: User, checkin: Checkin, upload: UploadedFile) -> tuple[Photo, bool]:

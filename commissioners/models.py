@@ -188,9 +188,12 @@ class CheckinFlag(models.TextChoices):
     TOO_OLD = "too_old", "时间过早"
     PHOTO_FAR = "photo_far", "照片位置与签到位置不符"
     PHOTO_REUSED = "photo_reused", "照片已用于其他签到"
+    # Far from a village whose position we generated ourselves: our guess, not evidence against the visit.
+    POSITION_UNVERIFIED = "position_unverified", "村位置为推算，无法核验"
 
 
-# Flags that cast doubt on the visit itself. The others say the evidence is weak, not wrong.
+# Flags that cast doubt on the visit itself. The others say the evidence is weak, not wrong
+# (position_unverified among them: the village's position is our own guess, see docs/geo.md).
 FLAGS_THAT_MATTER = frozenset(
     {CheckinFlag.OUTSIDE_FENCE, CheckinFlag.IMPOSSIBLE_TRAVEL, CheckinFlag.FUTURE_TIME, CheckinFlag.TOO_OLD,
      CheckinFlag.PHOTO_FAR, CheckinFlag.PHOTO_REUSED}

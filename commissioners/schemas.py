@@ -117,7 +117,8 @@ class CheckinOut(Schema):
     occurred_at: datetime
     verified: bool = Field(..., description="No flag that casts doubt on the visit.")
     distance_m: float = Field(..., description="How far outside the village fence; 0 inside.")
-    flags: list[str] = Field(..., description="outside_fence, low_accuracy, accuracy_unknown, impossible_travel, "
+    flags: list[str] = Field(..., description="outside_fence, position_unverified, low_accuracy, accuracy_unknown, "
+                                               "impossible_travel, "
                                                "future_time, too_old, photo_far, photo_reused")
     flag_details: dict[str, Any]
     problem_id: int | None = None

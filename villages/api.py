@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
+from accounts.models import Role
+from accounts.scoping import ensure_role
 from api.auth import jwt_auth
 from api.pagination import PageIn, page_of
 from core.errors import Invalid, OutsideScope
@@ -17,16 +19,20 @@ from geo.shapes import rfc7946
 from media.schemas import PhotoOut
 from media.selectors import photo_out
 
-from . import problems
+from . import problems, services
 from .models import Area, Problem
+from .position_files import positions_from_upload
 from .problems import may_see_problem
 from .schemas import (
     AreaDetailOut,
     AreaFilters,
+    AreaOut,
     AreaPage,
     CategoryPage,
     ConfirmIn,
     CrsName,
+    PositionIn,
+    PositionsImportOut,
     ProblemDetailOut,
     ProblemFilters,
     ProblemIn,
@@ -57,6 +63,8 @@ def _area_out(area: Area, crs: str, *, geometry: bool = False) -> dict:
         "lng": lng,
         "crs": crs,
         "position_source": area.position_source,
+        "position_accuracy_m": area.position_accuracy_m,
+        "position_updated_at": area.position_updated_at,
     }
     if geometry:
         # Stored as the boundary data drew it; answered as RFC 7946 wants (one county: cheap).
@@ -69,6 +77,25 @@ def areas(request: HttpRequest, filters: Query[AreaFilters], pager: Query[PageIn
     page = page_of(areas_list(level=filters.level, parent=filters.parent), pager)
     page["items"] = [_area_out(a, filters.crs) for a in page["items"]]
     return page
+
+
+@router.post("/areas/positions/import", response=PositionsImportOut,
+             summary="Surveyed positions from a file (.csv/.xlsx: 区划代码, lat, lng[, crs, accuracy_m]; or GeoJSON)")
+def positions_import(request: HttpRequest, file: File[UploadedFile], dry_run: bool = False,
+                     crs: CrsName = "wgs84"):
+    ensure_role(request.auth, Role.COUNTY_STAFF, Role.BUREAU)
+    done = services.positions_import(actor=request.auth, rows=positions_from_upload(file), crs=crs, dry_run=dry_run)
+    return {"created": 0, "updated": done.updated, "unchanged": done.unchanged, "invalid": done.invalid,
+            "dry_run": done.dry_run,
+            "rows": [{"row": r.row, "code": r.code, "status": r.status, "errors": r.errors} for r in done.rows]}
+
+
+@router.put("/areas/{code}/position", response=AreaOut,
+            summary="Set a township's or village's surveyed position (township staff on site: their villages)")
+def position_set(request: HttpRequest, code: Path[str], payload: PositionIn):
+    area = services.area_position_set(actor=request.auth, area=area_get(code), lat=payload.lat, lng=payload.lng,
+                                      crs=payload.crs, accuracy_m=payload.accuracy_m)
+    return _area_out(area, payload.crs)
 
 
 @router.get("/areas/{code}", response=AreaDetailOut, summary="One area; ?geometry=1 adds its boundary")

@@ -56,6 +56,10 @@ class Area(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lng = models.FloatField(null=True, blank=True)
     position_source = models.CharField(max_length=10, choices=PositionSource.choices, blank=True)
+    # How good a surveyed position is (the phone's or the survey's horizontal accuracy), and when it
+    # was set: staff weigh a 5 m survey and a 60 m phone fix differently. Empty for generated ones.
+    position_accuracy_m = models.FloatField(null=True, blank=True)
+    position_updated_at = models.DateTimeField(null=True, blank=True)
     cell = models.BigIntegerField(null=True, blank=True)
     fence_radius_m = models.PositiveIntegerField(
         null=True, blank=True, help_text="Check-in fence radius; empty means the default."
@@ -83,6 +87,10 @@ class Area(models.Model):
                 name="villages_area_position_valid",
             ),
             models.CheckConstraint(
+                condition=Q(position_accuracy_m__isnull=True) | Q(position_accuracy_m__gte=0),
+                name="villages_area_position_accuracy_valid",
+            ),
+            models.CheckConstraint(
                 condition=Q(parent__isnull=True) | ~Q(parent=models.F("code")),
                 name="villages_area_not_own_parent",
             ),
@@ -97,7 +105,59 @@ class Area(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    @property
+    def position_is_generated(self) -> bool:
+        return self.position_source == PositionSource.GENERATED
 
+
+class PositionVia(models.TextChoices):
+    PHONE = "phone", "现场定位"
+    IMPORT = "import", "批量导入"
+
+
+class AreaPositionChange(models.Model):
+    """The audit trail of positions: who moved an area, from where to where, how, and how well."""
+
+    area = models.ForeignKey(
+        Area, related_name="position_changes",
+        # Areas are never deleted (PROTECT everywhere); the trail goes with nothing.
+        on_delete=models.PROTECT,
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, related_name="+",
+        # The trail outlives the account it names.
+        on_delete=models.SET_NULL,
+    )
+    via = models.CharField(max_length=8, choices=PositionVia.choices)
+    from_lat = models.FloatField(null=True, blank=True)
+    from_lng = models.FloatField(null=True, blank=True)
+    from_source = models.CharField(max_length=10, blank=True)
+    lat = models.FloatField()
+    lng = models.FloatField()
+    accuracy_m = models.FloatField(null=True, blank=True)
+    crs = models.CharField(max_length=8, help_text="The datum the position was given in (stored as WGS-84).")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(via__in=PositionVia.values), name="villages_positionchange_via_valid"),
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90) & Q(lat__lte=90) & Q(lng__gte=-180) & Q(lng__lte=180),
+                name="villages_positionchange_position_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(accuracy_m__isnull=True) | Q(accuracy_m__gte=0),
+                name="villages_positionchange_accuracy_valid",
+            ),
+        ]
+        indexes = [
+            # "how did this village get its position": an area's history, newest first.
+            models.Index(fields=["area", "at"], name="villages_positionchange_area"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} → ({self.lat:.6f}, {self.lng:.6f}) via {self.via} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class Category(models.Model):

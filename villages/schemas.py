@@ -22,6 +22,8 @@ class AreaOut(Schema):
     position_source: str = Field(
         "", description="surveyed | generated | seat | centroid: generated positions are placeholders."
     )
+    position_accuracy_m: float | None = Field(None, description="A surveyed position's accuracy, where given.")
+    position_updated_at: datetime | None = Field(None, description="When the position was last surveyed.")
 
 
 class AreaDetailOut(AreaOut):
@@ -39,6 +41,29 @@ class AreaFilters(Schema):
     level: Literal["city", "county", "township", "village"] | None = None
     parent: str | None = Field(None, max_length=12, pattern=r"^[0-9]{6,12}$")
     crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+
+
+class PositionIn(Schema):
+    lat: float
+    lng: float
+    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+    accuracy_m: float | None = Field(None, ge=0, le=100_000, description="The phone's or survey's accuracy (m).")
+
+
+class PositionRowOut(Schema):
+    row: int = Field(..., description="The sheet's row number (the header is row 1), or the feature's (from 1).")
+    code: str
+    status: Literal["updated", "unchanged", "invalid"]
+    errors: dict[str, str] | None = Field(None, description="Why an invalid row was refused, field by field.")
+
+
+class PositionsImportOut(Schema):
+    created: int = Field(0, description="Always 0: positions are set on existing areas, never create one.")
+    updated: int
+    unchanged: int
+    invalid: int
+    dry_run: bool
+    rows: list[PositionRowOut]
 
 
 class CategoryOut(Schema):

@@ -6,13 +6,22 @@ import itertools
 import threading
 
 import numpy as np
+import shapely
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from accounts.models import Role, User
 from accounts.scoping import scope_q
 from core.errors import NotFound
-from geo.fences import DEFAULT_VILLAGE_RADIUS_M, FenceCheck, check_polygon_fence, check_radius_fence
+from geo.fences import (
+    DEFAULT_VILLAGE_RADIUS_M,
+    FenceCheck,
+    check_polygon_fence,
+    check_radius_fence,
+    distance_outside_polygon_m,
+)
 from geo.lookup import AreaIndex, CountyShape, PlacePoint
 from geo.near import nearest_page, rows_near, with_objects
 
@@ -71,6 +80,7 @@ def area_index() -> AreaIndex:
 def area_index_reset() -> None:
     global _AREA_INDEX
     _AREA_INDEX = None
+    _COUNTY_SHAPES.clear()
 
 
 def _area_index_build() -> AreaIndex:
@@ -102,6 +112,36 @@ def village_fence_check(village: Area, lat: float, lng: float, accuracy_m: float
         return check_polygon_fence(village.geometry, lat, lng, accuracy_m)
     radius = village.fence_radius_m or DEFAULT_VILLAGE_RADIUS_M
     return check_radius_fence(village.lat, village.lng, radius, lat, lng, accuracy_m)
+
+
+# The counties' real boundaries, prepared once per process (12 shapes for Baise): the fence a check-in
+# is judged by while its village's position is still generated. Cleared with the area index.
+_COUNTY_SHAPES: dict[str, BaseGeometry | None] = {}
+
+
+def _county_shape(county_code: str) -> BaseGeometry | None:
+    if not _COUNTY_SHAPES:
+        with _AREA_INDEX_LOCK:
+            if not _COUNTY_SHAPES:
+                shapes = {}
+                for code, geometry in Area.objects.filter(level="county", geometry__isnull=False).values_list(
+                        "code", "geometry"):
+                    shapes[code] = shape(geometry)
+                    shapely.prepare(shapes[code])
+                _COUNTY_SHAPES.update(shapes or {"": None})
+    return _COUNTY_SHAPES.get(county_code)
+
+
+def county_fence_check(county_code: str, lat: float, lng: float, accuracy_m: float | None) -> FenceCheck | None:
+    """The county's real boundary as a fence; None where the county has no boundary on record."""
+    county = _county_shape(county_code)
+    return check_polygon_fence(county, lat, lng, accuracy_m) if county is not None else None
+
+
+def distance_outside_county_m(county_code: str, lat: float, lng: float) -> float | None:
+    """How far a point lies outside the county's real boundary (0 inside); None without a boundary."""
+    county = _county_shape(county_code)
+    return distance_outside_polygon_m(county, lat, lng) if county is not None else None
 
 
 def _problems() -> QuerySet[Problem]:

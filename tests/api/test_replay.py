@@ -86,6 +86,8 @@ def test_a_replayed_checkin_answers_the_first_body(api, commissioner, village, v
 def test_a_replayed_flagged_checkin_answers_the_first_flag_details(api, commissioner, village):
     # Far outside the fence with a poor fix: flag_details carry nested figures, whose key order a
     # JSON column (PostgreSQL's jsonb) does not keep.
+    village.position_source = "surveyed"  # a fence that is evidence (a generated one only flags, docs/geo.md)
+    village.save(update_fields=["position_source"])
     payload = _checkin(village, VARIANTS["offset_plus_08"], lat=village.lat + 10 * KM, accuracy_m=350.0)
     phone = api.as_user(commissioner)
 

@@ -47,6 +47,7 @@ class Row:
     body: Callable[[World], dict[str, Any]] | None = None
     photo: bool = False  # multipart `photo`
     listed: str | None = None  # for `seen`/`hidden`: the record to look for in `items`
+    file: Callable[[World], bytes] | None = None  # multipart `file`
 
 
 def _village_position() -> dict[str, float]:
@@ -54,6 +55,11 @@ def _village_position() -> dict[str, float]:
 
     village = Area.objects.get(code=VILLAGE)
     return {"lat": village.lat, "lng": village.lng}
+
+
+def positions_csv(world: World) -> bytes:
+    position = _village_position()
+    return f"区划代码,lat,lng\n{VILLAGE},{position['lat']},{position['lng']}\n".encode()
 
 
 def checkin_body(world: World) -> dict[str, Any]:
@@ -93,6 +99,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     # Reference data: anyone signed in.
     ("GET", "/areas"): Row("401 200 200 200 200 200 200", query={"level": "village", "parent": "451002001"}),
     ("GET", "/areas/{code}"): Row("401 200 200 200 200 200 200"),
+    # Positions: township staff survey their villages on site; county staff and the bureau in their area.
+    ("PUT", "/areas/{code}/position"): Row("401 403 200 403 200 403 200", body=lambda w: _village_position()),
+    # A file is answered row by row: a row outside the caller's county is an invalid row, not a 403.
+    ("POST", "/areas/positions/import"): Row("401 403 403 403 200 200 200", file=positions_csv),
     ("GET", "/categories"): Row("401 200 200 200 200 200 200"),
     ("GET", "/geo/locate"): Row("401 200 200 200 200 200 200", query={"lat": 23.9, "lng": 106.6}),
     # Commissioners: staff find those their role needs (PIPL art. 6; accounts/scoping.py commissioners_q):
@@ -205,8 +215,10 @@ def _call(method: str, path: str, row: Row, world: World, caller: str):
         return client.get(url, row.query, secure=True, **headers)
     if row.photo:
         return client.post(url, {"photo": upload(jpeg_bytes((64, 48)))}, secure=True, **headers)
+    if row.file:
+        return client.post(url, {"file": upload(row.file(world), "positions.csv", "text/csv")}, secure=True, **headers)
     body = row.body(world) if row.body else None
-    send = client.patch if method == "PATCH" else client.post
+    send = {"PATCH": client.patch, "PUT": client.put}.get(method, client.post)
     return send(url, body, content_type="application/json", secure=True, **headers)
 
 

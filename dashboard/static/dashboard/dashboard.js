@@ -221,15 +221,21 @@
     return { layer: layer, breaks: breaks };
   }
 
+  // A village whose position is still generated (our guess, not a survey) is drawn as a hollow, dashed
+  // ring; a surveyed one as a solid dot. The "推算位置" marks fade as real positions arrive.
+  function isGuessed(p) { return p.geometry_source === "generated"; }
+
   function drawVillages(collection) {
     var layer = L.geoJSON(collection, {
       filter: function (f) { return !!f.geometry; },
       pointToLayer: function (f, latlng) {
         var served = f.properties.served;
+        var guessed = isGuessed(f.properties);
+        var fill = served ? SERVED : UNSERVED;
         return L.circleMarker(latlng, {
-          radius: served ? 4 : 4.5, weight: 0.8, color: "#ffffff", opacity: 0.9,
-          fillColor: served ? SERVED : UNSERVED, fillOpacity: 0.9,
-          className: served ? "village served" : "village unserved"
+          radius: served ? 4 : 4.5, weight: guessed ? 1.2 : 0.8, color: guessed ? fill : "#ffffff",
+          opacity: 0.9, fillColor: fill, fillOpacity: guessed ? 0.3 : 0.9, dashArray: guessed ? "2 2" : null,
+          className: (served ? "village served" : "village unserved") + (guessed ? " generated" : " surveyed")
         });
       },
       onEachFeature: function (f, l) {
@@ -249,6 +255,10 @@
       html += "<div><i class='swatch dot' data-color='" + SERVED + "'></i>已服务 " + fmt(served) + "</div>";
       html += "<div><i class='swatch dot' data-color='" + UNSERVED + "'></i>未服务 " +
         fmt(collection.features.length - served) + "</div>";
+      var guessed = guessedCount(collection);
+      if (guessed) {
+        html += "<div><i class='swatch dot guessed'></i>空心虚线：推算位置 " + fmt(guessed) + "</div>";
+      }
     } else {
       html += "<h4>" + METRICS[state.metric] + "</h4>";
       html += "<div><i class='swatch' data-color='" + ZERO + "'></i>0</div>";
@@ -263,9 +273,11 @@
         });
       }
     }
-    if (collection.level !== "county") {
-      html += "<p class='derived-note'>" + (collection.level === "village" ? "村位置" : "乡镇范围") +
-        "为推算位置，非实测</p>";
+    if (collection.level === "township") {
+      html += "<p class='derived-note'>乡镇范围为推算位置，非实测</p>";
+    } else if (collection.level === "village" && guessedCount(collection)) {
+      html += "<p class='derived-note'>" + (guessedCount(collection) === collection.features.length ?
+        "村位置为推算位置，非实测" : "部分村位置为推算位置，非实测") + "</p>";
     }
     el.innerHTML = html;
     applyStyles(el);
@@ -277,11 +289,25 @@
     village: "村位置为推算位置：在所属县区内按规则生成，非实测坐标，仅示意分布。"
   };
 
+  function guessedCount(collection) {
+    return collection.features.filter(function (f) { return f.geometry && isGuessed(f.properties); }).length;
+  }
+
+  function villageNote(collection) {
+    var guessed = guessedCount(collection);
+    var located = collection.features.filter(function (f) { return !!f.geometry; }).length;
+    if (guessed === located) return NOTES.village;
+    if (!guessed) return "村位置为实测位置。";
+    return "村位置：实测 " + fmt(located - guessed) + " 个（实心点）；推算位置 " + fmt(guessed) +
+      " 个（空心虚线圈，在所属县区内按规则生成，非实测坐标，仅示意）。";
+  }
+
   function renderNote(collection) {
     var base = config.tiles.url ? "" : "底图：离线模式，仅绘制边界（未配置瓦片服务）。";
     var missing = state.missingGeometry ? "另有 " + fmt(state.missingGeometry) + " 个" +
       LEVEL_NAMES[collection.level] + "暂无位置，未画出。" : "";
-    $("map-note").textContent = NOTES[collection.level] + missing + base;
+    var note = collection.level === "village" ? villageNote(collection) : NOTES[collection.level];
+    $("map-note").textContent = note + missing + base;
   }
 
   function drawMap(collection) {
@@ -335,7 +361,7 @@
     });
     if (f.geometry) {
       tr.tabIndex = 0;
-      tr.title = "在地图上查看（推算位置）";
+      tr.title = isGuessed(p) ? "在地图上查看（推算位置）" : "在地图上查看";
       var show = function () {
         var c = f.geometry.coordinates;
         map.setView([c[1], c[0]], Math.max(map.getZoom(), 11));

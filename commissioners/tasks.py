@@ -1,0 +1,13 @@
+from celery import shared_task
+from django.db import DatabaseError
+
+from .checkins import checkins_rejudge
+
+
+@shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def checkins_rejudge_task(village_code: str) -> int:
+    """A village's position changed: judge its check-ins again against it (after the change committed).
+
+    Chunks commit one by one; a database error retries the whole task, which is safe because judging
+    is idempotent (a chunk already done is rewritten with the same values, or not at all)."""
+    return checkins_rejudge(village_code=village_code)

@@ -11,7 +11,7 @@ else re-implements the rule:
 | commissioner    | no area: only their own records (callers add "own" filters) |
 
 People are not areas: which commissioners a staff member may list, and whose phone number they see
-whole, is decided here too (`commissioners_q`, `whole_phone_q`); see docs/security.d/personal-data.md.
+whole, is decided here too (`commissioners_q`, `whole_phone_q`); see docs/security.md.
 
 | role            | commissioners listed (`GET /commissioners`)                              |
 | --------------- | ------------------------------------------------------------------------ |

@@ -371,7 +371,7 @@ NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 # Any request body over this is refused before it is read (photos are the largest bodies).
 REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_MB", "16")) * 1024 * 1024
 
-# Overload (docs/security.d/overload-and-photos.md). API requests of one user in flight at once, per
+# Overload (docs/security.md). API requests of one user in flight at once, per
 # process; the next answers 429 with Retry-After before Django runs (api/asgi_limits.py). Kept under the
 # database pool's size, so that one account cannot hold every pooled connection of a worker.
 _POOL_MAX = int(os.environ.get("DB_POOL_MAX_SIZE", "16"))

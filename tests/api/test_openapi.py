@@ -64,7 +64,8 @@ def _served_with(env: dict[str, str], path: str) -> int:
     code = (
         "import django; django.setup();"
         "from django.test import Client;"
-        f"print(Client().get({path!r}).status_code)"
+        # secure: with DEBUG off (the PostgreSQL run) plain HTTP would be redirected to HTTPS
+        f"print(Client().get({path!r}, secure=True).status_code)"
     )
     environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     environment.update(DJANGO_SETTINGS_MODULE="config.settings", **env)

@@ -1,7 +1,7 @@
 """The bureau's workbook as LibreOffice prints it (issue 15): one render to PDF, pages counted per sheet.
 
 The workbook, its PDF and a PNG of the first and last page of every sheet are kept under
-tests/artifacts/export/ (git-ignored) for a person to look at. Each printed page names its sheet in
+tests/artifacts/export-<backend>/ (git-ignored) for a person to look at. Each printed page names its sheet in
 its footer (【村】), which is how pages are told apart. Needs Debian's libreoffice-calc-nogui.
 """
 
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.periods import SHANGHAI
+from tests.conftest import ON_POSTGRES
 from tests.stats.test_export import exports, shared_rows  # noqa: F401  (module-scoped fixtures)
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -22,7 +23,8 @@ pytestmark = [
     pytest.mark.skipif(not SOFFICE, reason="LibreOffice is not installed (Debian: libreoffice-calc-nogui); "
                                            "the print test renders the workbook with soffice --headless"),
 ]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "export"
+# One folder per backend: the two suites of a run (or two runs side by side) must not remove each other's.
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / f"export-{'postgres' if ON_POSTGRES else 'sqlite'}"
 # At most this many pages per sheet, for Baise's 12 counties, 135 townships and 1,897 villages. The
 # writer before issue 15 printed 1, 2, 2, 6, 84 and 2 (97 pages, the wide tables split in two); this
 # one prints 1, 1, 1, 4, 39 and 1.

@@ -76,6 +76,8 @@ class World:
             "refresh": self._refresh,
             "target_code": self._target_code,
             "commissioner_id": lambda: self.people["commissioner"].pk,
+            # a commissioner registered in the township (inside 451002): the person user management acts on
+            "person": self._person,
             # the commissioner, once dispatched into the village (so every staff in its area may list them)
             "commissioner_dispatched": lambda: self.get("dispatch") and self.people["commissioner"].pk,
         }
@@ -93,6 +95,9 @@ class World:
         return {param: self.id(record) for param, record in names.items()}
 
     # -- builders ---------------------------------------------------------------------------
+
+    def _person(self):
+        return CommissionerFactory(name="被管理人", area_id="451002001")
 
     def _post_problem(self, title: str):
         from villages.problems import problem_post

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -62,6 +63,10 @@ def positions_csv(world: World) -> bytes:
     return f"区划代码,lat,lng\n{VILLAGE},{position['lat']},{position['lng']}\n".encode()
 
 
+def roster_csv(world: World) -> bytes:
+    return "手机号,姓名,角色,区划代码,专长\n13912345678,新特派员,科技特派员,451002001,果树\n".encode()
+
+
 def checkin_body(world: World) -> dict[str, Any]:
     return {"client_id": str(uuid.uuid4()), "village_code": VILLAGE, **_village_position(), "accuracy_m": 10,
             "occurred_at": (timezone.now() - timedelta(hours=1)).isoformat()}
@@ -96,6 +101,14 @@ MATRIX: dict[tuple[str, str], Row] = {
         "401 403 403 403 201 403 201",
         body=lambda w: {"phone": "13912340000", "password": "a-long-new-password-1", "name": "新同事",
                         "role": "township_staff", "area_code": "451002001"}),
+    # Managing people: county staff within their county, the bureau anywhere (contract v1.1).
+    ("GET", "/users"): Row("401 403 403 403 seen hidden seen", listed="person"),
+    ("PATCH", "/users/{user_id}"): Row("401 403 403 403 200 403 200", ids={"user_id": "person"},
+                                       body=lambda w: {"name": "新名字"}),
+    ("POST", "/users/{user_id}/reset-password"): Row("401 403 403 403 200 403 200", ids={"user_id": "person"}),
+    # A roster is answered row by row: a row outside the caller's county is an invalid row, not a 403.
+    ("POST", "/users/import"): Row("401 403 403 403 200 200 200", query={"dry_run": 1}, file=roster_csv),
+    ("GET", "/users/import/template.xlsx"): Row("401 403 403 403 200 200 200"),
     # Reference data: anyone signed in.
     ("GET", "/areas"): Row("401 200 200 200 200 200 200", query={"level": "village", "parent": "451002001"}),
     ("GET", "/areas/{code}"): Row("401 200 200 200 200 200 200"),
@@ -160,6 +173,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/notifications/{notification_id}/read"): Row("401 200 404 404 404 404 404",
                                                            ids={"notification_id": "notification"}),
     ("GET", "/notifications/types"): Row("200 200 200 200 200 200 200"),
+    ("POST", "/notifications/ticket"): Row("401 200 200 200 200 200 200"),
     # Statistics: county staff (their county's figures) and the bureau.
     ("GET", "/stats/targets"): Row("401 403 403 403 200 200 200"),
     ("GET", "/stats/coverage"): Row("401 403 403 403 200 200 200"),
@@ -213,10 +227,12 @@ def _call(method: str, path: str, row: Row, world: World, caller: str):
     # secure: production sits behind TLS (with DEBUG off, plain HTTP is redirected).
     if method == "GET":
         return client.get(url, row.query, secure=True, **headers)
+    if row.query:
+        url += "?" + urlencode(row.query)
     if row.photo:
         return client.post(url, {"photo": upload(jpeg_bytes((64, 48)))}, secure=True, **headers)
     if row.file:
-        return client.post(url, {"file": upload(row.file(world), "positions.csv", "text/csv")}, secure=True, **headers)
+        return client.post(url, {"file": upload(row.file(world), "rows.csv", "text/csv")}, secure=True, **headers)
     body = row.body(world) if row.body else None
     send = {"PATCH": client.patch, "PUT": client.put}.get(method, client.post)
     return send(url, body, content_type="application/json", secure=True, **headers)

@@ -13,7 +13,6 @@ change at their first login (`password_change_required`).
 
 from __future__ import annotations
 
-import csv
 import io
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,11 +22,11 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.errors import Invalid
-from core.sheets import text_or_value
+from core.sheets import Unreadable, csv_table, text_or_value, xlsx_table
 from villages.models import Area, Category
 
 from .errors import ImportForbidden, ImportRaced
@@ -92,39 +91,24 @@ def _file_invalid(message: str) -> Invalid:
     return Invalid(message, fields={"file": message})
 
 
+_CSV_UNREADABLE = {
+    "nul": _("The CSV file is not text."),
+    "encoding": _("The CSV file is neither UTF-8 nor GBK text."),
+}
+
+
 def _read_xlsx(data: bytes) -> list[list[Any]]:
-    # Whatever a damaged or hostile file makes openpyxl raise (BadZipFile, KeyError, XML errors, …) is the
-    # sender's mistake, answered as such, never a 500.
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
+        return xlsx_table(data, max_rows=MAX_ROWS)
+    except Unreadable as exc:
         raise _file_invalid(_("The file is not a readable .xlsx workbook.")) from exc
-    try:
-        rows = []
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            rows.append(list(values))
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
-    except Exception as exc:
-        raise _file_invalid(_("The file is not a readable .xlsx workbook.")) from exc
-    finally:
-        workbook.close()
 
 
 def _read_csv(data: bytes) -> list[list[Any]]:
-    # Excel on a Chinese Windows saves "CSV" in GB18030 (GBK); everything else in UTF-8, often with a BOM.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise _file_invalid(_("The CSV file is neither UTF-8 nor GBK text."))
-    if "\x00" in text:
-        raise _file_invalid(_("The CSV file is not text."))
-    return [row for row in csv.reader(io.StringIO(text))]
+    try:
+        return csv_table(data)
+    except Unreadable as exc:
+        raise _file_invalid(_CSV_UNREADABLE.get(exc.reason, _("The CSV file is not text."))) from exc
 
 
 def roster_read(upload: UploadedFile) -> list[tuple[int, dict[str, str]]]:

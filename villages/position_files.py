@@ -8,8 +8,6 @@ GeoJSON feature's place in the collection (from 1).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Invalid, TooLarge
+from core.sheets import Unreadable, csv_table, xlsx_table
 
 # A city has ~2,000 villages and townships, a province ~20,000: room for a province in one file.
 MAX_ROWS = 50_000
@@ -72,39 +71,17 @@ def _unreadable() -> Invalid:
 
 
 def _csv_table(data: bytes) -> list[list[Any]]:
-    # Excel in China saves "CSV" in GB18030 (GBK); everything else sends UTF-8, often with a BOM.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise _unreadable()
     try:
-        return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-    except csv.Error as exc:
+        return [row for row in csv_table(data) if any(cell.strip() for cell in row)]
+    except Unreadable as exc:
         raise _unreadable() from exc
 
 
 def _xlsx_table(data: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises a zoo of errors (zipfile, KeyError, XML) for a bad file
+        return xlsx_table(data, max_rows=MAX_ROWS, skip_blank=True)
+    except Unreadable as exc:
         raise _unreadable() from exc
-    try:
-        sheet = workbook.worksheets[0]
-        table = []
-        for values in sheet.iter_rows(values_only=True):
-            if any(v not in (None, "") for v in values):
-                table.append(list(values))
-            if len(table) > MAX_ROWS + 1:
-                break
-        return table
-    finally:
-        workbook.close()
 
 
 def _column_map(header: list[Any]) -> dict[str, int]:

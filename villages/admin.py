@@ -11,7 +11,7 @@ from django.contrib import admin
 from accounts.admin_site import AuditedModelAdmin, ReadOnlyInline
 from commissioners.models import Claim
 
-from .models import Area, Category, Problem, ProblemEvent
+from .models import Area, AreaPositionChange, Category, Problem, ProblemEvent
 
 
 @admin.register(Area)
@@ -67,3 +67,15 @@ class ProblemAdmin(AuditedModelAdmin):
     date_hierarchy = "created_at"
     inlines = [ClaimInline, ProblemEventInline]
     exclude = ["client_id", "cell"]
+
+
+@admin.register(AreaPositionChange)
+class AreaPositionChangeAdmin(AuditedModelAdmin):
+    """The trail of surveyed positions (`PUT /areas/{code}/position`, the positions import): read here,
+    written only by the services that also re-judge the village's check-ins."""
+
+    read_only = True
+    list_display = ["area", "via", "lat", "lng", "accuracy_m", "crs", "from_source", "actor", "at"]
+    list_filter = ["via"]
+    search_fields = ["area__code", "area__name"]
+    list_select_related = ["area", "actor"]

@@ -169,3 +169,31 @@ def test_areas_are_neither_added_nor_deleted_in_the_admin():
     client = browser(operator())
     assert client.get("/admin/villages/area/add/").status_code == 403
     assert client.get("/admin/villages/area/451002/delete/").status_code == 403
+
+
+def test_the_positions_trail_is_registered_and_read_only():
+    client = browser(operator())
+    assert client.get("/admin/villages/areapositionchange/").status_code == 200
+    assert client.get("/admin/villages/areapositionchange/add/").status_code == 403
+
+
+def _target_form(**changes) -> dict:
+    data = {"code": "next_plan_dispatches", "name": "十五五选派", "unit": "人次", "value": 2500,
+            "period_start": "2026-01-01", "period_end": "2030-12-31", "area": "451000",
+            "rule": "dispatches_counted", "sort_order": 0, "baseline_value": 2000, "baseline_label": "十四五"}
+    data.update(changes)
+    return data
+
+
+def test_a_target_added_in_the_admin_follows_the_apis_rules(baise):
+    from stats.models import Target
+
+    client = browser(operator())
+    refused = client.post("/admin/stats/target/add/", _target_form(area="451002001"))  # a township
+    assert refused.status_code == 200 and not Target.objects.filter(code="next_plan_dispatches").exists()
+    assert "451000" in refused.content.decode()  # the area's reason: the city or one of its counties
+
+    added = client.post("/admin/stats/target/add/", _target_form())
+    assert added.status_code == 302, added.content
+    assert Target.objects.get(code="next_plan_dispatches").baseline_label == "十四五"
+    assert AuditEvent.objects.filter(action="admin", subject="admin.stats.target").exists()

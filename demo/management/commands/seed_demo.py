@@ -1,10 +1,8 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from demo.activity import demo_activity_seed
 from demo.people import DEMO_PASSWORD, demo_users_seed
-from stats.services import targets_seed
-from villages.models import Area
-from villages.services import areas_import, categories_seed
 
 
 class Command(BaseCommand):
@@ -15,15 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-activity", action="store_true", help="Only areas, categories, targets, users.")
 
     def handle(self, *args, **options) -> None:
-        result = areas_import()
-        self.stdout.write(
-            f"areas: {result.created} created, {result.updated} updated, {result.unchanged} unchanged "
-            f"({Area.objects.filter(level='county').count()} counties, "
-            f"{Area.objects.filter(level='township').count()} townships, "
-            f"{Area.objects.filter(level='village').count()} villages)"
-        )
-        self.stdout.write(f"categories: {categories_seed()} created")
-        self.stdout.write(f"targets: {targets_seed()} created")
+        call_command("import_divisions", stdout=self.stdout, stderr=self.stderr)
         created = demo_users_seed()
         if created:
             self.stdout.write(self.style.WARNING(f"demo users created; password for all: {DEMO_PASSWORD}"))

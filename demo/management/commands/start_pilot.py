@@ -1,10 +1,8 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.cleanup import DemoRowsProtected, demo_counts, demo_remove
 from stats.models import Target
-from stats.services import targets_seed
-from villages.models import Area, Category
-from villages.services import areas_import, categories_seed
 
 
 class Command(BaseCommand):
@@ -16,14 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--yes", action="store_true", help="Remove demo data without asking.")
 
     def handle(self, *args, **options) -> None:
-        result = areas_import()
-        self.stdout.write(
-            f"areas: {result.created} created, {result.updated} updated, {result.unchanged} unchanged "
-            f"({Area.objects.filter(level='county').count()} counties, "
-            f"{Area.objects.filter(level='township').count()} townships, "
-            f"{Area.objects.filter(level='village').count()} villages)")
-        self.stdout.write(f"categories: {categories_seed()} created ({Category.objects.count()} in all)")
-        self.stdout.write(f"targets: {targets_seed()} created")
+        call_command("import_divisions", stdout=self.stdout, stderr=self.stderr)
 
         found = {name: n for name, n in demo_counts().items() if n}
         if found:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Status
@@ -20,8 +18,9 @@ from accounts.services import ensure_location_consent, user_get
 from api.auth import jwt_auth
 from api.errors import validation_fields
 from api.pagination import PageIn, page_of
+from api.positions import Crs
 from core.errors import DomainError, Invalid, rendered
-from geo.edge import parse_near, point_in, point_out
+from core.positions import parse_near, point_in, point_out
 from media.models import PhotoOwner
 from media.schemas import PhotoOut
 from media.selectors import photo_out, photos_of
@@ -186,7 +185,7 @@ def checkin_list(request: HttpRequest, filters: Query[CheckinFilters], pager: Qu
 
 
 @router.get("/checkins/{checkin_id}", response=CheckinDetailOut, summary="One check-in with its photos")
-def checkin_read(request: HttpRequest, checkin_id: int, crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"):
+def checkin_read(request: HttpRequest, checkin_id: int, crs: Crs = "wgs84"):
     found = checkin_get(request.auth, checkin_id)
     if found.commissioner_id != request.auth.pk:
         audit_record(request, action=AuditAction.PERSONAL_READ, subject="checkins.detail", checkin_id=found.pk)

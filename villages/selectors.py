@@ -22,7 +22,7 @@ from geo.fences import (
 )
 from geo.lookup import AreaIndex, CountyShape, PlacePoint
 
-from .models import Area, Category
+from .models import Area, AreaLevel, Category
 
 
 def areas_list(*, level: str | None = None, parent: str | None = None) -> QuerySet[Area]:
@@ -42,13 +42,22 @@ def area_get(code: str, *, with_geometry: bool = False) -> Area:
     return area
 
 
+def village_not_found(code: str) -> NotFound:
+    return NotFound(_("No village with code %(code)s.") % {"code": code}, code="village_not_found")
+
+
 def village_get(code: str) -> Area:
     # With its geometry (null for villages until a boundary is surveyed): the check-in fence reads
     # it, and a deferred field would cost a second query on every check-in.
-    area = Area.objects.filter(code=code, level="village").first()
+    area = Area.objects.filter(code=code, level=AreaLevel.VILLAGE).first()
     if area is None:
-        raise NotFound(_("No village with code %(code)s.") % {"code": code}, code="village_not_found")
+        raise village_not_found(code)
     return area
+
+
+def villages_by_code(codes: set[str]) -> dict[str, Area]:
+    """Many villages (with their geometry, as `village_get`) in one query; unknown codes are left out."""
+    return Area.objects.filter(code__in=codes, level=AreaLevel.VILLAGE).in_bulk()
 
 
 def categories_list() -> QuerySet[Category]:

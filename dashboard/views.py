@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from accounts.models import Role, User
 from api.errors import error_response
 from core.errors import DomainError
-from stats.api import coverage_features
+from stats.schemas import coverage_features
 from stats.selectors import stats_area_for, targets_progress
 
 from .forms import PhoneLoginForm

@@ -264,7 +264,7 @@ def checkins_rejudge_chunk(
     was coarsened by retention keep the verdict measured when they were recorded: their point is ~1 km off.
     """
     with transaction.atomic():
-        village = Area.objects.filter(code=village_code, level="village").first()
+        village = Area.objects.filter(code=village_code, level=AreaLevel.VILLAGE).first()
         if village is None:
             return 0, None
         rows = list(
@@ -351,7 +351,7 @@ def dispatch_create(
     if commissioner.role != Role.COMMISSIONER or not commissioner.is_active:
         raise Invalid(_("Only an active commissioner can be dispatched."),
                       fields={"commissioner_id": _("not an active commissioner")})
-    if village.level != "village":
+    if village.level != AreaLevel.VILLAGE:
         raise Invalid(_("%(code)s is not a village.") % {"code": village.code},
                       fields={"village_code": _("must be a village code")})
     ensure_area_in_scope(staff, village)

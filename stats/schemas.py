@@ -6,7 +6,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from villages.models import Area
+from villages.models import Area, AreaLevel
 
 from .geometry import geometries, village_point
 from .selectors import Window, coverage
@@ -167,10 +167,10 @@ class AssessmentPage(Schema):
 def coverage_features(*, level: str, window: Window, within: Area) -> dict:
     """The coverage map as GeoJSON: one feature per area of ``level`` inside ``within``, with its counts."""
     # A village is drawn as its point, which the coverage rows carry; counties and townships as shapes.
-    shapes = geometries(level) if level != "village" else {}
+    shapes = geometries(level) if level != AreaLevel.VILLAGE else {}
     features = []
     for row in coverage(level=level, window=window, within=within):
-        if level == "village":
+        if level == AreaLevel.VILLAGE:
             geometry, source = village_point(row["lat"], row["lng"], row["position_source"])
         else:
             geometry, source = shapes.get(row["code"], (None, "none"))

@@ -25,7 +25,7 @@ from core.errors import ClientIdReused, Invalid
 from core.idempotency import insert_once
 from media.models import Photo, PhotoOwner
 from media.services import photo_attach
-from villages.models import Area, Category
+from villages.models import Area, AreaLevel, Category
 
 from .errors import NotYourTraining
 from .models import (
@@ -71,7 +71,7 @@ def _training_errors(
 ) -> dict[str, str]:
     """Every rule a new training breaks, by field; empty when it keeps them all."""
     errors: dict[str, str] = {}
-    if village.level != "village":
+    if village.level != AreaLevel.VILLAGE:
         errors["village_code"] = _("must be a village code (12 digits)")
     if not topic.strip():
         errors["topic"] = _("must not be blank")

@@ -92,17 +92,17 @@ def area_index_reset() -> None:
 def _area_index_build() -> AreaIndex:
     counties = [
         CountyShape(code, name, geometry)
-        for code, name, geometry in Area.objects.filter(level="county", geometry__isnull=False).values_list(
+        for code, name, geometry in Area.objects.filter(level=AreaLevel.COUNTY, geometry__isnull=False).values_list(
             "code", "name", "geometry"
         )
     ]
     townships = [
-        PlacePoint(*row) for row in Area.objects.filter(level="township", lat__isnull=False).values_list(
+        PlacePoint(*row) for row in Area.objects.filter(level=AreaLevel.TOWNSHIP, lat__isnull=False).values_list(
             "code", "name", "parent_id", "lat", "lng")
     ]
     # Columns, not an object per village, read in chunks so that a national set (490,000 villages)
     # never has all its rows as Python objects at once.
-    rows = Area.objects.filter(level="village", lat__isnull=False).values_list(
+    rows = Area.objects.filter(level=AreaLevel.VILLAGE, lat__isnull=False).values_list(
         "code", "name", "parent_id", "lat", "lng").order_by("code").iterator(chunk_size=_INDEX_CHUNK)
     chunks: list[list[np.ndarray]] = [[], [], [], [], []]
     while batch := list(itertools.islice(rows, _INDEX_CHUNK)):
@@ -130,7 +130,7 @@ def _county_shape(county_code: str) -> BaseGeometry | None:
         with _AREA_INDEX_LOCK:
             if not _COUNTY_SHAPES:
                 shapes = {}
-                for code, geometry in Area.objects.filter(level="county", geometry__isnull=False).values_list(
+                for code, geometry in Area.objects.filter(level=AreaLevel.COUNTY, geometry__isnull=False).values_list(
                         "code", "geometry"):
                     shapes[code] = shape(geometry)
                     shapely.prepare(shapes[code])

@@ -6,12 +6,14 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -109,3 +111,12 @@ def _photo_lock(photo_id: int) -> Iterator[None]:
     with _photo_locks_guard:
         if not lock.locked():
             _photo_locks.pop(photo_id, None)
+
+
+def photos_exif_erase(now: datetime) -> int:
+    """Retention (accounts/retention.py): the EXIF position and time of photos older than
+    RETENTION_PHOTO_EXIF_DAYS are erased. Returns how many photos lost theirs."""
+    cutoff = now - timedelta(days=settings.RETENTION_PHOTO_EXIF_DAYS)
+    return Photo.objects.filter(created_at__lt=cutoff).filter(
+        Q(exif_lat__isnull=False) | Q(exif_taken_at__isnull=False)
+    ).update(exif_lat=None, exif_lng=None, exif_taken_at=None)

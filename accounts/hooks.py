@@ -10,6 +10,7 @@ app that owns those records registers a function here, as apps register photo ac
 | areas                  | user create/update, roster, list | villages (areas by code)            |
 | categories             | roster (expertise column, sheet) | villages (the category list)        |
 | expertise_of           | roster (what changed)            | commissioners (profile expertise)   |
+| profile_of             | /me, a created person's answer   | commissioners (expertise, home)     |
 | people_created/changed | user create/update, roster       | commissioners (profile, matching)   |
 | dispatched_into        | scoping (county and township)    | commissioners (active dispatches)   |
 | working_in             | scoping (township)               | commissioners, problems             |
@@ -50,6 +51,7 @@ class PersonWrite:
 AreasByCode = Callable[[Iterable[str]], dict[str, AreaRef]]
 Categories = Callable[[], list[tuple[str, str, str]]]
 ExpertiseOf = Callable[[list[int]], dict[int, list[str]]]
+ProfileOf = Callable[["User", str], dict[str, Any]]
 PeopleWritten = Callable[[Sequence[PersonWrite]], None]
 # User ids (a `.values(...)` subquery or a collection) tied to an area by the registering app's records.
 PeopleIn = Callable[[AreaRef], Any]
@@ -62,6 +64,7 @@ class _Registry:
     areas: AreasByCode | None = None
     categories: Categories | None = None
     expertise_of: ExpertiseOf | None = None
+    profile_of: list[ProfileOf] = field(default_factory=list)
     people_created: list[PeopleWritten] = field(default_factory=list)
     people_changed: list[PeopleWritten] = field(default_factory=list)
     dispatched_into: list[PeopleIn] = field(default_factory=list)
@@ -79,6 +82,11 @@ def _registered(hook: Callable | None, name: str) -> Callable:
     return hook
 
 
+def _add(hooks: list, hook: Callable) -> None:
+    if hook not in hooks:  # once, however often an app's ready() runs
+        hooks.append(hook)
+
+
 # Registration, from the owning apps' AppConfig.ready().
 
 def register_areas(lookup: AreasByCode) -> None:
@@ -93,24 +101,24 @@ def register_expertise_of(reader: ExpertiseOf) -> None:
     _hooks.expertise_of = reader
 
 
+def register_profile_of(reader: ProfileOf) -> None:
+    _add(_hooks.profile_of, reader)
+
+
 def register_people_created(hook: PeopleWritten) -> None:
-    if hook not in _hooks.people_created:  # ready() may run twice in a test run
-        _hooks.people_created.append(hook)
+    _add(_hooks.people_created, hook)
 
 
 def register_people_changed(hook: PeopleWritten) -> None:
-    if hook not in _hooks.people_changed:  # ready() may run twice in a test run
-        _hooks.people_changed.append(hook)
+    _add(_hooks.people_changed, hook)
 
 
 def register_dispatched_into(people: PeopleIn) -> None:
-    if people not in _hooks.dispatched_into:  # ready() may run twice in a test run
-        _hooks.dispatched_into.append(people)
+    _add(_hooks.dispatched_into, people)
 
 
 def register_working_in(people: PeopleIn) -> None:
-    if people not in _hooks.working_in:  # ready() may run twice in a test run
-        _hooks.working_in.append(people)
+    _add(_hooks.working_in, people)
 
 
 def register_retention(name: str, sweep: RetentionSweep) -> None:
@@ -118,8 +126,7 @@ def register_retention(name: str, sweep: RetentionSweep) -> None:
 
 
 def register_sessions_ended(hook: SessionsEnded) -> None:
-    if hook not in _hooks.sessions_ended:  # ready() may run twice in a test run
-        _hooks.sessions_ended.append(hook)
+    _add(_hooks.sessions_ended, hook)
 
 
 # Use, from accounts.
@@ -137,6 +144,15 @@ def categories() -> list[tuple[str, str, str]]:
 def expertise_of(user_ids: list[int]) -> dict[int, list[str]]:
     """The category codes of these commissioners' expertise (people without any are missing)."""
     return _registered(_hooks.expertise_of, "expertise reader")(user_ids)
+
+
+def profile_of(user: User, crs: str) -> dict[str, Any]:
+    """What the apps keep of ``user`` as their own `/me` shows it (a commissioner: expertise, home,
+    availability, positions in ``crs``); empty for people they keep nothing of."""
+    found: dict[str, Any] = {}
+    for reader in _hooks.profile_of:
+        found.update(reader(user, crs))
+    return found
 
 
 def people_created(people: Sequence[PersonWrite]) -> None:

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Consent, ConsentKind, Role, User
 from core.errors import NotFound
-from geo.edge import point_out
 
 from . import hooks
 from .hooks import AreaRef
@@ -18,7 +17,7 @@ from .scoping import area_q, ensure_role
 
 
 def me_detail(user: User, *, crs: str = "wgs84") -> dict[str, Any]:
-    """The user as `/me` shows them; for a commissioner with their expertise and home."""
+    """The user as `/me` shows them; for a commissioner with their expertise and home (`profile_of`)."""
     out: dict[str, Any] = {
         "id": user.pk,
         "phone": user.phone,
@@ -32,19 +31,15 @@ def me_detail(user: User, *, crs: str = "wgs84") -> dict[str, Any]:
             user=user, kind=ConsentKind.LOCATION, withdrawn_at__isnull=True
         ).exists(),
     }
-    if user.role == Role.COMMISSIONER:
-        profile = user.commissioner
-        out["expertise"] = list(profile.expertise.values_list("code", flat=True))
-        out["home_lat"], out["home_lng"] = point_out(profile.home_lat, profile.home_lng, crs)
-        out["available"] = profile.available
+    out.update(hooks.profile_of(user, crs))
     return out
 
 
 def user_detail(user: User, *, viewer: User) -> dict[str, Any]:
     out = {"id": user.pk, "phone": phone_for(viewer, user.pk, user.phone), "name": user.name, "role": user.role,
            "area_code": user.area_id}
-    if user.role == Role.COMMISSIONER:
-        out["expertise"] = list(user.commissioner.expertise.values_list("code", flat=True))
+    if user.role == Role.COMMISSIONER:  # of another person's profile, only the expertise
+        out["expertise"] = hooks.profile_of(user, "wgs84")["expertise"]
     return out
 
 

@@ -15,6 +15,7 @@ class CommissionersConfig(AppConfig):
 
         register_photo_access("checkin", may_see_checkin_id)
         hooks.register_expertise_of(expertise_of)
+        hooks.register_profile_of(people.profile_of)
         hooks.register_people_created(people.people_created)
         hooks.register_people_changed(people.people_changed)
         hooks.register_dispatched_into(people.dispatched_into)

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.hooks import AreaRef, PersonWrite
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.scoping import WORKING_RECENT_DAYS, area_q
+from geo.edge import point_out
 
 from .candidates import candidates_refresh
 from .models import LIVE_CLAIM_STATUSES, Checkin, Claim, CommissionerProfile, Dispatch
@@ -21,6 +23,16 @@ from .services import categories_checked
 
 # 0.01° of latitude ≈ 1.1 km.
 COARSE_DECIMALS = 2
+
+
+def profile_of(user: User, crs: str) -> dict[str, Any]:
+    """A commissioner's profile as their `/me` shows it: expertise, home (in ``crs``), availability."""
+    if user.role != Role.COMMISSIONER:
+        return {}
+    profile = user.commissioner
+    home_lat, home_lng = point_out(profile.home_lat, profile.home_lng, crs)
+    return {"expertise": list(profile.expertise.values_list("code", flat=True)),
+            "home_lat": home_lat, "home_lng": home_lng, "available": profile.available}
 
 
 def people_created(people: Sequence[PersonWrite]) -> None:

@@ -15,10 +15,10 @@ from django.utils import timezone
 from accounts.hooks import AreaRef, PersonWrite
 from accounts.models import Role, User
 from accounts.scoping import WORKING_RECENT_DAYS, area_q
-from geo.edge import point_out
+from core.positions import point_out
 
 from .candidates import candidates_refresh
-from .models import LIVE_CLAIM_STATUSES, Checkin, Claim, CommissionerProfile, Dispatch
+from .models import Checkin, CommissionerProfile, Dispatch
 from .services import categories_checked
 
 # 0.01° of latitude ≈ 1.1 km.
@@ -79,12 +79,6 @@ def checked_in_lately(area: AreaRef) -> QuerySet:
     """Commissioners with a check-in in a village of ``area`` in the last WORKING_RECENT_DAYS."""
     since = timezone.now() - timedelta(days=WORKING_RECENT_DAYS)
     return Checkin.objects.filter(area_q(area, "village"), occurred_at__gte=since).values("commissioner_id")
-
-
-def claiming_live(area: AreaRef) -> QuerySet:
-    """Commissioners with a live (pending or accepted) claim on a problem of ``area``."""
-    return Claim.objects.filter(area_q(area, "problem__village"), status__in=LIVE_CLAIM_STATUSES).values(
-        "commissioner_id")
 
 
 def checkin_tracks_coarsen(now: datetime) -> int:

@@ -6,7 +6,7 @@ class StatsConfig(AppConfig):
     verbose_name = "统计"
 
     def ready(self) -> None:
-        from villages.setup import register_setup_step
+        from villages.hooks import register_setup_step
 
         from .services import targets_seed
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
+from villages.hooks import setup_steps
 from villages.models import Area, Category
 from villages.services import areas_import, categories_seed
-from villages.setup import setup_steps
 
 
 class Command(BaseCommand):

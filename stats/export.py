@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from accounts.scoping import area_q
 from core.periods import SHANGHAI
 from core.sheets import text_or_value
 from villages.models import Area
@@ -222,8 +223,6 @@ def _total_row(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> list[
 
 def _area_names(within: Area) -> dict[str, str]:
     """County and township names by code, inside ``within``: the names the sheets set beside codes."""
-    from accounts.scoping import area_q
-
     return dict(Area.objects.filter(area_q(within, ""), level__in=("county", "township"))
                 .values_list("code", "name"))
 

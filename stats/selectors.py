@@ -15,6 +15,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.scoping import area_q
 from commissioners.models import Checkin, Dispatch
 from core.periods import SHANGHAI, days_window, in_window
 from problems.models import Claim, ClaimStatus, Problem, ProblemStatus
@@ -34,8 +35,6 @@ class Window:
 
 
 def _within(area: Area, path: str) -> Q:
-    from accounts.scoping import area_q
-
     return area_q(area, path)
 
 

@@ -72,7 +72,8 @@ def commissioners(request: HttpRequest, filters: Query[CommissionerFilters], pag
         available=filters.available,
         near=near,
         radius_km=filters.radius_km,
-        pager=pager,
+        offset=pager.offset,
+        limit=pager.limit,
     )
     audit_record(request, action=AuditAction.PERSONAL_READ, subject="commissioners.list",
                  count=len(rows), filters=filters.dict())

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import STAFF_ROLES, commissioners_q, ensure_role, scope_q
-from api.pagination import PageIn
 from core.errors import NotFound, OutsideScope
 from core.near import Located, rows_near, with_objects
 from core.periods import days_window, in_window
@@ -38,7 +37,8 @@ def commissioners_list(
     available: bool | None = None,
     near: tuple[float, float] | None = None,
     radius_km: float = 30.0,
-    pager: PageIn,
+    offset: int = 0,
+    limit: int = 50,
 ) -> tuple[int, list[tuple[CommissionerProfile, float | None]]]:
     """Active commissioners ``viewer`` may list (accounts/scoping.py `commissioners_q`), by registered
     county, expertise and availability; nearest first (by home) with `near`. The home itself is never
@@ -53,10 +53,10 @@ def commissioners_list(
         qs = qs.filter(available=available)
     if near is None:
         count = qs.count()
-        rows = list(qs[pager.offset : pager.offset + pager.limit])
+        rows = list(qs[offset : offset + limit])
         return count, [(row, None) for row in rows]
     hits = rows_near(qs, near[0], near[1], radius_km, HOME)
-    page = with_objects(qs, nearest_page(hits, near[0], near[1], pager.offset, pager.limit))
+    page = with_objects(qs, nearest_page(hits, near[0], near[1], offset, limit))
     return len(hits), [(h.obj, round(h.distance_km, 3)) for h in page]
 
 

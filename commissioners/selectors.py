@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from accounts.scoping import commissioners_q, scope_q
+from accounts.scoping import STAFF_ROLES, commissioners_q, ensure_role, scope_q
 from core.errors import NotFound, OutsideScope
 from core.near import Located, rows_near, with_objects
 from core.periods import days_window, in_window
@@ -42,7 +42,8 @@ def commissioners_list(
 ) -> tuple[int, list[tuple[CommissionerProfile, float | None]]]:
     """Active commissioners ``viewer`` may list (accounts/scoping.py `commissioners_q`), by registered
     county, expertise and availability; nearest first (by home) with `near`. The home itself is never
-    answered: only the distance to it."""
+    answered: only the distance to it. Staff roles only: a commissioner lists no one."""
+    ensure_role(viewer, *STAFF_ROLES)
     qs = _profiles().filter(commissioners_q(viewer, "user"))
     if county:
         qs = qs.filter(user__area__county_code=county)

@@ -40,8 +40,16 @@ class AreaAdmin(AuditedModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(AuditedModelAdmin):
-    list_display = ["code", "name", "name_en", "sort_order"]
+    """Two levels: a field (parent empty) or an industry under one; Category.clean keeps it so."""
+
+    list_display = ["code", "name", "name_en", "parent", "sort_order"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "name", "name_en"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = Category.objects.filter(parent__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ProblemEventInline(ReadOnlyInline):

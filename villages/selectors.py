@@ -54,8 +54,19 @@ def village_get(code: str) -> Area:
     return area
 
 
-def categories_list() -> QuerySet[Category]:
-    return Category.objects.all()
+def categories_list(*, parent: str | None = None, top: bool | None = None) -> QuerySet[Category]:
+    """The categories, fields first, then the industries under them; filtered by field or by level."""
+    qs = Category.objects.all()
+    if parent:
+        qs = qs.filter(parent_id=parent)
+    if top is not None:
+        qs = qs.filter(parent__isnull=top)
+    return qs
+
+
+def category_codes_covered(code: str) -> list[str]:
+    """The categories an expertise in ``code`` covers: itself and, for a field, its industries."""
+    return [code, *Category.objects.filter(parent_id=code).values_list("code", flat=True)]
 
 
 _AREA_INDEX: AreaIndex | None = None

@@ -143,8 +143,23 @@ class Claim(models.Model):
         return f"claim {self.pk} on problem {self.problem_id} by {self.commissioner_id}"
 
 
+class Programme(models.TextChoices):
+    """Under which programme a person was sent: the plan counts all three as 人次 toward its target."""
+
+    COMMISSIONER = "commissioner", "科技特派员"
+    THREE_REGIONS = "three_regions", "“三区”人才"
+    LEGAL_ENTITY = "legal_entity", "法人科技特派员"
+
+
+SENDING_UNIT_MAX = 100
+
+
 class Dispatch(models.Model):
-    """A commissioner sent to a village for a period (选派). Each one is one 人次 toward the target."""
+    """A commissioner sent to a village for a period (选派). Each one is one 人次 toward the target.
+
+    ``programme`` says under which scheme, ``sending_unit`` who sent them (派出单位: a university, an
+    institute, a county bureau); it is typed text, shown as text, never markup.
+    """
 
     commissioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="dispatches",
@@ -155,6 +170,8 @@ class Dispatch(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    programme = models.CharField(max_length=16, choices=Programme.choices, default=Programme.COMMISSIONER)
+    sending_unit = models.CharField(max_length=SENDING_UNIT_MAX, blank=True)
     note = models.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -164,6 +181,9 @@ class Dispatch(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="commissioners_dispatch_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(programme__in=Programme.values), name="commissioners_dispatch_programme_valid"
             ),
             # A double-submitted form must not count one dispatch twice.
             models.UniqueConstraint(

@@ -97,7 +97,7 @@ def checkin_get(user: User, checkin_id: int) -> Checkin:
 
 def dispatches_list(
     *, user: User, commissioner: int | None = None, county: str | None = None, village: str | None = None,
-    start: date | None = None, end: date | None = None,
+    programme: str | None = None, start: date | None = None, end: date | None = None,
 ) -> QuerySet[Dispatch]:
     qs = Dispatch.objects.select_related("village", "commissioner", "dispatched_by")
     qs = qs.filter(commissioner=user) if user.role == Role.COMMISSIONER else qs.filter(scope_q(user, "village"))
@@ -107,6 +107,8 @@ def dispatches_list(
         qs = qs.filter(village__county_code=county)
     if village:
         qs = qs.filter(village_id=village)
+    if programme:
+        qs = qs.filter(programme=programme)
     if start:
         qs = qs.filter(starts_on__gte=start)
     if end:

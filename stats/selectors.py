@@ -15,9 +15,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Role, User
-from commissioners.models import Checkin, Claim, ClaimStatus, Dispatch
+from commissioners.models import Checkin, Claim, ClaimStatus, Dispatch, Programme
 from core.periods import SHANGHAI, days_window, in_window
-from trainings.models import Training
+from trainings.models import Training, TrainingMode
 from villages.models import Area, Problem, ProblemStatus
 
 from .models import Target
@@ -172,14 +172,16 @@ def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]
 
 # -- commissioner assessment (考核) -------------------------------------------------------------
 
-ASSESSMENT_SORTS = ("service_days", "dispatches", "trainings", "trainees", "problems_claimed",
+ASSESSMENT_SORTS = ("service_days", "dispatches", *(f"dispatches_{p}" for p in Programme.values), "trainings",
+                    "trainees", "problems_claimed",
                     "problems_resolved", "average_rating", "flagged_checkins", "name")
 
 
 def commissioner_assessment(*, window: Window, within: Area, sort: str = "-service_days") -> list[dict[str, Any]]:
     """Per commissioner whose home is inside ``within``: service days (distinct Shanghai days with a
     verified check-in: a multi-day trip counts every day), dispatches, trainings and trainees,
-    problems claimed and resolved, average rating and flagged check-ins. Seven queries."""
+    problems claimed and resolved, average rating and flagged check-ins. Dispatches are also counted by
+    programme (``dispatches_three_regions``…), with the units that sent the person (派出单位). Eight queries."""
     since, until = days_window(window.start, window.end)
     people = User.objects.filter(_within(within, "area"), role=Role.COMMISSIONER).order_by("pk")
     ids = list(people.values_list("pk", flat=True))
@@ -198,7 +200,15 @@ def commissioner_assessment(*, window: Window, within: Area, sort: str = "-servi
         dispatches = dispatches.filter(starts_on__gte=window.start)
     if window.end:
         dispatches = dispatches.filter(starts_on__lte=window.end)
-    dispatched = dict(dispatches.values_list("commissioner_id").annotate(n=Count("id")).order_by())
+    by_programme = {p: Count("id", filter=Q(programme=p)) for p in Programme.values}
+    dispatched = {
+        r["commissioner_id"]: r
+        for r in dispatches.values("commissioner_id").annotate(n=Count("id"), **by_programme).order_by()
+    }
+    units: dict[int, list[str]] = {}
+    for pk, unit in (dispatches.exclude(sending_unit="").values_list("commissioner_id", "sending_unit")
+                     .distinct().order_by("commissioner_id", "sending_unit")):
+        units.setdefault(pk, []).append(unit)
     trained = {
         r["commissioner_id"]: (r["n"], r["people"] or 0)
         for r in timed(Training.objects.filter(commissioner_id__in=ids), "started_at")
@@ -216,9 +226,12 @@ def commissioner_assessment(*, window: Window, within: Area, sort: str = "-servi
     for pk, name, area in people.values_list("pk", "name", "area_id"):
         n_trainings, trainees = trained.get(pk, (0, 0))
         n_resolved, rating = resolved.get(pk, (0, None))
+        sent = dispatched.get(pk, {})
         rows.append({
             "commissioner_id": pk, "name": name, "area_code": area, "county_code": area[:6],
-            "service_days": service_days.get(pk, 0), "dispatches": dispatched.get(pk, 0),
+            "service_days": service_days.get(pk, 0), "dispatches": sent.get("n", 0),
+            **{f"dispatches_{p}": sent.get(p, 0) for p in Programme.values},
+            "sending_units": units.get(pk, []),
             "trainings": n_trainings, "trainees": trainees, "problems_claimed": claimed.get(pk, 0),
             "problems_resolved": n_resolved, "average_rating": round(float(rating), 2) if rating is not None else None,
             "flagged_checkins": flagged.get(pk, 0),
@@ -230,6 +243,50 @@ def commissioner_assessment(*, window: Window, within: Area, sort: str = "-servi
     if descending:  # keep "no rating" last either way
         rows.sort(key=lambda r: r[key] is None)
     return rows
+
+
+# -- how the work was done: trainings by mode, dispatches by programme ----------------------------
+
+
+def trainings_by_mode(*, window: Window, within: Area) -> list[dict[str, Any]]:
+    """Per training mode (all four, in the plan's order): sessions, trainees (Σ headcount, 人次) and
+    households (Σ 户数 where recorded, with how many sessions recorded it). One query."""
+    since, until = days_window(window.start, window.end)
+    qs = in_window(Training.objects.filter(_within(within, "village")), "started_at", since, until)
+    found = {
+        r["mode"]: r
+        for r in qs.values("mode").annotate(
+            trainings=Count("id"), trainees=Sum("headcount"), households=Sum("households"),
+            households_recorded=Count("households"),
+        ).order_by()
+    }
+    figures = ("trainings", "trainees", "households", "households_recorded")
+    return [
+        {"mode": mode, "name": label, **{key: found.get(mode, {}).get(key) or 0 for key in figures}}
+        for mode, label in TrainingMode.choices
+    ]
+
+
+def dispatches_by_programme(*, window: Window, within: Area) -> list[dict[str, Any]]:
+    """Per programme (all three): dispatches (人次, counted in the window their start falls in, as the
+    target counts them), the distinct people sent and the distinct sending units named. One query."""
+    qs = Dispatch.objects.filter(_within(within, "village"))
+    if window.start:
+        qs = qs.filter(starts_on__gte=window.start)
+    if window.end:
+        qs = qs.filter(starts_on__lte=window.end)
+    found = {
+        r["programme"]: r
+        for r in qs.values("programme").annotate(
+            dispatches=Count("id"), people=Count("commissioner", distinct=True),
+            sending_units=Count("sending_unit", distinct=True, filter=~Q(sending_unit="")),
+        ).order_by()
+    }
+    figures = ("dispatches", "people", "sending_units")
+    return [
+        {"programme": programme, "name": label, **{key: found.get(programme, {}).get(key) or 0 for key in figures}}
+        for programme, label in Programme.choices
+    ]
 
 
 def stats_area_for(user: User) -> Area:

@@ -206,9 +206,11 @@ def commissioner_assessment(*, window: Window, within: Area, sort: str = "-servi
         for r in dispatches.values("commissioner_id").annotate(n=Count("id"), **by_programme).order_by()
     }
     units: dict[int, list[str]] = {}
-    for pk, unit in (dispatches.exclude(sending_unit="").values_list("commissioner_id", "sending_unit")
-                     .distinct().order_by("commissioner_id", "sending_unit")):
+    named = dispatches.exclude(sending_unit="").order_by().values_list("commissioner_id", "sending_unit")
+    for pk, unit in named.distinct():
         units.setdefault(pk, []).append(unit)
+    for names in units.values():
+        names.sort()  # by code point, the same on every database (collations differ)
     trained = {
         r["commissioner_id"]: (r["n"], r["people"] or 0)
         for r in timed(Training.objects.filter(commissioner_id__in=ids), "started_at")
@@ -254,10 +256,10 @@ def trainings_by_mode(*, window: Window, within: Area) -> list[dict[str, Any]]:
     since, until = days_window(window.start, window.end)
     qs = in_window(Training.objects.filter(_within(within, "village")), "started_at", since, until)
     found = {
-        r["mode"]: r
+        r["mode"]: {"trainings": r["n"], "trainees": r["people"], "households": r["homes"],
+                    "households_recorded": r["recorded"]}
         for r in qs.values("mode").annotate(
-            trainings=Count("id"), trainees=Sum("headcount"), households=Sum("households"),
-            households_recorded=Count("households"),
+            n=Count("id"), people=Sum("headcount"), homes=Sum("households"), recorded=Count("households"),
         ).order_by()
     }
     figures = ("trainings", "trainees", "households", "households_recorded")

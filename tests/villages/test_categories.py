@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from tests.client import error_code
 from tests.factories import CommissionerFactory
+from tests.fixtures_problems import make_commissioner, problem_payload
 from villages.models import Category
 from villages.selectors import category_codes_covered
 from villages.services import categories_seed
@@ -97,3 +98,28 @@ def test_a_field_cannot_be_deleted_under_its_industries():
 
     with pytest.raises(ProtectedError):
         Category.objects.get(code="fruit-trees").delete()
+
+
+def test_a_problem_may_name_an_industry(api, staff):
+    response = api.as_user(staff).post("/problems", problem_payload(category="mango", title="芒果瘿蚊危害嫩梢"))
+    assert response.status_code == 201, response.content
+    assert response.json()["category"] == "mango"
+
+
+def test_a_problem_naming_an_unknown_category_is_422(api, staff):
+    response = api.as_user(staff).post("/problems", problem_payload(category="durian"))
+    assert response.status_code == 422
+    assert "category" in response.json()["error"]["fields"]
+
+
+def test_an_expertise_may_mix_fields_and_industries(api, village):
+    person = make_commissioner(village)
+    response = api.as_user(person).patch("/commissioners/me", {"expertise": ["livestock", "mango"]})
+    assert response.status_code == 200, response.content
+    assert sorted(response.json()["expertise"]) == ["livestock", "mango"]
+
+
+def test_an_unknown_expertise_is_422_naming_it(api, village):
+    response = api.as_user(make_commissioner(village)).patch("/commissioners/me", {"expertise": ["durian"]})
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"]["expertise"] == ["durian"]

@@ -25,6 +25,7 @@ from .schemas import (
     AssessmentPage,
     CoverageIn,
     FeatureCollection,
+    PlanBaselinesOut,
     ProgrammesOut,
     TargetIn,
     TargetOut,
@@ -36,6 +37,7 @@ from .schemas import (
 from .selectors import (
     ASSESSMENT_SORTS,
     Window,
+    baselines_beside,
     commissioner_assessment,
     coverage,
     dispatches_by_programme,
@@ -138,6 +140,16 @@ def training_modes(request: HttpRequest, filters: Query[WindowIn]):
 def dispatch_programmes(request: HttpRequest, filters: Query[WindowIn]):
     ensure_role(request.auth, *STATS_ROLES)
     return {"by_programme": dispatches_by_programme(window=_window(filters), within=stats_area_for(request.auth))}
+
+
+@router.get("/stats/baselines", response=PlanBaselinesOut, summary="The previous plan's results beside today's",
+            description="The 十三五 figures the plan starts from (1,724 人次 dispatched, 899 poverty villages, 83 "
+                        "“三区” talents, 1,000+ trainings, 400,000 trainee 人次, 4,500+ problems solved), each with "
+                        "`current`: the same measure counted in the window inside the reader's area. Data: the "
+                        "bureau edits them in the back office.")
+def plan_baselines(request: HttpRequest, filters: Query[WindowIn]):
+    ensure_role(request.auth, *STATS_ROLES)
+    return {"items": baselines_beside(window=_window(filters), within=stats_area_for(request.auth))}
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

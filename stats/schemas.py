@@ -186,3 +186,19 @@ class ProgrammeRow(Schema):
 
 class ProgrammesOut(Schema):
     by_programme: list[ProgrammeRow]
+
+
+class PlanBaselineOut(Schema):
+    code: str
+    name: str = Field(..., description="e.g. 选派科技特派员")
+    value: int = Field(..., description="The previous plan's result, e.g. 1724.")
+    unit: str
+    at_least: bool = Field(..., description="The figure is a floor (1,000 余场), not exact.")
+    period_label: str = Field(..., description="e.g. 十三五")
+    measure: str = Field(..., description="dispatches | villages_served | three_regions_people | trainings | "
+                                          "trainees | problems_resolved")
+    current: int = Field(..., description="The same measure today: counted in the window, inside the reader's area.")
+
+
+class PlanBaselinesOut(Schema):
+    items: list[PlanBaselineOut]

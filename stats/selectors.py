@@ -20,7 +20,7 @@ from core.periods import SHANGHAI, days_window, in_window
 from trainings.models import Training, TrainingMode
 from villages.models import Area, Problem, ProblemStatus
 
-from .models import Target
+from .models import BaselineMeasure, PlanBaseline, Target
 from .rules import counting_rule
 
 LEVEL_FIELD = {"county": "county_code", "township": "township_code", "village": "code"}
@@ -288,6 +288,51 @@ def dispatches_by_programme(*, window: Window, within: Area) -> list[dict[str, A
     return [
         {"programme": programme, "name": label, **{key: found.get(programme, {}).get(key) or 0 for key in figures}}
         for programme, label in Programme.choices
+    ]
+
+
+# -- the previous plan's results beside today's ---------------------------------------------------
+
+
+def _todays_figures(window: Window, within: Area) -> dict[str, int]:
+    """Each baseline measure counted in the window inside ``within``; seven queries."""
+    since, until = days_window(window.start, window.end)
+    in_area = _within(within, "village")
+    dispatches = Dispatch.objects.filter(in_area)
+    if window.start:
+        dispatches = dispatches.filter(starts_on__gte=window.start)
+    if window.end:
+        dispatches = dispatches.filter(starts_on__lte=window.end)
+    trainings = in_window(Training.objects.filter(in_area), "started_at", since, until)
+    checkins = in_window(Checkin.objects.filter(in_area, verified=True), "occurred_at", since, until)
+    trained = trainings.aggregate(n=Count("id"), people=Sum("headcount"))
+    # Served as the coverage map says: any verified check-in, dispatch or training in the window.
+    served = set(checkins.order_by().values_list("village_id", flat=True).distinct())
+    served |= set(dispatches.order_by().values_list("village_id", flat=True).distinct())
+    served |= set(trainings.order_by().values_list("village_id", flat=True).distinct())
+    resolved = in_window(Problem.objects.filter(in_area, status__in=[ProblemStatus.RESOLVED, ProblemStatus.CLOSED]),
+                         "resolved_at", since, until)
+    return {
+        BaselineMeasure.DISPATCHES: dispatches.count(),
+        BaselineMeasure.VILLAGES_SERVED: len(served),
+        BaselineMeasure.THREE_REGIONS_PEOPLE: dispatches.filter(programme=Programme.THREE_REGIONS)
+        .aggregate(n=Count("commissioner", distinct=True))["n"],
+        BaselineMeasure.TRAININGS: trained["n"],
+        BaselineMeasure.TRAINEES: trained["people"] or 0,
+        BaselineMeasure.PROBLEMS_RESOLVED: resolved.count(),
+    }
+
+
+def baselines_beside(*, window: Window, within: Area) -> list[dict[str, Any]]:
+    """The previous plan's results (PlanBaseline), each with today's figure of its measure counted in
+    ``window`` inside ``within`` (the reader's area: a county compares its own figure with the city's
+    past). The baselines are the city's; ``current`` is the reader's."""
+    baselines = list(PlanBaseline.objects.all())
+    today = _todays_figures(window, within) if baselines else {}
+    return [
+        {"code": b.code, "name": b.name, "value": b.value, "unit": b.unit, "at_least": b.at_least,
+         "period_label": b.period_label, "measure": b.measure, "current": today[b.measure]}
+        for b in baselines
     ]
 
 

@@ -123,3 +123,21 @@ def test_an_unknown_expertise_is_422_naming_it(api, village):
     response = api.as_user(make_commissioner(village)).patch("/commissioners/me", {"expertise": ["durian"]})
     assert response.status_code == 422
     assert response.json()["error"]["fields"]["expertise"] == ["durian"]
+
+
+def test_the_back_office_adds_an_industry_under_a_field():
+    from tests.accounts.test_back_office import browser, operator
+
+    response = browser(operator()).post("/admin/villages/category/add/", {
+        "code": "sugarcane-seedlings", "name": "甘蔗种苗", "name_en": "", "parent": "sugarcane", "sort_order": 120})
+    assert response.status_code == 302, response.content
+    assert Category.objects.get(code="sugarcane-seedlings").parent_id == "sugarcane"
+
+
+def test_the_back_office_refuses_a_third_level():
+    from tests.accounts.test_back_office import browser, operator
+
+    response = browser(operator()).post("/admin/villages/category/add/", {
+        "code": "mango-tainong", "name": "台农芒", "name_en": "", "parent": "mango", "sort_order": 120})
+    assert response.status_code == 200  # the form again, with the error
+    assert not Category.objects.filter(code="mango-tainong").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
@@ -40,13 +40,17 @@ def commissioners_list(
     pager: PageIn,
 ) -> tuple[int, list[tuple[CommissionerProfile, float | None]]]:
     """Active commissioners ``viewer`` may list (accounts/scoping.py `commissioners_q`), by registered
-    county, expertise and availability; nearest first (by home) with `near`. The home itself is never
-    answered: only the distance to it."""
+    county, expertise (``category``: an expertise in it or in its field) and availability; nearest first
+    (by home) with `near`. The home itself is never answered: only the distance to it."""
     qs = _profiles().filter(commissioners_q(viewer, "user"))
     if county:
         qs = qs.filter(user__area__county_code=county)
     if category:
-        qs = qs.filter(expertise__code=category)
+        # Who can take this category's problems: an expertise in it, or in the field it belongs to.
+        field = Category.objects.filter(code=category, parent__isnull=False).values("parent_id")
+        through = CommissionerProfile.expertise.through.objects.filter(Q(category_id=category)
+                                                                       | Q(category_id__in=field))
+        qs = qs.filter(user_id__in=through.values("commissionerprofile_id"))
     if available is not None:
         qs = qs.filter(available=available)
     if near is None:

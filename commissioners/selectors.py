@@ -11,8 +11,9 @@ from accounts.models import Role, User
 from accounts.scoping import commissioners_q, scope_q
 from api.pagination import PageIn
 from core.errors import NotFound, OutsideScope
+from core.near import Located, rows_near, with_objects
 from core.periods import days_window, in_window
-from geo.near import Located, nearest_page, rows_near, with_objects
+from geo.near import nearest_page
 from villages.models import Category
 
 from .models import Checkin, CommissionerProfile, Dispatch

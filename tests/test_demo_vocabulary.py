@@ -4,8 +4,8 @@ import pytest
 
 from commissioners.models import Dispatch
 from demo.activity import demo_activity_seed
+from problems.models import Problem
 from trainings.models import Training
-from villages.models import Problem
 
 pytestmark = pytest.mark.django_db
 PESTS = {"芒果瘿蚊": "mango", "芒果炭疽病": "mango", "柑桔黄龙病": "citrus", "香蕉枯萎病": "banana",

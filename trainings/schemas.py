@@ -9,12 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from pydantic import AwareDatetime, Field, PlainValidator, WithJsonSchema
 
-from api.positions import AnsweredCrs
+from api.positions import AnsweredCrs, Crs
 from media.schemas import PhotoOut
 
 from .models import DURATION_MAX_HOURS, DURATION_MIN_HOURS, HEADCOUNT_MAX
 
-CrsName = Literal["wgs84", "gcj02", "bd09"]
 TrainingModeName = Literal["lecture", "field", "countryside", "popular_science"]
 
 
@@ -80,7 +79,7 @@ class TrainingIn(Schema):
     )
     lat: float | None = Field(None, description="Where it was held (optional; needs the location consent).")
     lng: float | None = None
-    crs: CrsName = "wgs84"
+    crs: Crs = "wgs84"
 
 
 class UserRef(Schema):
@@ -140,7 +139,7 @@ class TrainingFilters(Schema):
         None, alias="to",
         description="A day (Asia/Shanghai, the whole day included) or an instant with offset; inclusive.",
     )
-    crs: CrsName = "wgs84"
+    crs: Crs = "wgs84"
 
 
 class AttendeeIn(Schema):

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('trainings', '0002_training_roster'),
-        ('villages', '0004_category_parent'),
+        ('villages', '0005_category_parent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

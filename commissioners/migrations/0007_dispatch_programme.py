@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commissioners', '0005_matching_candidates'),
-        ('villages', '0004_category_parent'),
+        ('commissioners', '0006_claims_moved_to_problems'),
+        ('villages', '0005_category_parent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

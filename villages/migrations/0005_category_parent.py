@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('villages', '0003_area_surveyed_positions'),
+        ('villages', '0004_problems_moved_to_problems'),
     ]
 
     operations = [

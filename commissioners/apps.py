@@ -7,10 +7,12 @@ class CommissionersConfig(AppConfig):
 
     def ready(self) -> None:
         from media.access import register_photo_access
-        from villages.hooks import register_village_moved
+        from villages.hooks import register_fields_changed, register_village_moved
 
+        from .candidates import candidates_refresh_for_fields
         from .selectors import may_see_checkin_id
         from .tasks import checkins_rejudge_on_commit
 
         register_photo_access("checkin", may_see_checkin_id)
         register_village_moved(checkins_rejudge_on_commit)
+        register_fields_changed(candidates_refresh_for_fields)

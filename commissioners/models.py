@@ -67,6 +67,9 @@ class MatchingCandidate(models.Model):
     resolved_count = models.PositiveIntegerField(default=0, help_text="Accepted claims on resolved/closed problems.")
     rating_sum = models.PositiveIntegerField(default=0)
     rating_count = models.PositiveIntegerField(default=0)
+    # The row exists because the commissioner's expertise is this field and the category one of its
+    # industries (果树 → 芒果); empty when the expertise is the category itself. Matching says which.
+    via_field = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -82,7 +85,7 @@ class MatchingCandidate(models.Model):
             models.Index(
                 fields=["category", "home_cell"],
                 include=["id", "home_lat", "home_lng", "commissioner", "county_code", "active_problems",
-                         "resolved_count", "rating_sum", "rating_count"],
+                         "resolved_count", "rating_sum", "rating_count", "via_field"],
                 name="commissioners_candidate_near",
             ),
             models.Index(fields=["commissioner"], name="commissioners_candidate_user"),

@@ -19,7 +19,7 @@ from core.positions import point_in
 from geo.cells import cell_of
 from geo.placement import place_areas
 
-from .hooks import village_moved
+from .hooks import fields_changed, village_moved
 from .models import Area, AreaLevel, AreaPositionChange, Category, PositionSource, PositionVia
 from .position_files import PositionRow
 from .selectors import area_index_reset, distance_outside_county_m
@@ -173,6 +173,8 @@ def categories_seed() -> int:
         if code not in existing
     ]
     Category.objects.bulk_create(industries)
+    # An expertise in a field covers its industries: the field's experts now match the new ones too.
+    fields_changed([c.parent_id for c in industries])
     return len(fields) + len(industries)
 
 

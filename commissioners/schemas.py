@@ -7,8 +7,16 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import AwareDatetime, Field
 
+from accounts.models import User
+from accounts.privacy import phone_for, whole_phone_ids
 from api.positions import AnsweredCrs, CrsIn, PointIn
+from core.errors import rendered
+from core.positions import point_out
 from media.schemas import PhotoOut
+
+from .checkins import CheckinItem, ItemResult
+from .models import Checkin, CommissionerProfile, Dispatch
+from .selectors import flag_details_for
 
 
 class CommissionerOut(Schema):
@@ -168,3 +176,85 @@ class DispatchFilters(Schema):
     programme: ProgrammeName | None = Field(None, description="Only dispatches under this programme.")
     start: date | None = Field(None, alias="from", description="Dispatches starting on or after this day.")
     end: date | None = Field(None, alias="to", description="Dispatches starting on or before this day.")
+
+
+# The answers, built beside their schemas ----------------------------------------------------------
+
+
+def commissioner_items(viewer: User, rows: list[tuple[CommissionerProfile, float | None]]) -> list[dict]:
+    """The staff's list: no home position here, whoever asks (PIPL art. 6): `near` answers the distance to
+    it, and the county of the commissioner's registered area; the phone whole or masked (accounts/privacy)."""
+    whole = whole_phone_ids(viewer, [profile.user_id for profile, _ in rows])
+    return [
+        {
+            "id": profile.user_id,
+            "name": profile.user.name,
+            "phone": phone_for(viewer, profile.user_id, profile.user.phone, whole_ids=whole),
+            "area_code": profile.user.area_id,
+            "county_code": profile.user.area_id[:6],
+            "expertise": [c.code for c in profile.expertise.all()],
+            "available": profile.available,
+            "distance_km": distance,
+        }
+        for profile, distance in rows
+    ]
+
+
+def _keys_sorted(details: dict) -> dict:
+    """Flag details with their keys in one order: PostgreSQL's jsonb gives them back in its own (by length),
+    not in the order they were written, and a replay must answer the first body byte for byte."""
+    return {k: _keys_sorted(v) if isinstance(v, dict) else v for k, v in sorted(details.items())}
+
+
+def checkin_out(checkin: Checkin, crs: str = "wgs84", *, flag_details: dict) -> dict:
+    """One check-in as the API shows it: the first answer, a replay and a read all come from here.
+    ``flag_details`` as the reader may see them (selectors.flag_details_for)."""
+    lat, lng = point_out(checkin.lat, checkin.lng, crs)
+    return {
+        "id": checkin.pk, "client_id": checkin.client_id,
+        "commissioner": {"id": checkin.commissioner_id, "name": checkin.commissioner.name},
+        "village_code": checkin.village_id, "village_name": checkin.village.name, "lat": lat, "lng": lng,
+        "crs": crs, "accuracy_m": checkin.accuracy_m, "occurred_at": checkin.occurred_at, "verified": checkin.verified,
+        "distance_m": checkin.distance_m, "flags": checkin.flags, "flag_details": _keys_sorted(flag_details),
+        "problem_id": checkin.problem_id, "note": checkin.note, "created_at": checkin.created_at,
+    }
+
+
+def checkin_for(viewer: User, checkin: Checkin, crs: str = "wgs84") -> dict:
+    return checkin_out(checkin, crs, flag_details=flag_details_for(viewer, [checkin])[checkin.pk])
+
+
+def _sent_client_id(raw: Any) -> str | None:
+    """The item's client_id as the phone sent it (even when the item is refused)."""
+    return str(raw.get("client_id")) if isinstance(raw, dict) and raw.get("client_id") else None
+
+
+def checkin_batch_out(viewer: User, raw_items: list[Any], items: list[CheckinItem | ItemResult],
+                      results: list[ItemResult]) -> dict:
+    """Each item of a queue answered in its place: created, duplicate (a replay) or invalid with why."""
+    stored = [r.recorded.checkin for r in results if r.recorded is not None]
+    details = flag_details_for(viewer, stored) if stored else {}
+    out = []
+    for raw, item, result in zip(raw_items, items, results, strict=True):
+        client_id = _sent_client_id(raw)
+        if result.recorded is None:
+            errors = result.fields if result.error is None else rendered(
+                {"code": result.error.code, "message": result.error.message, **result.error.fields})
+            out.append({"client_id": client_id, "status": "invalid", "errors": errors})
+            continue
+        checkin = result.recorded.checkin
+        out.append({"client_id": client_id, "id": checkin.pk,
+                    "status": "created" if result.recorded.created else "duplicate",
+                    "checkin": checkin_out(checkin, item.crs, flag_details=details[checkin.pk])})
+    return {"results": out}
+
+
+def dispatch_out(dispatch: Dispatch) -> dict:
+    return {
+        "id": dispatch.pk, "commissioner": {"id": dispatch.commissioner_id, "name": dispatch.commissioner.name},
+        "village_code": dispatch.village_id, "village_name": dispatch.village.name,
+        "county_code": dispatch.village.county_code, "starts_on": dispatch.starts_on, "ends_on": dispatch.ends_on,
+        "dispatched_by": {"id": dispatch.dispatched_by_id, "name": dispatch.dispatched_by.name},
+        "programme": dispatch.programme, "sending_unit": dispatch.sending_unit, "note": dispatch.note,
+        "created_at": dispatch.created_at,
+    }

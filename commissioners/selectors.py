@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from accounts.scoping import commissioners_q, scope_q
+from accounts.scoping import STAFF_ROLES, commissioners_q, ensure_role, scope_q
 from api.pagination import PageIn
 from core.errors import NotFound, OutsideScope
 from core.near import Located, rows_near, with_objects
@@ -42,7 +42,9 @@ def commissioners_list(
 ) -> tuple[int, list[tuple[CommissionerProfile, float | None]]]:
     """Active commissioners ``viewer`` may list (accounts/scoping.py `commissioners_q`), by registered
     county, expertise (``category``: an expertise in it or in its field) and availability; nearest first
-    (by home) with `near`. The home itself is never answered: only the distance to it."""
+    (by home) with `near`. The home itself is never answered: only the distance to it. Staff roles only: a
+    commissioner lists no one."""
+    ensure_role(viewer, *STAFF_ROLES)
     qs = _profiles().filter(commissioners_q(viewer, "user"))
     if county:
         qs = qs.filter(user__area__county_code=county)

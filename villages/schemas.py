@@ -11,7 +11,7 @@ from core.positions import point_out
 from geo.lookup import Located
 from geo.shapes import rfc7946
 
-from .models import Area
+from .models import Area, AreaLevel
 
 if TYPE_CHECKING:
     from .services import PositionsImported
@@ -44,7 +44,7 @@ class AreaPage(Schema):
 
 
 class AreaFilters(CrsIn):
-    level: Literal["city", "county", "township", "village"] | None = None
+    level: AreaLevel | None = None
     parent: str | None = Field(None, max_length=12, pattern=r"^[0-9]{6,12}$")
 
 

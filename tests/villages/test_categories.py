@@ -8,7 +8,6 @@ from tests.client import error_code
 from tests.factories import CommissionerFactory
 from tests.fixtures_problems import make_commissioner, problem_payload
 from villages.models import Category
-from villages.selectors import category_codes_covered
 from villages.services import categories_seed
 
 pytestmark = pytest.mark.django_db
@@ -66,11 +65,6 @@ def test_seeding_an_older_database_adds_the_industries():
     Category.objects.filter(parent__isnull=False).delete()
     assert categories_seed() == 7
     assert Category.objects.get(code="star-anise").parent_id == "forestry"
-
-
-def test_an_expertise_in_a_field_covers_its_industries():
-    assert set(category_codes_covered("livestock")) == {"livestock", "pigs", "cattle-sheep", "understory-chickens"}
-    assert category_codes_covered("mango") == ["mango"]
 
 
 def test_the_database_refuses_a_category_as_its_own_parent():

@@ -164,16 +164,19 @@ def dispatch(request: HttpRequest, payload: DispatchIn):
     commissioner = user_get(payload.commissioner_id)
     created = checkins.dispatch_create(
         staff=request.auth, commissioner=commissioner, village=village_get(payload.village_code),
-        starts_on=payload.starts_on, ends_on=payload.ends_on, note=payload.note,
+        starts_on=payload.starts_on, ends_on=payload.ends_on, note=payload.note, programme=payload.programme,
+        sending_unit=payload.sending_unit,
     )
     return Status(201, dispatch_out(Dispatch.objects.select_related("village", "commissioner", "dispatched_by")
                                     .get(pk=created.pk)))
 
 
-@router.get("/dispatches", response=DispatchPage, summary="Dispatches: a commissioner's own; staff: their area's")
+@router.get("/dispatches", response=DispatchPage, summary="Dispatches: a commissioner's own; staff: their area's",
+            description="Newest first; `programme=` keeps one programme's (科技特派员, “三区”人才, 法人科技特派员).")
 def dispatch_list(request: HttpRequest, filters: Query[DispatchFilters], pager: Query[PageIn]):
     qs = dispatches_list(user=request.auth, commissioner=filters.commissioner, county=filters.county,
-                         village=filters.village, start=filters.start, end=filters.end)
+                         village=filters.village, programme=filters.programme, start=filters.start,
+                         end=filters.end)
     page = page_of(qs, pager)
     page["items"] = [dispatch_out(d) for d in page["items"]]
     return page

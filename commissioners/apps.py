@@ -8,9 +8,10 @@ class CommissionersConfig(AppConfig):
     def ready(self) -> None:
         from accounts import hooks
         from media.access import register_photo_access
-        from villages.hooks import register_village_moved
+        from villages.hooks import register_fields_changed, register_village_moved
 
         from . import people
+        from .candidates import candidates_refresh_for_fields
         from .selectors import expertise_of, may_see_checkin_id
         from .tasks import checkins_rejudge_on_commit
 
@@ -23,3 +24,4 @@ class CommissionersConfig(AppConfig):
         hooks.register_dispatched_into(people.dispatched_into)
         hooks.register_working_in(people.checked_in_lately)
         hooks.register_retention("checkins_coarsened", people.checkin_tracks_coarsen)
+        register_fields_changed(candidates_refresh_for_fields)

@@ -1,5 +1,11 @@
 """Keep matching's read model (MatchingCandidate) equal to the rows it is derived from.
 
+One row per commissioner and category they can take problems of: each field of their expertise and,
+for a field (果树), each industry under it (芒果, 柑橘, 香蕉). So matching, the ``problem.posted``
+audience and everything else reading the model see a field's experts for its industries' problems
+without knowing the tree. When the industries under a field change (villages.hooks.fields_changed:
+the seed adds them, the back office adds, moves or removes one), that field's experts are refreshed.
+
 Every write that changes who is matchable or how they score calls ``candidates_refresh`` with
 the commissioners concerned, inside its own transaction: profile create/update (home,
 availability, expertise), and the problems app's claim accepted, problem resolved, problem confirmed
@@ -15,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+
+from villages.models import Category
 
 from .hooks import track_records
 from .models import CommissionerProfile, MatchingCandidate
@@ -46,20 +54,38 @@ def candidates_refresh(user_ids: Iterable[int]) -> int:
         expertise = CommissionerProfile.expertise.through.objects.filter(
             commissionerprofile_id__in=[p.user_id for p in matchable]).values_list("commissionerprofile_id",
                                                                                    "category_id")
-        by_user: dict[int, list[str]] = {}
+        by_user: dict[int, set[str]] = {}
         for user_id, category in expertise:
-            by_user.setdefault(user_id, []).append(category)
+            by_user.setdefault(user_id, set()).add(category)
+        # An expertise in a field covers the field's industries (果树 covers 芒果): one row for each.
+        industries: dict[str, list[str]] = {}
+        field_of: dict[str, str] = {}
+        fields = set().union(*by_user.values()) if by_user else set()
+        for parent, code in Category.objects.filter(parent_id__in=fields).values_list("parent_id", "code"):
+            industries.setdefault(parent, []).append(code)
+            field_of[code] = parent
         rows = []
         for p in matchable:
             active, resolved, rating_sum, rating_count = records.get(p.user_id, (0, 0, 0, 0))
-            for category in sorted(by_user.get(p.user_id, ())):
+            own = by_user.get(p.user_id, set())
+            covered = own.union(*(industries.get(c, ()) for c in own))
+            for category in sorted(covered):
                 rows.append(MatchingCandidate(
                     commissioner_id=p.user_id, category_id=category, home_lat=p.home_lat, home_lng=p.home_lng,
                     home_cell=p.home_cell, county_code=p.user.area_id[:6], active_problems=active,
                     resolved_count=resolved, rating_sum=rating_sum, rating_count=rating_count,
+                    via_field="" if category in own else field_of[category],
                 ))
         MatchingCandidate.objects.bulk_create(rows, batch_size=1_000)
         return len(rows)
+
+
+def candidates_refresh_for_fields(codes: list[str], *, chunk: int = REBUILD_CHUNK) -> int:
+    """Recompute the rows of every commissioner with an expertise in one of these fields: the
+    industries under the fields changed (villages.hooks.fields_changed), and so what they cover."""
+    experts = sorted(set(CommissionerProfile.expertise.through.objects.filter(category_id__in=codes)
+                         .values_list("commissionerprofile_id", flat=True)))
+    return sum(candidates_refresh(experts[i : i + chunk]) for i in range(0, len(experts), chunk))
 
 
 def candidates_rebuild(*, chunk: int = REBUILD_CHUNK) -> int:

@@ -7,6 +7,7 @@ an offline queue replays freely.
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -31,7 +32,7 @@ from villages.models import Area, AreaLevel
 from villages.selectors import county_fence_check, village_fence_check, village_not_found, villages_by_code
 
 from .hooks import ensure_may_reference_problem
-from .models import FLAGS_THAT_MATTER, Checkin, CheckinFlag, Dispatch
+from .models import FLAGS_THAT_MATTER, SENDING_UNIT_MAX, Checkin, CheckinFlag, Dispatch, Programme
 
 
 @dataclass(frozen=True)
@@ -343,11 +344,35 @@ class DispatchExists(Conflict):
     message = _("This commissioner is already dispatched to this village from that day.")
 
 
+# Control and format characters (line breaks, bidi overrides, zero-width marks): never part of a unit's
+# name, and able to spoof or break the workbook an official prints.
+_REFUSED_IN_TEXT = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+
+
+def sending_unit_clean(value: str) -> str:
+    """The sending unit trimmed; Invalid when too long or with control characters. Stored as text."""
+    unit = value.strip()
+    if len(unit) > SENDING_UNIT_MAX:
+        raise Invalid(_("The sending unit is too long."),
+                      fields={"sending_unit": _("at most %(max)s characters") % {"max": SENDING_UNIT_MAX}})
+    if any(unicodedata.category(ch) in _REFUSED_IN_TEXT for ch in unit):
+        raise Invalid(_("The sending unit contains control characters."),
+                      fields={"sending_unit": _("must be plain text on one line")})
+    return unit
+
+
 @transaction.atomic
 def dispatch_create(
-    *, staff: User, commissioner: User, village: Area, starts_on: date, ends_on: date | None = None, note: str = ""
+    *, staff: User, commissioner: User, village: Area, starts_on: date, ends_on: date | None = None, note: str = "",
+    programme: str = Programme.COMMISSIONER, sending_unit: str = "",
 ) -> Dispatch:
+    """Dispatch ``commissioner`` to ``village`` under ``programme`` (科技特派员 by default), sent by
+    ``sending_unit`` (派出单位, free text)."""
     ensure_role(staff, Role.COUNTY_STAFF, Role.BUREAU)
+    if programme not in Programme.values:
+        raise Invalid(_("Unknown programme %(programme)s.") % {"programme": programme},
+                      fields={"programme": _("one of %(values)s") % {"values": ", ".join(Programme.values)}})
+    sending_unit = sending_unit_clean(sending_unit)
     if commissioner.role != Role.COMMISSIONER or not commissioner.is_active:
         raise Invalid(_("Only an active commissioner can be dispatched."),
                       fields={"commissioner_id": _("not an active commissioner")})
@@ -360,6 +385,7 @@ def dispatch_create(
     try:
         with transaction.atomic():
             return Dispatch.objects.create(commissioner=commissioner, village=village, starts_on=starts_on,
-                                           ends_on=ends_on, dispatched_by=staff, note=note)
+                                           ends_on=ends_on, dispatched_by=staff, note=note, programme=programme,
+                                           sending_unit=sending_unit)
     except IntegrityError as exc:
         raise DispatchExists() from exc

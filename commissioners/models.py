@@ -68,6 +68,9 @@ class MatchingCandidate(models.Model):
     resolved_count = models.PositiveIntegerField(default=0, help_text="Accepted claims on resolved/closed problems.")
     rating_sum = models.PositiveIntegerField(default=0)
     rating_count = models.PositiveIntegerField(default=0)
+    # The row exists because the commissioner's expertise is this field and the category one of its
+    # industries (果树 → 芒果); empty when the expertise is the category itself. Matching says which.
+    via_field = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -83,7 +86,7 @@ class MatchingCandidate(models.Model):
             models.Index(
                 fields=["category", "home_cell"],
                 include=["id", "home_lat", "home_lng", "commissioner", "county_code", "active_problems",
-                         "resolved_count", "rating_sum", "rating_count"],
+                         "resolved_count", "rating_sum", "rating_count", "via_field"],
                 name="commissioners_candidate_near",
             ),
             models.Index(fields=["commissioner"], name="commissioners_candidate_user"),
@@ -93,8 +96,23 @@ class MatchingCandidate(models.Model):
         return f"candidate {self.commissioner_id} for {self.category_id}"
 
 
+class Programme(models.TextChoices):
+    """Under which programme a person was sent: the plan counts all three as 人次 toward its target."""
+
+    COMMISSIONER = "commissioner", "科技特派员"
+    THREE_REGIONS = "three_regions", "“三区”人才"
+    LEGAL_ENTITY = "legal_entity", "法人科技特派员"
+
+
+SENDING_UNIT_MAX = 100
+
+
 class Dispatch(models.Model):
-    """A commissioner sent to a village for a period (选派). Each one is one 人次 toward the target."""
+    """A commissioner sent to a village for a period (选派). Each one is one 人次 toward the target.
+
+    ``programme`` says under which scheme, ``sending_unit`` who sent them (派出单位: a university, an
+    institute, a county bureau); it is typed text, shown as text, never markup.
+    """
 
     commissioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="dispatches",
@@ -105,6 +123,8 @@ class Dispatch(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
+    programme = models.CharField(max_length=16, choices=Programme.choices, default=Programme.COMMISSIONER)
+    sending_unit = models.CharField(max_length=SENDING_UNIT_MAX, blank=True)
     note = models.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -114,6 +134,9 @@ class Dispatch(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="commissioners_dispatch_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(programme__in=Programme.values), name="commissioners_dispatch_programme_valid"
             ),
             # A double-submitted form must not count one dispatch twice.
             models.UniqueConstraint(

@@ -130,11 +130,22 @@ class CheckinFilters(CrsIn):
                              description="Last Asia/Shanghai day, inclusive (2000–2100).")
 
 
+ProgrammeName = Literal["commissioner", "three_regions", "legal_entity"]
+
+
 class DispatchIn(Schema):
     commissioner_id: int
     village_code: str = Field(..., pattern=r"^[0-9]{12}$")
     starts_on: date
     ends_on: date | None = None
+    programme: ProgrammeName = Field(
+        "commissioner",
+        description="Under which programme: commissioner (科技特派员, the default), three_regions (“三区”人才) or "
+                    "legal_entity (法人科技特派员). Each is one 人次 toward the target.",
+    )
+    sending_unit: str = Field(
+        "", max_length=100, description="Who sent them (派出单位), e.g. 广西大学农学院; plain text on one line.",
+    )
     note: str = Field("", max_length=2000)
 
 
@@ -147,6 +158,8 @@ class DispatchOut(Schema):
     starts_on: date
     ends_on: date | None = None
     dispatched_by: UserRef
+    programme: ProgrammeName
+    sending_unit: str = Field(..., description="派出单位, as typed: text, never markup.")
     note: str
     created_at: datetime
 
@@ -160,6 +173,7 @@ class DispatchFilters(Schema):
     commissioner: int | None = Field(None, ge=1, le=2**63 - 1, description="A commissioner's user id.")
     county: str | None = Field(None, pattern=r"^[0-9]{6}$")
     village: str | None = Field(None, pattern=r"^[0-9]{12}$")
+    programme: ProgrammeName | None = Field(None, description="Only dispatches under this programme.")
     start: date | None = Field(None, alias="from", description="Dispatches starting on or after this day.")
     end: date | None = Field(None, alias="to", description="Dispatches starting on or before this day.")
 
@@ -241,5 +255,6 @@ def dispatch_out(dispatch: Dispatch) -> dict:
         "village_code": dispatch.village_id, "village_name": dispatch.village.name,
         "county_code": dispatch.village.county_code, "starts_on": dispatch.starts_on, "ends_on": dispatch.ends_on,
         "dispatched_by": {"id": dispatch.dispatched_by_id, "name": dispatch.dispatched_by.name},
-        "note": dispatch.note, "created_at": dispatch.created_at,
+        "programme": dispatch.programme, "sending_unit": dispatch.sending_unit, "note": dispatch.note,
+        "created_at": dispatch.created_at,
     }

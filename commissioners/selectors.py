@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
@@ -41,14 +41,19 @@ def commissioners_list(
     limit: int = 50,
 ) -> tuple[int, list[tuple[CommissionerProfile, float | None]]]:
     """Active commissioners ``viewer`` may list (accounts/scoping.py `commissioners_q`), by registered
-    county, expertise and availability; nearest first (by home) with `near`. The home itself is never
-    answered: only the distance to it. Staff roles only: a commissioner lists no one."""
+    county, expertise (``category``: an expertise in it or in its field) and availability; nearest first
+    (by home) with `near`. The home itself is never answered: only the distance to it. Staff roles only: a
+    commissioner lists no one."""
     ensure_role(viewer, *STAFF_ROLES)
     qs = _profiles().filter(commissioners_q(viewer, "user"))
     if county:
         qs = qs.filter(user__area__county_code=county)
     if category:
-        qs = qs.filter(expertise__code=category)
+        # Who can take this category's problems: an expertise in it, or in the field it belongs to.
+        field = Category.objects.filter(code=category, parent__isnull=False).values("parent_id")
+        through = CommissionerProfile.expertise.through.objects.filter(Q(category_id=category)
+                                                                       | Q(category_id__in=field))
+        qs = qs.filter(user_id__in=through.values("commissionerprofile_id"))
     if available is not None:
         qs = qs.filter(available=available)
     if near is None:
@@ -99,7 +104,7 @@ def checkin_get(user: User, checkin_id: int) -> Checkin:
 
 def dispatches_list(
     *, user: User, commissioner: int | None = None, county: str | None = None, village: str | None = None,
-    start: date | None = None, end: date | None = None,
+    programme: str | None = None, start: date | None = None, end: date | None = None,
 ) -> QuerySet[Dispatch]:
     qs = Dispatch.objects.select_related("village", "commissioner", "dispatched_by")
     qs = qs.filter(commissioner=user) if user.role == Role.COMMISSIONER else qs.filter(scope_q(user, "village"))
@@ -109,6 +114,8 @@ def dispatches_list(
         qs = qs.filter(village__county_code=county)
     if village:
         qs = qs.filter(village_id=village)
+    if programme:
+        qs = qs.filter(programme=programme)
     if start:
         qs = qs.filter(starts_on__gte=start)
     if end:

@@ -19,7 +19,7 @@ from accounts.models import Role, User
 from api.errors import error_response
 from core.errors import DomainError
 from stats.schemas import coverage_features
-from stats.selectors import stats_area_for, targets_progress
+from stats.selectors import Window, baselines_beside, stats_area_for, targets_progress
 from villages.models import AreaLevel
 
 from .forms import PhoneLoginForm
@@ -115,4 +115,9 @@ def coverage_data(request: HttpRequest) -> dict:
 @_data_view
 def targets_data(request: HttpRequest) -> dict:
     # The reader's scope, as the API's /stats/targets: county staff see their own county's figure only.
-    return {"targets": targets_progress(within=stats_area_for(request.user)), "area_code": request.user.area_id}
+    within = stats_area_for(request.user)
+    start, end = plan_period()
+    return {"targets": targets_progress(within=within), "area_code": request.user.area_id,
+            # The previous plan's results beside the current plan's so far (/stats/baselines).
+            "baselines": baselines_beside(window=Window(start, end), within=within),
+            "plan": {"from": start, "to": end}}

@@ -32,18 +32,34 @@ MARK = "【演示】"
 SURNAMES = "黄韦农李陆罗梁覃蒙莫杨黎岑廖周潘卢谭陈王赵刘"
 GIVEN = "志强明华伟芳丽军平勇海燕红英杰文斌宁春秋桂兰国庆建新德"
 TOPICS = {
-    "fruit-trees": ["芒果高接换种技术", "芒果病虫害绿色防控", "柑橘保花保果"],
+    "fruit-trees": ["果树修剪整形", "果园水肥一体化"],
+    "mango": ["芒果瘿蚊防治", "芒果炭疽病防控", "芒果高接换种技术"],
+    "citrus": ["柑桔黄龙病防控", "柑橘保花保果"],
+    "banana": ["香蕉枯萎病防控", "香蕉组培苗种植"],
     "sugarcane": ["甘蔗良种良法", "甘蔗机械化收获"],
     "mulberry-silkworm": ["桑树栽培管理", "小蚕共育技术"],
-    "livestock": ["生猪非洲猪瘟防控", "黄牛养殖技术", "山羊疫病防治"],
+    "livestock": ["畜禽粪污资源化利用", "饲草种植与青贮"],
+    "pigs": ["生猪非洲猪瘟防控", "母猪繁育技术"],
+    "cattle-sheep": ["黄牛养殖技术", "山羊疫病防治"],
+    "understory-chickens": ["林下养鸡技术", "鸡新城疫防治"],
     "aquaculture": ["稻渔综合种养", "网箱养鱼管理"],
     "tea": ["茶园管理与采摘", "凌云白毫加工工艺"],
-    "oil-tea": ["油茶低产林改造", "油茶丰产栽培"],
+    "oil-tea": ["油茶炭疽病防治", "油茶低产林改造"],
     "vegetables": ["秋冬菜种植", "番茄标准化生产"],
     "forestry": ["林下经济", "杉木速生丰产"],
+    "star-anise": ["八角炭疽病防治", "八角低产林改造"],
     "farm-machinery": ["农机安全操作", "微耕机使用维护"],
     "e-commerce": ["农产品电商直播", "网店运营入门"],
     "tcm-herbs": ["中药材种植技术", "三七栽培管理"],
+}
+# How trainings were given, and how often (集中授课, 现场指导, 科技下乡, 科普).
+MODE_WEIGHTS = {"lecture": 45, "field": 35, "countryside": 12, "popular_science": 8}
+# Under which programme people were sent, and who sent them (派出单位).
+PROGRAMME_WEIGHTS = {"commissioner": 82, "three_regions": 10, "legal_entity": 8}
+SENDING_UNITS = {
+    "commissioner": ["百色市农业科学研究所", "百色学院", "右江区农业农村局", "田阳区农业技术推广中心"],
+    "three_regions": ["广西大学农学院", "广西农业科学院园艺研究所", "广西壮族自治区畜牧研究所"],
+    "legal_entity": ["广西田东芒果产业有限公司", "百色国家农业科技园区"],
 }
 # How the plan's years went, as a share of the five-year targets (a slow start, then speed).
 YEAR_SHARE = {2021: 0.14, 2022: 0.18, 2023: 0.21, 2024: 0.23, 2025: 0.16}
@@ -92,7 +108,8 @@ def demo_activity_seed(*, seed: int = 2021, commissioners: int = 120, scale: flo
     rng = random.Random(seed)
     today = timezone.localdate()
     villages = list(Area.objects.filter(level=AreaLevel.VILLAGE).values_list("code", "lat", "lng", "county_code"))
-    categories = list(Category.objects.values_list("code", flat=True))
+    # Fields and the plan's industries alike; a category the bureau added later has no demo topics.
+    categories = [c for c in Category.objects.values_list("code", flat=True) if c in TOPICS]
     staff_by_township = _township_staff(password=make_password(DEMO_PASSWORD))
     dispatcher = User.objects.filter(role=Role.BUREAU).first()
     # Villages people actually reach: two in three get service at all, a few get most of it.
@@ -136,9 +153,11 @@ def demo_activity_seed(*, seed: int = 2021, commissioners: int = 120, scale: flo
             if (user.pk, village[0], starts) in seen:
                 continue
             seen.add((user.pk, village[0], starts))
+            programme = rng.choices(list(PROGRAMME_WEIGHTS), list(PROGRAMME_WEIGHTS.values()))[0]
             dispatches.append(Dispatch(commissioner=user, village_id=village[0], starts_on=starts,
                                        ends_on=starts + timedelta(days=rng.choice([30, 90, 180, 365])),
-                                       dispatched_by=dispatcher, note=f"{MARK}年度选派"))
+                                       dispatched_by=dispatcher, note=f"{MARK}年度选派", programme=programme,
+                                       sending_unit=rng.choice(SENDING_UNITS[programme])))
     Dispatch.objects.bulk_create(dispatches, batch_size=1000)
 
     trainings, checkins = [], []
@@ -159,6 +178,9 @@ def demo_activity_seed(*, seed: int = 2021, commissioners: int = 120, scale: flo
                 duration_hours=rng.choice([1.5, 2, 2.5, 3, 4]), headcount=headcount,
                 female_count=int(headcount * rng.uniform(0.3, 0.6)),
                 poverty_household_count=int(headcount * rng.uniform(0.05, 0.3)),
+                mode=rng.choices(list(MODE_WEIGHTS), list(MODE_WEIGHTS.values()))[0],
+                # Three sessions in four counted their households; a household sends one to three people.
+                households=int(headcount / rng.uniform(1, 3)) if rng.random() < 0.75 else None,
                 lat=village[1], lng=village[2],
             ))
             # The visit itself: a verified check-in; one in twelve lands outside the fence.

@@ -1,7 +1,8 @@
 """Matching: which commissioners should take up a problem, and why.
 
 Hard filters: the problem's audience (problems/audience.py: active, available, expertise covering
-the problem's category, home within `PROBLEM_REACH_KM`), the same people `problem.posted` told.
+the problem's category — the category itself or the field it belongs to, as the read model holds it —,
+home within `PROBLEM_REACH_KM`), the same people `problem.posted` told.
 Then a score in [0, 1], the weighted sum of components each in [0, 1] (weights and their reasons
 in settings.MATCHING). Every component goes back in `reasons`, so staff can see why someone ranks
 where they do.
@@ -35,7 +36,8 @@ from villages.models import Area
 from .audience import problem_audience
 from .models import Claim, ClaimStatus, Problem, ProblemStatus
 
-_FIELDS = ("commissioner_id", "county_code", "active_problems", "resolved_count", "rating_sum", "rating_count")
+_FIELDS = ("commissioner_id", "county_code", "active_problems", "resolved_count", "rating_sum", "rating_count",
+           "via_field")
 
 
 @dataclass
@@ -68,6 +70,7 @@ class _Ranking:
     def __init__(self, problem: Problem, found: NearArrays, recent: set[int]) -> None:
         w = _weights()
         self.weights = w["weights"]
+        self.category = problem.category_id
         self.found = found
         self.order = np.empty(0, dtype=int)
         if not len(found):
@@ -104,6 +107,8 @@ class _Ranking:
             "resolved_count": int(v["resolved_count"][i]),
             "average_rating": round(rating, 2) if rating is not None else None,
             "recent_village_service": bool(self.recent[i]),
+            # The expertise that covers the problem: its own category (芒果), or the field above it (果树).
+            "expertise": str(v["via_field"][i]) or self.category,
             "components": {name: round(float(c[i]), 4) for name, c in self.components.items()},
             "weights": self.weights,
         }

@@ -136,7 +136,9 @@ class MatchOut(Schema):
     commissioner: MatchCommissionerOut
     score: float = Field(..., description="0..1, the weighted sum of `reasons.components`.")
     distance_km: float = Field(..., description="Geodesic, from the commissioner's home to the problem.")
-    reasons: dict[str, Any] = Field(..., description="Every component of the score and the figures behind it.")
+    reasons: dict[str, Any] = Field(
+        ..., description="Every component of the score and the figures behind it; `expertise`: the category of the "
+                         "commissioner's expertise that covers the problem (its own, or the field above an industry).")
 
 
 class MatchesOut(Schema):

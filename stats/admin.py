@@ -8,7 +8,7 @@ from django.contrib import admin
 from accounts.admin_site import AuditedModelAdmin
 from core.errors import Invalid
 
-from .models import Target
+from .models import PlanBaseline, Target
 from .services import target_check
 
 # target_check names the area `area_code`, as the API does; the form's field is `area`.
@@ -47,3 +47,13 @@ class TargetAdmin(AuditedModelAdmin):
     list_filter = ["rule"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["area"]
+
+
+@admin.register(PlanBaseline)
+class PlanBaselineAdmin(AuditedModelAdmin):
+    """The previous plan's results shown beside today's (十三五: 1,724 人次…); the bureau corrects a figure
+    here. The measure says which of today's figures it stands beside."""
+
+    list_display = ["code", "name", "value", "unit", "at_least", "period_label", "measure", "sort_order"]
+    list_filter = ["period_label", "measure"]
+    search_fields = ["code", "name"]

@@ -24,20 +24,26 @@ from .schemas import (
     AssessmentPage,
     CoverageIn,
     FeatureCollection,
+    PlanBaselinesOut,
+    ProgrammesOut,
     TargetIn,
     TargetOut,
     TargetPatchIn,
     TargetsOut,
+    TrainingModesOut,
     WindowIn,
     coverage_features,
 )
 from .selectors import (
     ASSESSMENT_SORTS,
     Window,
+    baselines_beside,
     commissioner_assessment,
+    dispatches_by_programme,
     stats_area_for,
     target_progress,
     targets_progress,
+    trainings_by_mode,
 )
 from .services import target_create, target_update
 
@@ -98,6 +104,34 @@ def assessment(request: HttpRequest, filters: Query[AssessmentIn], pager: Query[
     rows = commissioner_assessment(window=_window(filters), within=within, sort=filters.sort)
     audit_record(request, action=AuditAction.PERSONAL_READ, subject="stats.commissioners", within=within.code)
     return {"count": len(rows), "items": rows[pager.offset : pager.offset + pager.limit]}
+
+
+@router.get("/stats/trainings", response=TrainingModesOut, summary="Trainings, trainees and households by mode",
+            description="Per way of giving a training (集中授课, 现场指导, 科技下乡, 科普), all four always listed: "
+                        "sessions started in the window inside the reader's area, Σ headcount (人次) and Σ "
+                        "households (户数) where recorded.")
+def training_modes(request: HttpRequest, filters: Query[WindowIn]):
+    ensure_role(request.auth, *STATS_ROLES)
+    return {"by_mode": trainings_by_mode(window=_window(filters), within=stats_area_for(request.auth))}
+
+
+@router.get("/stats/dispatches", response=ProgrammesOut, summary="Dispatches by programme",
+            description="Per programme (科技特派员, “三区”人才, 法人科技特派员), all three always listed: dispatches "
+                        "(人次) starting in the window into villages of the reader's area, people sent and "
+                        "sending units named.")
+def dispatch_programmes(request: HttpRequest, filters: Query[WindowIn]):
+    ensure_role(request.auth, *STATS_ROLES)
+    return {"by_programme": dispatches_by_programme(window=_window(filters), within=stats_area_for(request.auth))}
+
+
+@router.get("/stats/baselines", response=PlanBaselinesOut, summary="The previous plan's results beside today's",
+            description="The 十三五 figures the plan starts from (1,724 人次 dispatched, 899 poverty villages, 83 "
+                        "“三区” talents, 1,000+ trainings, 400,000 trainee 人次, 4,500+ problems solved), each with "
+                        "`current`: the same measure counted in the window inside the reader's area. Data: the "
+                        "bureau edits them in the back office.")
+def plan_baselines(request: HttpRequest, filters: Query[WindowIn]):
+    ensure_role(request.auth, *STATS_ROLES)
+    return {"items": baselines_beside(window=_window(filters), within=stats_area_for(request.auth))}
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -30,14 +30,23 @@ from core.sheets import text_or_value
 from villages.models import Area, AreaLevel
 
 from .models import Target
-from .selectors import Window, commissioner_assessment, coverage, targets_progress
+from .selectors import (
+    Window,
+    commissioner_assessment,
+    coverage,
+    dispatches_by_programme,
+    targets_progress,
+    trainings_by_mode,
+)
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     header: str
-    kind: str = "text"  # text | count (summed, #,##0) | decimal (0.00, not summed) | flag (是/否, served counted)
+    # text | count (summed, #,##0) | distinct (#,##0, not summed: one person may be in two rows)
+    # | decimal (0.00, not summed) | flag (是/否, served counted)
+    kind: str = "text"
 
 
 COUNTS = (
@@ -57,7 +66,10 @@ LEVEL_SHEETS = ((AreaLevel.COUNTY, "县区"), (AreaLevel.TOWNSHIP, "乡镇"), (A
 ASSESSMENT_COLUMNS = (
     Column("commissioner_id", "特派员编号"), Column("name", "姓名"), Column("county_code", "县区代码"),
     Column("county_name", "所属县区"), Column("service_days", "服务天数", "count"),
-    Column("dispatches", "选派人次", "count"), Column("trainings", "培训场次", "count"),
+    Column("dispatches", "选派人次", "count"), Column("dispatches_commissioner", "其中：科技特派员", "count"),
+    Column("dispatches_three_regions", "其中：“三区”人才", "count"),
+    Column("dispatches_legal_entity", "其中：法人科技特派员", "count"), Column("sending_units", "派出单位"),
+    Column("trainings", "培训场次", "count"),
     Column("trainees", "培训人次", "count"), Column("problems_claimed", "揭榜数", "count"),
     Column("problems_resolved", "解决问题数", "count"), Column("average_rating", "平均评分", "decimal"),
     Column("flagged_checkins", "存疑签到数", "count"),
@@ -70,7 +82,16 @@ TARGET_COLUMNS = (
     Column("baseline_value", "基线", "count"), Column("baseline_label", "基线时期"),
     Column("code", "代码"),
 )
-NUMBER_FORMATS = {"count": "#,##0", "decimal": "#,##0.00"}
+MODE_COLUMNS = (
+    Column("name", "培训方式"), Column("trainings", "培训场次", "count"), Column("trainees", "培训人次", "count"),
+    Column("households", "培训户数", "count"), Column("households_recorded", "填报户数的场次", "count"),
+    Column("mode", "代码"),
+)
+PROGRAMME_COLUMNS = (
+    Column("name", "选派类别"), Column("dispatches", "选派人次", "count"), Column("people", "人数", "distinct"),
+    Column("sending_units", "派出单位数", "distinct"), Column("programme", "代码"),
+)
+NUMBER_FORMATS = {"count": "#,##0", "distinct": "#,##0", "decimal": "#,##0.00"}
 TITLE_ROW, SUBTITLE_ROW, HEADER_ROW = 1, 2, 3
 WIDEST = 40  # characters; a longer text wraps rather than widening the page
 LINE_HEIGHT = 15  # points, one line of the default 11-point font
@@ -122,7 +143,7 @@ def _display_width(value: Any, kind: str) -> int:
     """Characters a value takes on screen: CJK counts two, numbers as formatted (thousands separators)."""
     if value is None:
         return 0
-    if kind == "count" and isinstance(value, int):
+    if kind in ("count", "distinct") and isinstance(value, int):
         return len(f"{value:,}")
     if kind == "decimal" and isinstance(value, int | float):
         return len(f"{value:,.2f}")
@@ -237,7 +258,7 @@ def _info_sheet(wb: Workbook, *, title: str, within: Area, period: Period) -> No
         ["范围", f"{within.name}（{within.code}）"],
         ["统计区间（北京时间）", period.label],
         ["制表时间（北京时间）", made],
-        ["各表", "目标；县区、乡镇、村的覆盖情况（末行为合计）；特派员考核（末行为合计）"],
+        ["各表", "目标；县区、乡镇、村的覆盖情况（末行为合计）；培训方式；选派类别；特派员考核（末行为合计）"],
         ["说明", "乡镇、村的位置与乡镇范围为推算值（无公开测绘数据），待实测数据替换。"],
     ]
     for row in lines:
@@ -275,9 +296,16 @@ def workbook(*, period: Period, within: Area) -> bytes:
             row["township_name"] = names.get(row["code"][:9], "")
         _sheet(wb, sheet, LEVEL_COLUMNS[level], rows, title=title, period=period)
 
+    _sheet(wb, "培训方式", MODE_COLUMNS, trainings_by_mode(window=period.window, within=within),
+           title=title, period=period)
+    # 人数 and 派出单位数 are not summed: one person (or unit) may have gone under two programmes.
+    _sheet(wb, "选派类别", PROGRAMME_COLUMNS, dispatches_by_programme(window=period.window, within=within),
+           title=title, period=period)
+
     people = commissioner_assessment(window=period.window, within=within)
     for row in people:
         row["county_name"] = names.get(row["county_code"], "")
+        row["sending_units"] = "、".join(row["sending_units"])
     _sheet(wb, "特派员考核", ASSESSMENT_COLUMNS, people, title=title, period=period)
     out = io.BytesIO()
     wb.save(out)

@@ -51,3 +51,42 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.value}{self.unit}"
+
+
+class BaselineMeasure(models.TextChoices):
+    # Which of today's figures a past result stands beside; each is counted in stats/selectors.py
+    # (baselines_beside). A new measure is a member here and a line there.
+    DISPATCHES = "dispatches", "选派人次"
+    VILLAGES_SERVED = "villages_served", "服务村数"
+    THREE_REGIONS_PEOPLE = "three_regions_people", "“三区”人才人数"
+    TRAININGS = "trainings", "培训场次"
+    TRAINEES = "trainees", "培训人次"
+    PROBLEMS_RESOLVED = "problems_resolved", "解决问题数"
+
+
+class PlanBaseline(models.Model):
+    """A previous plan's result the programme starts from (十三五: 1,724 人次 into 899 poverty villages,
+    83 “三区” talents…), shown beside today's figure of the same measure. Data, never counted: the
+    service holds no rows from before it existed. A target's own baseline is ``Target.baseline_value``;
+    these are the plan's figures, with or without a target."""
+
+    code = models.SlugField(primary_key=True, max_length=64)
+    name = models.CharField(max_length=60)
+    value = models.PositiveIntegerField()
+    unit = models.CharField(max_length=16)
+    # "1,000 余场": the plan gives a floor, not an exact figure.
+    at_least = models.BooleanField(default=False, help_text="The figure is a floor (1,000+), not exact.")
+    period_label = models.CharField(max_length=32, help_text="e.g. 十三五")
+    measure = models.CharField(max_length=24, choices=BaselineMeasure.choices)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(measure__in=BaselineMeasure.values),
+                                   name="stats_planbaseline_measure_valid"),
+            models.CheckConstraint(condition=~Q(period_label=""), name="stats_planbaseline_period_labelled"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_label} {self.name} {self.value:,}{self.unit}"

@@ -150,7 +150,11 @@ class AssessmentOut(Schema):
     area_code: str
     county_code: str
     service_days: int = Field(..., description="Distinct Asia/Shanghai days with a verified check-in.")
-    dispatches: int
+    dispatches: int = Field(..., description="Dispatches starting in the window, all programmes (人次).")
+    dispatches_commissioner: int = Field(..., description="Of them, as a 科技特派员.")
+    dispatches_three_regions: int = Field(..., description="Of them, as a “三区” talent.")
+    dispatches_legal_entity: int = Field(..., description="Of them, as a 法人科技特派员.")
+    sending_units: list[str] = Field(..., description="The units that sent them (派出单位), as typed: text.")
     trainings: int
     trainees: int
     problems_claimed: int
@@ -162,6 +166,47 @@ class AssessmentOut(Schema):
 class AssessmentPage(Schema):
     count: int
     items: list[AssessmentOut]
+
+
+class TrainingModeRow(Schema):
+    mode: str = Field(..., description="lecture | field | countryside | popular_science")
+    name: str = Field(..., description="集中授课, 现场指导, 科技下乡, 科普")
+    trainings: int
+    trainees: int = Field(..., description="Σ headcount (人次).")
+    households: int = Field(..., description="Σ households (户数) over the sessions that recorded it.")
+    households_recorded: int = Field(..., description="Sessions that recorded their households.")
+
+
+class TrainingModesOut(Schema):
+    by_mode: list[TrainingModeRow]
+
+
+class ProgrammeRow(Schema):
+    programme: str = Field(..., description="commissioner | three_regions | legal_entity")
+    name: str = Field(..., description="科技特派员, “三区”人才, 法人科技特派员")
+    dispatches: int = Field(..., description="Dispatches (人次) starting in the window.")
+    people: int = Field(..., description="Distinct people sent.")
+    sending_units: int = Field(..., description="Distinct sending units (派出单位) named.")
+
+
+class ProgrammesOut(Schema):
+    by_programme: list[ProgrammeRow]
+
+
+class PlanBaselineOut(Schema):
+    code: str
+    name: str = Field(..., description="e.g. 选派科技特派员")
+    value: int = Field(..., description="The previous plan's result, e.g. 1724.")
+    unit: str
+    at_least: bool = Field(..., description="The figure is a floor (1,000 余场), not exact.")
+    period_label: str = Field(..., description="e.g. 十三五")
+    measure: str = Field(..., description="dispatches | villages_served | three_regions_people | trainings | "
+                                          "trainees | problems_resolved")
+    current: int = Field(..., description="The same measure today: counted in the window, inside the reader's area.")
+
+
+class PlanBaselinesOut(Schema):
+    items: list[PlanBaselineOut]
 
 
 def coverage_features(*, level: str, window: Window, within: Area) -> dict:

@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.scoping import area_q
-from commissioners.models import Checkin, Dispatch
+from commissioners.models import Checkin, Dispatch, Programme
 from core.periods import SHANGHAI, days_window, in_window
 from problems.models import Claim, ClaimStatus, Problem, ProblemStatus
-from trainings.models import Training
+from trainings.models import Training, TrainingMode
 from villages.models import Area, AreaLevel
 
-from .models import Target
+from .models import BaselineMeasure, PlanBaseline, Target
 from .rules import counting_rule
 
 LEVEL_FIELD = {AreaLevel.COUNTY: "county_code", AreaLevel.TOWNSHIP: "township_code", AreaLevel.VILLAGE: "code"}
@@ -172,14 +172,16 @@ def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]
 
 # -- commissioner assessment (考核) -------------------------------------------------------------
 
-ASSESSMENT_SORTS = ("service_days", "dispatches", "trainings", "trainees", "problems_claimed",
+ASSESSMENT_SORTS = ("service_days", "dispatches", *(f"dispatches_{p}" for p in Programme.values), "trainings",
+                    "trainees", "problems_claimed",
                     "problems_resolved", "average_rating", "flagged_checkins", "name")
 
 
 def commissioner_assessment(*, window: Window, within: Area, sort: str = "-service_days") -> list[dict[str, Any]]:
     """Per commissioner whose home is inside ``within``: service days (distinct Shanghai days with a
     verified check-in: a multi-day trip counts every day), dispatches, trainings and trainees,
-    problems claimed and resolved, average rating and flagged check-ins. Seven queries."""
+    problems claimed and resolved, average rating and flagged check-ins. Dispatches are also counted by
+    programme (``dispatches_three_regions``…), with the units that sent the person (派出单位). Eight queries."""
     since, until = days_window(window.start, window.end)
     people = User.objects.filter(_within(within, "area"), role=Role.COMMISSIONER).order_by("pk")
     ids = list(people.values_list("pk", flat=True))
@@ -198,7 +200,17 @@ def commissioner_assessment(*, window: Window, within: Area, sort: str = "-servi
         dispatches = dispatches.filter(starts_on__gte=window.start)
     if window.end:
         dispatches = dispatches.filter(starts_on__lte=window.end)
-    dispatched = dict(dispatches.values_list("commissioner_id").annotate(n=Count("id")).order_by())
+    by_programme = {p: Count("id", filter=Q(programme=p)) for p in Programme.values}
+    dispatched = {
+        r["commissioner_id"]: r
+        for r in dispatches.values("commissioner_id").annotate(n=Count("id"), **by_programme).order_by()
+    }
+    units: dict[int, list[str]] = {}
+    named = dispatches.exclude(sending_unit="").order_by().values_list("commissioner_id", "sending_unit")
+    for pk, unit in named.distinct():
+        units.setdefault(pk, []).append(unit)
+    for names in units.values():
+        names.sort()  # by code point, the same on every database (collations differ)
     trained = {
         r["commissioner_id"]: (r["n"], r["people"] or 0)
         for r in timed(Training.objects.filter(commissioner_id__in=ids), "started_at")
@@ -216,9 +228,12 @@ def commissioner_assessment(*, window: Window, within: Area, sort: str = "-servi
     for pk, name, area in people.values_list("pk", "name", "area_id"):
         n_trainings, trainees = trained.get(pk, (0, 0))
         n_resolved, rating = resolved.get(pk, (0, None))
+        sent = dispatched.get(pk, {})
         rows.append({
             "commissioner_id": pk, "name": name, "area_code": area, "county_code": area[:6],
-            "service_days": service_days.get(pk, 0), "dispatches": dispatched.get(pk, 0),
+            "service_days": service_days.get(pk, 0), "dispatches": sent.get("n", 0),
+            **{f"dispatches_{p}": sent.get(p, 0) for p in Programme.values},
+            "sending_units": units.get(pk, []),
             "trainings": n_trainings, "trainees": trainees, "problems_claimed": claimed.get(pk, 0),
             "problems_resolved": n_resolved, "average_rating": round(float(rating), 2) if rating is not None else None,
             "flagged_checkins": flagged.get(pk, 0),
@@ -230,6 +245,95 @@ def commissioner_assessment(*, window: Window, within: Area, sort: str = "-servi
     if descending:  # keep "no rating" last either way
         rows.sort(key=lambda r: r[key] is None)
     return rows
+
+
+# -- how the work was done: trainings by mode, dispatches by programme ----------------------------
+
+
+def trainings_by_mode(*, window: Window, within: Area) -> list[dict[str, Any]]:
+    """Per training mode (all four, in the plan's order): sessions, trainees (Σ headcount, 人次) and
+    households (Σ 户数 where recorded, with how many sessions recorded it). One query."""
+    since, until = days_window(window.start, window.end)
+    qs = in_window(Training.objects.filter(_within(within, "village")), "started_at", since, until)
+    found = {
+        r["mode"]: {"trainings": r["n"], "trainees": r["people"], "households": r["homes"],
+                    "households_recorded": r["recorded"]}
+        for r in qs.values("mode").annotate(
+            n=Count("id"), people=Sum("headcount"), homes=Sum("households"), recorded=Count("households"),
+        ).order_by()
+    }
+    figures = ("trainings", "trainees", "households", "households_recorded")
+    return [
+        {"mode": mode, "name": label, **{key: found.get(mode, {}).get(key) or 0 for key in figures}}
+        for mode, label in TrainingMode.choices
+    ]
+
+
+def dispatches_by_programme(*, window: Window, within: Area) -> list[dict[str, Any]]:
+    """Per programme (all three): dispatches (人次, counted in the window their start falls in, as the
+    target counts them), the distinct people sent and the distinct sending units named. One query."""
+    qs = Dispatch.objects.filter(_within(within, "village"))
+    if window.start:
+        qs = qs.filter(starts_on__gte=window.start)
+    if window.end:
+        qs = qs.filter(starts_on__lte=window.end)
+    found = {
+        r["programme"]: r
+        for r in qs.values("programme").annotate(
+            dispatches=Count("id"), people=Count("commissioner", distinct=True),
+            sending_units=Count("sending_unit", distinct=True, filter=~Q(sending_unit="")),
+        ).order_by()
+    }
+    figures = ("dispatches", "people", "sending_units")
+    return [
+        {"programme": programme, "name": label, **{key: found.get(programme, {}).get(key) or 0 for key in figures}}
+        for programme, label in Programme.choices
+    ]
+
+
+# -- the previous plan's results beside today's ---------------------------------------------------
+
+
+def _todays_figures(window: Window, within: Area) -> dict[str, int]:
+    """Each baseline measure counted in the window inside ``within``; seven queries."""
+    since, until = days_window(window.start, window.end)
+    in_area = _within(within, "village")
+    dispatches = Dispatch.objects.filter(in_area)
+    if window.start:
+        dispatches = dispatches.filter(starts_on__gte=window.start)
+    if window.end:
+        dispatches = dispatches.filter(starts_on__lte=window.end)
+    trainings = in_window(Training.objects.filter(in_area), "started_at", since, until)
+    checkins = in_window(Checkin.objects.filter(in_area, verified=True), "occurred_at", since, until)
+    trained = trainings.aggregate(n=Count("id"), people=Sum("headcount"))
+    # Served as the coverage map says: any verified check-in, dispatch or training in the window.
+    served = set(checkins.order_by().values_list("village_id", flat=True).distinct())
+    served |= set(dispatches.order_by().values_list("village_id", flat=True).distinct())
+    served |= set(trainings.order_by().values_list("village_id", flat=True).distinct())
+    resolved = in_window(Problem.objects.filter(in_area, status__in=[ProblemStatus.RESOLVED, ProblemStatus.CLOSED]),
+                         "resolved_at", since, until)
+    return {
+        BaselineMeasure.DISPATCHES: dispatches.count(),
+        BaselineMeasure.VILLAGES_SERVED: len(served),
+        BaselineMeasure.THREE_REGIONS_PEOPLE: dispatches.filter(programme=Programme.THREE_REGIONS)
+        .aggregate(n=Count("commissioner", distinct=True))["n"],
+        BaselineMeasure.TRAININGS: trained["n"],
+        BaselineMeasure.TRAINEES: trained["people"] or 0,
+        BaselineMeasure.PROBLEMS_RESOLVED: resolved.count(),
+    }
+
+
+def baselines_beside(*, window: Window, within: Area) -> list[dict[str, Any]]:
+    """The previous plan's results (PlanBaseline), each with today's figure of its measure counted in
+    ``window`` inside ``within`` (the reader's area: a county compares its own figure with the city's
+    past). The baselines are the city's; ``current`` is the reader's."""
+    baselines = list(PlanBaseline.objects.all())
+    today = _todays_figures(window, within) if baselines else {}
+    return [
+        {"code": b.code, "name": b.name, "value": b.value, "unit": b.unit, "at_least": b.at_least,
+         "period_label": b.period_label, "measure": b.measure, "current": today[b.measure]}
+        for b in baselines
+    ]
 
 
 def stats_area_for(user: User) -> Area:

@@ -14,7 +14,7 @@ from core.errors import Invalid
 from villages.models import Area, AreaLevel
 
 from .errors import TargetExists
-from .models import Target, TargetRule
+from .models import BaselineMeasure, PlanBaseline, Target, TargetRule
 from .rules import RULES
 
 CITY_CODE = "451000"
@@ -40,10 +40,37 @@ PLAN_TARGETS = (
 )
 
 
+# The plan's account of 十三五 (2016-2020), each beside the figure of today it compares with
+# (code, name, value, unit, at least, measure). Two are also the targets' baselines above.
+PLAN_BASELINES = (
+    ("shisanwu_dispatches", "选派科技特派员", 1724, "人次", False, BaselineMeasure.DISPATCHES),
+    ("shisanwu_poverty_villages", "服务贫困村", 899, "个", False, BaselineMeasure.VILLAGES_SERVED),
+    ("shisanwu_three_regions", "选派“三区”科技人才", 83, "人", False, BaselineMeasure.THREE_REGIONS_PEOPLE),
+    ("shisanwu_trainings", "举办培训", 1000, "场", True, BaselineMeasure.TRAININGS),
+    ("shisanwu_trainees", "培训农民", 400_000, "人次", False, BaselineMeasure.TRAINEES),
+    ("shisanwu_problems_resolved", "解决技术难题", 4500, "项", True, BaselineMeasure.PROBLEMS_RESOLVED),
+)
+
+
+def plan_baselines_seed() -> int:
+    """Create the 十三五 figures that are missing; never changes one the bureau edited. Returns how many."""
+    existing = set(PlanBaseline.objects.values_list("code", flat=True))
+    new = [
+        PlanBaseline(code=code, name=name, value=value, unit=unit, at_least=at_least, period_label=SHISANWU,
+                     measure=measure, sort_order=i)
+        for i, (code, name, value, unit, at_least, measure) in enumerate(PLAN_BASELINES)
+        if code not in existing
+    ]
+    PlanBaseline.objects.bulk_create(new)
+    return len(new)
+
+
 @transaction.atomic
 def targets_seed(city_code: str = CITY_CODE) -> int:
     """Create the plan's targets that are missing, and give the plan's targets their 十三五 baseline
-    where none is recorded; never changes anything the bureau set. Returns how many were created."""
+    where none is recorded, and the plan's 十三五 figures (plan_baselines_seed); never changes anything
+    the bureau set. Returns how many targets were created."""
+    plan_baselines_seed()
     created = 0
     for spec in PLAN_TARGETS:
         target, was_created = Target.objects.get_or_create(

@@ -42,7 +42,8 @@ def training_out(training: Training, crs: str = "wgs84") -> dict:
         "township_code": village.township_code, "category": training.category_id, "topic": training.topic,
         "started_at": training.started_at, "duration_hours": float(training.duration_hours),
         "headcount": training.headcount, "female_count": training.female_count,
-        "poverty_household_count": training.poverty_household_count, "lat": lat, "lng": lng, "crs": crs,
+        "poverty_household_count": training.poverty_household_count, "mode": training.mode,
+        "households": training.households, "lat": lat, "lng": lng, "crs": crs,
         "photo_count": training.photo_count, "roster_size": training.roster_size, "created_at": training.created_at,
     }
 
@@ -65,7 +66,8 @@ def training_create(request: HttpRequest, payload: TrainingIn):
         commissioner=request.auth, client_id=payload.client_id, village=village, category_code=payload.category,
         topic=payload.topic, started_at=payload.started_at, duration_hours=payload.duration_hours,
         headcount=payload.headcount, female_count=payload.female_count,
-        poverty_household_count=payload.poverty_household_count, position=position,
+        poverty_household_count=payload.poverty_household_count, mode=payload.mode, households=payload.households,
+        position=position,
     )
     # Read back through the selector: the first answer and every retry are built the same way.
     training = training_get(request.auth, recorded.training.pk)
@@ -77,7 +79,8 @@ def training_create(request: HttpRequest, payload: TrainingIn):
 def training_list(request: HttpRequest, filters: Query[TrainingFilters], pager: Query[PageIn]):
     qs = trainings_list(
         user=request.auth, county=filters.county, township=filters.township, village=filters.village,
-        commissioner=filters.commissioner, start=filters.start, end=filters.end,
+        commissioner=filters.commissioner, category=filters.category, mode=filters.mode, start=filters.start,
+        end=filters.end,
     )
     page = page_of(qs, pager)
     page["items"] = [training_out(t, filters.crs) for t in page["items"]]

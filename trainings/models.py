@@ -26,12 +26,23 @@ DURATION_MAX_HOURS = Decimal("12")
 PLAN_START = datetime(2021, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
+class TrainingMode(models.TextChoices):
+    """How a session was given: the plan counts its trainings by these four ways."""
+
+    LECTURE = "lecture", "集中授课"
+    FIELD = "field", "现场指导"
+    COUNTRYSIDE = "countryside", "科技下乡"
+    POPULAR_SCIENCE = "popular_science", "科普"
+
+
 class Training(models.Model):
     """One training session a commissioner ran in a village.
 
     ``headcount`` is the declared person-times (人次) of this session: what the bureau counts toward the
     trainee target. ``female_count`` and ``poverty_household_count`` are "of whom" parts of it (0 when not
-    recorded). An attendee roster, where one is sent, is evidence beside the headcount and never changes it.
+    recorded). ``mode`` says how it was given; ``households`` how many households (户数) it reached, when
+    known (null: not recorded), never more than the headcount. An attendee roster, where one is sent, is
+    evidence beside the headcount and never changes it.
     """
 
     client_id = models.UUIDField(help_text="The phone's id for this write; a retry returns the first result.")
@@ -53,6 +64,11 @@ class Training(models.Model):
     poverty_household_count = models.PositiveIntegerField(
         default=0, help_text="Of the headcount, people of registered (formerly) poor households. 0: not recorded."
     )
+    # A training recorded before modes existed was a session in a hall: lecture is the default (docs/trainings.md).
+    mode = models.CharField(max_length=16, choices=TrainingMode.choices, default=TrainingMode.LECTURE)
+    households = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Households (户数) the session reached; empty: not recorded."
+    )
     # Where the session was held, WGS-84; optional (a training needs no position, and so no consent).
     lat = models.FloatField(null=True, blank=True)
     lng = models.FloatField(null=True, blank=True)
@@ -72,6 +88,12 @@ class Training(models.Model):
             models.CheckConstraint(
                 condition=Q(poverty_household_count__lte=F("headcount")),
                 name="trainings_training_poverty_within_headcount",
+            ),
+            models.CheckConstraint(condition=Q(mode__in=TrainingMode.values), name="trainings_training_mode_valid"),
+            # Every household counted sent at least one person-time: more households than 人次 is a typo.
+            models.CheckConstraint(
+                condition=Q(households__isnull=True) | Q(households__lte=F("headcount")),
+                name="trainings_training_households_within_headcount",
             ),
             models.CheckConstraint(
                 condition=Q(duration_hours__gte=DURATION_MIN_HOURS) & Q(duration_hours__lte=DURATION_MAX_HOURS),

@@ -14,6 +14,9 @@ from media.schemas import PhotoOut
 
 from .models import DURATION_MAX_HOURS, DURATION_MIN_HOURS, HEADCOUNT_MAX
 
+TrainingModeName = Literal["lecture", "field", "countryside", "popular_science"]
+
+
 # A window's bounds become Shanghai instants (a day's 00:00+08:00, a microsecond past `to`); at the ends of the
 # calendar that arithmetic overflows, so they are held to the years the statistics accept.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
@@ -65,6 +68,15 @@ class TrainingIn(Schema):
         0, ge=0, strict=True,
         description="Of the headcount, people from registered (formerly) poor households (≤ headcount).",
     )
+    mode: TrainingModeName = Field(
+        "lecture", description="How it was given: lecture (集中授课, the default), field (现场指导), "
+                               "countryside (科技下乡) or popular_science (科普).",
+    )
+    households: int | None = Field(
+        None, ge=0, strict=True,
+        description="Households (户数) the session reached, if known; at most the headcount (each household "
+                    "sent at least one person-time). Omitted or null: not recorded.",
+    )
     lat: float | None = Field(None, description="Where it was held (optional; needs the location consent).")
     lng: float | None = None
     crs: Crs = "wgs84"
@@ -90,6 +102,8 @@ class TrainingOut(Schema):
     headcount: int = Field(..., description="Person-times (人次).")
     female_count: int
     poverty_household_count: int
+    mode: TrainingModeName
+    households: int | None = Field(..., description="Households (户数) reached; null: not recorded.")
     lat: float | None = Field(None, description="Where it was held, if sent; in `crs`.")
     lng: float | None = None
     crs: AnsweredCrs
@@ -113,6 +127,10 @@ class TrainingFilters(Schema):
     village: str | None = Field(None, pattern=r"^[0-9]{12}$")
     # Bounded to a database id: a larger number is no one, not an integer the database cannot hold.
     commissioner: int | None = Field(None, ge=1, le=2**63 - 1, description="A commissioner's user id.")
+    category: str | None = Field(
+        None, max_length=32, description="A category's code; a field's code includes its industries' trainings.",
+    )
+    mode: TrainingModeName | None = Field(None, description="Only trainings given this way.")
     start: DayOrInstant | None = Field(
         None, alias="from",
         description="A day (Asia/Shanghai, from its 00:00+08:00) or an instant with offset; inclusive.",

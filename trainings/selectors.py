@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +67,8 @@ def trainings_list(
     township: str | None = None,
     village: str | None = None,
     commissioner: int | None = None,
+    category: str | None = None,
+    mode: str | None = None,
     start: Bound = None,
     end: Bound = None,
 ) -> QuerySet[Training]:
@@ -81,6 +83,10 @@ def trainings_list(
         qs = qs.filter(village_id=village)
     if commissioner:
         qs = qs.filter(commissioner_id=commissioner)
+    if category:
+        qs = qs.filter(Q(category_id=category) | Q(category__parent_id=category))
+    if mode:
+        qs = qs.filter(mode=mode)
     return in_window(qs, "started_at", *training_window(start, end)).order_by("-started_at", "-id")
 
 

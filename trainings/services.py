@@ -36,6 +36,7 @@ from .models import (
     Gender,
     Training,
     TrainingAttendee,
+    TrainingMode,
 )
 from .pseudonyms import phone_hash, phone_normalise
 
@@ -67,7 +68,7 @@ def _decimal_hours(value: Any) -> Decimal | None:
 
 def _training_errors(
     *, village: Area, topic: str, started_at: datetime, duration_hours: Decimal | None, headcount: int,
-    female_count: int, poverty_household_count: int, now: datetime,
+    female_count: int, poverty_household_count: int, mode: str, households: int | None, now: datetime,
 ) -> dict[str, str]:
     """Every rule a new training breaks, by field; empty when it keeps them all."""
     errors: dict[str, str] = {}
@@ -99,6 +100,14 @@ def _training_errors(
             errors[name] = _("must not be negative")
         elif part > headcount:
             errors[name] = _("must not exceed the headcount")
+    if mode not in TrainingMode.values:
+        errors["mode"] = _("one of %(values)s") % {"values": ", ".join(TrainingMode.values)}
+    if households is not None:
+        if households < 0:
+            errors["households"] = _("must not be negative")
+        elif households > headcount:
+            # Each household counted sent at least one person-time to this session.
+            errors["households"] = _("must not exceed the headcount")
     return errors
 
 
@@ -130,6 +139,8 @@ def training_record(
     headcount: int,
     female_count: int = 0,
     poverty_household_count: int = 0,
+    mode: str = TrainingMode.LECTURE,
+    households: int | None = None,
     position: tuple[float, float] | None = None,
 ) -> Recorded:
     """Record a training the commissioner ran (position, if any, already WGS-84). Idempotent on client_id:
@@ -142,7 +153,7 @@ def training_record(
     content = {
         "village_id": village.code, "category_id": category_code, "topic": topic, "duration_hours": hours,
         "started_at": started_at, "headcount": headcount, "female_count": female_count,
-        "poverty_household_count": poverty_household_count,
+        "poverty_household_count": poverty_household_count, "mode": mode, "households": households,
     }
     existing = Training.objects.filter(commissioner=commissioner, client_id=client_id).first()
     if existing is not None:
@@ -150,7 +161,8 @@ def training_record(
 
     errors = _training_errors(
         village=village, topic=topic, started_at=started_at, duration_hours=hours, headcount=headcount,
-        female_count=female_count, poverty_household_count=poverty_household_count, now=timezone.now(),
+        female_count=female_count, poverty_household_count=poverty_household_count, mode=mode,
+        households=households, now=timezone.now(),
     )
     if not Category.objects.filter(code=category_code).exists():
         errors["category"] = _("unknown category")
@@ -164,7 +176,8 @@ def training_record(
         client_id=client_id, commissioner=commissioner, village=village, category_id=category_code, topic=topic,
         # Stored and answered in UTC whatever offset the phone spoke: a retry's body is byte-identical.
         started_at=started_at.astimezone(UTC), duration_hours=hours, headcount=headcount,
-        female_count=female_count, poverty_household_count=poverty_household_count, lat=lat, lng=lng,
+        female_count=female_count, poverty_household_count=poverty_household_count, mode=mode,
+        households=households, lat=lat, lng=lng,
     )
 
     def insert() -> Training:

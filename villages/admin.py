@@ -6,9 +6,11 @@ Areas: names only (see AreaAdmin).
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import transaction
 
 from accounts.admin_site import AuditedModelAdmin
 
+from .hooks import fields_changed
 from .models import Area, AreaPositionChange, Category
 
 
@@ -38,8 +40,35 @@ class AreaAdmin(AuditedModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(AuditedModelAdmin):
-    list_display = ["code", "name", "name_en", "sort_order"]
+    """Two levels: a field (parent empty) or an industry under one; Category.clean keeps it so."""
+
+    list_display = ["code", "name", "name_en", "parent", "sort_order"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "name", "name_en"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = Category.objects.filter(parent__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # An industry added, moved or removed changes what an expertise in its field covers (matching).
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        before = Category.objects.filter(pk=obj.pk).values_list("parent_id", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        fields_changed([before, obj.parent_id])
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        parent = obj.parent_id
+        super().delete_model(request, obj)
+        fields_changed([parent])
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        parents = list(queryset.values_list("parent_id", flat=True))
+        super().delete_queryset(request, queryset)
+        fields_changed(parents)
 
 
 @admin.register(AreaPositionChange)

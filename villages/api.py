@@ -21,6 +21,7 @@ from .schemas import (
     AreaFilters,
     AreaOut,
     AreaPage,
+    CategoryFilters,
     CategoryPage,
     LocateIn,
     LocateOut,
@@ -73,9 +74,14 @@ def area(
     return area_out(area_get(code, with_geometry=geometry), crs, geometry=geometry)
 
 
-@router.get("/categories", response=CategoryPage, summary="Expertise and problem categories")
-def categories(request: HttpRequest, pager: Query[PageIn]):
-    return page_of(categories_list(), pager)
+@router.get(
+    "/categories", response=CategoryPage, summary="Expertise and problem categories (fields and their industries)",
+    description="Two levels: the twelve fields (`parent` null) and the plan's industries under them (芒果 under "
+                "果树, `parent: \"fruit-trees\"`). Problems, trainings and expertise take either level; an "
+                "expertise in a field covers its industries in matching. Fields come first, then industries.",
+)
+def categories(request: HttpRequest, filters: Query[CategoryFilters], pager: Query[PageIn]):
+    return page_of(categories_list(parent=filters.parent, top=filters.top), pager)
 
 
 @router.get("/geo/locate", response=LocateOut, summary="Locate a point: county, township, nearest village",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AreaLevel(models.TextChoices):
@@ -161,16 +163,42 @@ class AreaPositionChange(models.Model):
 
 
 class Category(models.Model):
-    """An expertise / problem category. Data, not code: the bureau adds rows."""
+    """An expertise / problem category. Data, not code: the bureau adds rows.
+
+    Two levels: the contract's twelve fields (``parent`` null) and the plan's industries under them
+    (芒果 under 果树). Problems, trainings and expertise take either level; an expertise in a field
+    covers its industries (matching). The admin keeps the tree two levels deep (a child's parent is a
+    top-level category); the database keeps a category from being its own parent.
+    """
 
     code = models.SlugField(primary_key=True, max_length=32)
     name = models.CharField(max_length=32)
     name_en = models.CharField(max_length=64, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, related_name="children",
+        # Problems, trainings and expertise point at categories: a field is never removed under its industries.
+        on_delete=models.PROTECT,
+    )
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["sort_order", "code"]
         verbose_name_plural = "categories"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=models.F("code")),
+                name="villages_category_not_own_parent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.parent_id is None:
+            return
+        if self.parent_id == self.code or (self.parent and self.parent.parent_id is not None):
+            raise ValidationError({"parent": _("must be a top-level category (two levels at most)")})
+        if self.pk and Category.objects.filter(parent_id=self.pk).exists():
+            raise ValidationError({"parent": _("a category with industries under it stays top-level")})
+

@@ -68,6 +68,20 @@ class CategoryOut(Schema):
     code: str
     name: str
     name_en: str
+    parent: str | None = Field(
+        ..., description="The code of the field this industry belongs to (芒果 → fruit-trees); null for a field.",
+    )
+
+    @staticmethod
+    def resolve_parent(category) -> str | None:
+        return category.parent_id
+
+
+class CategoryFilters(Schema):
+    parent: str | None = Field(
+        None, max_length=32, description="Only the industries under this field (its code).",
+    )
+    top: bool | None = Field(None, description="`true`: only the top-level fields; `false`: only the industries.")
 
 
 class CategoryPage(Schema):

@@ -60,8 +60,14 @@ def villages_by_code(codes: set[str]) -> dict[str, Area]:
     return Area.objects.filter(code__in=codes, level=AreaLevel.VILLAGE).in_bulk()
 
 
-def categories_list() -> QuerySet[Category]:
-    return Category.objects.all()
+def categories_list(*, parent: str | None = None, top: bool | None = None) -> QuerySet[Category]:
+    """The categories, fields first, then the industries under them; filtered by field or by level."""
+    qs = Category.objects.all()
+    if parent:
+        qs = qs.filter(parent_id=parent)
+    if top is not None:
+        qs = qs.filter(parent__isnull=top)
+    return qs
 
 
 _AREA_INDEX: AreaIndex | None = None

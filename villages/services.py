@@ -19,7 +19,7 @@ from core.positions import point_in
 from geo.cells import cell_of
 from geo.placement import place_areas
 
-from .hooks import village_moved
+from .hooks import fields_changed, village_moved
 from .models import Area, AreaLevel, AreaPositionChange, Category, PositionSource, PositionVia
 from .position_files import PositionRow
 from .selectors import area_index_reset, distance_outside_county_m
@@ -41,6 +41,22 @@ CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("e-commerce", "电子商务", "E-commerce"),
     ("tcm-herbs", "中药材", "TCM herbs"),
 )
+
+# The plan's industries that are not already one of the twelve, under the field they belong to
+# (code, name, English name, parent). 甘蔗, 桑蚕, 油茶, 茶叶, 蔬菜, 水产 and 中药材 are fields of their own
+# above: the plan's industry and the field are the same thing, so they get no child of the same name.
+# Codes are stable: problems, trainings and expertise store them.
+INDUSTRIES: tuple[tuple[str, str, str, str], ...] = (
+    ("mango", "芒果", "Mango", "fruit-trees"),
+    ("citrus", "柑橘", "Citrus", "fruit-trees"),
+    ("banana", "香蕉", "Banana", "fruit-trees"),
+    ("star-anise", "八角", "Star anise", "forestry"),
+    ("pigs", "生猪", "Pigs", "livestock"),
+    ("cattle-sheep", "牛羊", "Cattle, sheep and goats", "livestock"),
+    ("understory-chickens", "林下鸡", "Understory chickens", "livestock"),
+)
+# Industries list after the twelve fields (sort_order), each field's in the order above.
+INDUSTRY_SORT_START = 100
 
 
 @dataclass(frozen=True)
@@ -142,15 +158,24 @@ def areas_import(path: Path = DIVISIONS_PATH) -> ImportResult:
 
 @transaction.atomic
 def categories_seed() -> int:
-    """Create the contract's categories that are missing; returns how many were created."""
+    """Create the contract's twelve categories and the plan's industries under them that are missing;
+    returns how many were created. Rows that exist are left as they are (the bureau may have renamed one)."""
     existing = set(Category.objects.values_list("code", flat=True))
-    new = [
+    fields = [
         Category(code=code, name=name, name_en=name_en, sort_order=i)
         for i, (code, name, name_en) in enumerate(CATEGORIES)
         if code not in existing
     ]
-    Category.objects.bulk_create(new)
-    return len(new)
+    Category.objects.bulk_create(fields)
+    industries = [
+        Category(code=code, name=name, name_en=name_en, parent_id=parent, sort_order=INDUSTRY_SORT_START + i)
+        for i, (code, name, name_en, parent) in enumerate(INDUSTRIES)
+        if code not in existing
+    ]
+    Category.objects.bulk_create(industries)
+    # An expertise in a field covers its industries: the field's experts now match the new ones too.
+    fields_changed([c.parent_id for c in industries])
+    return len(fields) + len(industries)
 
 
 # Surveyed positions ---------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import numpy as np
 from bench.datasets.national import CODE_PREFIX, KM_PER_DEG_LAT, NationalDataset
 from geo.cells import cell_of
 
-GENERATOR_VERSION = 2  # 2: matching's read model (MatchingCandidate) filled too
+GENERATOR_VERSION = 3  # 2: matching's read model (MatchingCandidate) filled too; 3: with the fields' industries
 DATASET_NAME = "commissioners"
 PHONE_PREFIX = "1970"  # + 7 digits: room for 10 million, and never a demo or test number
 UNUSABLE_PASSWORD = "!bench-synthetic"
@@ -147,13 +147,16 @@ def ensure_commissioners(national: NationalDataset, seed: int = 1, count: int = 
                 for code in fields:
                     copy.write_row((first_id + i, code))
                     rows += 1
-        # Matching's read model, as commissioners/candidates.py derives it (nobody has claims yet).
+        # Matching's read model, as commissioners/candidates.py derives it (nobody has claims yet): a row
+        # per field of expertise and per industry under it (the synthetic expertise names fields only).
         cursor.execute(
             "INSERT INTO commissioners_matchingcandidate (commissioner_id, category_id, home_lat, home_lng, home_cell,"
-            " county_code, active_problems, resolved_count, rating_sum, rating_count)"
-            " SELECT p.user_id, e.category_id, p.home_lat, p.home_lng, p.home_cell, left(u.area_id, 6), 0, 0, 0, 0"
+            " county_code, active_problems, resolved_count, rating_sum, rating_count, via_field)"
+            " SELECT p.user_id, c.code, p.home_lat, p.home_lng, p.home_cell, left(u.area_id, 6), 0, 0, 0, 0,"
+            " CASE WHEN c.code = e.category_id THEN '' ELSE e.category_id END"
             " FROM commissioners_commissionerprofile p JOIN accounts_user u ON u.id = p.user_id"
             " JOIN commissioners_commissionerprofile_expertise e ON e.commissionerprofile_id = p.user_id"
+            " JOIN villages_category c ON c.code = e.category_id OR c.parent_id = e.category_id"
             " WHERE u.phone LIKE %s AND p.available AND u.is_active",
             [PHONE_PREFIX + "%"],
         )

@@ -14,7 +14,7 @@ from tests.problems.test_matching import a_problem
 pytestmark = pytest.mark.django_db
 
 COLUMNS = ("commissioner_id", "category_id", "home_lat", "home_lng", "home_cell", "county_code", "active_problems",
-           "resolved_count", "rating_sum", "rating_count")
+           "resolved_count", "rating_sum", "rating_count", "via_field")
 
 
 def snapshot() -> list[tuple]:
@@ -34,7 +34,9 @@ def rows_of(user) -> dict[str, tuple]:
 
 def test_profile_changes_reach_the_read_model(village):
     user = make_commissioner(village, expertise=("fruit-trees", "livestock"))
-    assert set(rows_of(user)) == {"fruit-trees", "livestock"}
+    # a field's industries come with it (docs/categories.md)
+    assert set(rows_of(user)) == {"fruit-trees", "mango", "citrus", "banana", "livestock", "pigs", "cattle-sheep",
+                                  "understory-chickens"}
     profile_update(user=user, expertise=["tea"])
     assert set(rows_of(user)) == {"tea"}
     profile_update(user=user, home=(24.0, 106.6))
@@ -65,14 +67,14 @@ def test_claims_accept_resolve_and_confirm_keep_the_track_record(api, village, s
             claim = api.as_user(alice).post(f"/problems/{pid}/claims", {}).json()
             api.as_user(bob).post(f"/problems/{pid}/claims", {})
             api.as_user(staff).post(f"/problems/{pid}/claims/{claim['id']}/accept")
-        assert rows_of(alice)["fruit-trees"][6:] == (1, 0 if rating == 5 else 1, 0 if rating == 5 else 5,
+        assert rows_of(alice)["fruit-trees"][6:10] == (1, 0 if rating == 5 else 1, 0 if rating == 5 else 5,
                                                      0 if rating == 5 else 1)
         with django_capture_on_commit_callbacks(execute=True):
             api.as_user(alice).post(f"/problems/{pid}/resolve", {"summary": "done"})
         assert rows_of(alice)["fruit-trees"][6] == 0
         api.as_user(staff).post(f"/problems/{pid}/confirm", {"rating": rating})
-    assert rows_of(alice)["fruit-trees"][6:] == (0, 2, 8, 2)
-    assert rows_of(bob)["fruit-trees"][6:] == (0, 0, 0, 0)  # declined claims count for nothing
+    assert rows_of(alice)["fruit-trees"][6:10] == (0, 2, 8, 2)
+    assert rows_of(bob)["fruit-trees"][6:10] == (0, 0, 0, 0)  # declined claims count for nothing
     problem = Problem.objects.select_related("village").get(pk=post_problem()["id"])
     (first, _) = matches_for(problem)
     assert first.commissioner_id == alice.pk

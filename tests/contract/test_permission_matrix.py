@@ -178,6 +178,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/stats/targets"): Row("401 403 403 403 200 200 200"),
     ("GET", "/stats/coverage"): Row("401 403 403 403 200 200 200"),
     ("GET", "/stats/commissioners"): Row("401 403 403 403 200 200 200"),
+    ("GET", "/stats/trainings"): Row("401 403 403 403 200 200 200"),
+    ("GET", "/stats/dispatches"): Row("401 403 403 403 200 200 200"),
+    ("GET", "/stats/baselines"): Row("401 403 403 403 200 200 200"),
     ("GET", "/stats/export.xlsx"): Row("401 403 403 403 200 200 200"),
     # Targets: the bureau sets them (a county's own target too).
     ("POST", "/targets"): Row("401 403 403 403 403 403 201", body=lambda w: {

@@ -227,6 +227,14 @@ def test_the_bureau_logs_in_sees_the_map_and_switches_to_villages(server, browse
     baselines = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#target-list .target-ended .baseline")]
     assert baselines[0].startswith("基线（十三五）：1,724 人次")
     assert baselines[1].startswith("基线（十三五）：400,000 人次")
+    # And the plan's 十三五 results stand beside the same figures of the 十四五 plan: 60 dispatches, 5,600 trainees
+    rows = {r.get_attribute("data-measure"): [c.text for c in r.find_elements(By.CSS_SELECTOR, "th, td")]
+            for r in browser.find_elements(By.CSS_SELECTOR, "#baseline-rows tr")}
+    assert rows["dispatches"] == ["选派科技特派员", "1,724 人次", "60 人次"]
+    assert rows["villages_served"] == ["服务贫困村", "899 个", "60 个"]
+    assert rows["trainees"] == ["培训农民", "400,000 人次", "5,600 人次"]
+    assert rows["trainings"][1:] == ["1,000+ 场", "60 场"]
+    assert browser.find_element(By.ID, "baselines-past").text == "十三五"
     _screenshot(browser, "county")
 
     # When they switch to villages

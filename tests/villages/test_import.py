@@ -60,7 +60,8 @@ def test_a_surveyed_position_is_not_overwritten_by_a_reimport():
     assert (village.lat, village.lng, village.position_source) == (23.9, 106.6, "surveyed")
 
 
-def test_the_contracts_twelve_categories_are_seeded_once():
-    assert Category.objects.count() == 12
+def test_the_contracts_twelve_categories_and_the_plans_industries_are_seeded_once():
+    assert Category.objects.filter(parent__isnull=True).count() == 12
+    assert Category.objects.filter(parent__isnull=False).count() == 7
     assert Category.objects.get(code="mulberry-silkworm").name == "桑蚕"
     assert categories_seed() == 0

@@ -533,9 +533,56 @@
     });
   }
 
+  // The previous plan's results (十三五) beside the same figures of the current plan so far. Built with
+  // textContent: names and units are data the bureau edits.
+  function renderBaselines(data) {
+    var body = $("baseline-rows");
+    body.replaceChildren();
+    var items = data.baselines || [];
+    if (!items.length) {
+      var empty = document.createElement("tr");
+      var td = document.createElement("td");
+      td.colSpan = 3;
+      td.className = "muted";
+      td.textContent = "尚未录入上一规划的基线。";
+      empty.appendChild(td);
+      body.appendChild(empty);
+      return;
+    }
+    var labels = items.map(function (b) { return b.period_label; }).filter(function (l, i, all) {
+      return all.indexOf(l) === i;
+    });
+    $("baselines-past").textContent = labels.join("、");
+    $("baselines-window").textContent = data.plan.from + " 至 " + data.plan.to;
+    items.forEach(function (b) {
+      var tr = document.createElement("tr");
+      tr.dataset.measure = b.measure;
+      [b.name, fmt(b.value) + (b.at_least ? "+" : "") + " " + b.unit, fmt(b.current) + " " + b.unit]
+        .forEach(function (text, i) {
+          var cell = document.createElement(i ? "td" : "th");
+          if (!i) cell.scope = "row";
+          cell.className = i ? "num" + (i === 1 ? " baseline-value" : " current-value") : "";
+          cell.textContent = text;
+          tr.appendChild(cell);
+        });
+      body.appendChild(tr);
+    });
+    var note = config.area.level === "city"
+      ? "本期为规划期内至今的全市数。"
+      : "基线为全市数，本期为" + config.area.name + "的数。";
+    if (items.some(function (b) { return b.measure === "villages_served"; })) {
+      note += "本期村数为有服务的村（不区分是否原贫困村）。";
+    }
+    $("baselines-note").textContent = note;
+  }
+
   function loadTargets() {
-    return fetchJSON(config.urls.targets).then(renderTargets).catch(function (err) {
+    return fetchJSON(config.urls.targets).then(function (data) {
+      renderTargets(data);
+      renderBaselines(data);
+    }).catch(function (err) {
       $("target-list").innerHTML = "<p class='error'>" + esc(err.message) + "</p>";
+      $("baseline-rows").innerHTML = "<tr><td colspan='3' class='error'>" + esc(err.message) + "</td></tr>";
     });
   }
 

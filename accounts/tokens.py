@@ -102,10 +102,6 @@ def access_claims(token: str) -> AccessClaims:
         raise InvalidToken() from exc
 
 
-def user_id_from_access(token: str) -> int:
-    return access_claims(token).user_id
-
-
 def access_still_valid(user: User, claims: AccessClaims) -> bool:
     """False once every session of the user was ended after the token was issued."""
     return claims.session_version == user.session_version

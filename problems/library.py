@@ -1,0 +1,189 @@
+"""The library of solved problems (已办结难题库): closed problems found by Chinese text, best match first.
+
+Chinese has no spaces between words, so the library matches substrings, not words, and needs no word
+segmentation: PostgreSQL's pg_trgm (a GIN trigram index over title, description and resolution) and
+SQLite's FTS5 with its trigram tokenizer (an external-content table kept in step by triggers, see
+migrations/*_solved_search.py). Both index three-character sequences, so:
+
+- a query is split on spaces into terms (at most ``MAX_TERMS``), and every term must occur;
+- a term of three characters or more is found through the index; a shorter one (``炭疽``) cannot be,
+  and is matched with ``LIKE`` over the same columns, a scan of the closed problems (docs/benchmarks.md
+  measures it). SQLite 3.40's trigram tokenizer answers no rows at all to a ``LIKE`` shorter than three
+  characters on its own table, so there the scan reads the problems table itself;
+- best match first: problems whose title holds every term, then the closest title (pg_trgm's
+  ``similarity`` to the query; FTS5's ``bm25`` with the title weighted), then the most recently closed.
+
+"Similar" compares titles by their trigrams (pg_trgm's ``%`` at its default threshold, 0.3, which
+``SIMILARITY_THRESHOLD`` repeats for SQLite), the problem's own category first.
+
+Everything here reads closed problems only, and answers no person: the library is open to anyone signed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from django.db import connection
+
+from .models import Problem, ProblemStatus
+
+MAX_TERMS = 5
+INDEXED_LENGTH = 3  # trigram indexes need three characters
+SIMILARITY_THRESHOLD = 0.3  # pg_trgm.similarity_threshold's default
+SIMILAR_CANDIDATES = 50  # SQLite: the best bm25 candidates the similarity is computed for
+FTS_TABLE = "problems_solved_fts"
+# The text the PostgreSQL index is built over: the query must spell the expression exactly as the
+# index does (migrations/*_solved_search.py) for the planner to use it.
+PG_SEARCH_TEXT = "(p.title || ' ' || p.description || ' ' || p.resolution_summary)"
+PG_INDEXED_TEXT = "(title || ' ' || description || ' ' || resolution_summary)"
+
+
+def query_terms(q: str | None) -> list[str]:
+    """The terms of a query: split on spaces, each once, at most ``MAX_TERMS``."""
+    return list(dict.fromkeys((q or "").split()))[:MAX_TERMS]
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _problems_in_order(ids: Sequence[int]) -> list[Problem]:
+    found = Problem.objects.select_related("village", "village__parent", "category").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def solved_search(*, q: str | None = None, category: str | None = None, offset: int = 0,
+                  limit: int = 20) -> tuple[int, list[Problem]]:
+    """One page of closed problems matching every term of ``q`` (in ``category``), best match first,
+    and how many match in all. Two queries (three when the page is past the end)."""
+    terms = query_terms(q)
+    search = _pg_search if connection.vendor == "postgresql" else _sqlite_search
+    sql, params = search(terms, category)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset])
+        rows = cursor.fetchall()
+        if rows:
+            count = rows[0][1]
+        elif offset:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS matched", params)
+            count = cursor.fetchone()[0]
+        else:
+            count = 0
+    return count, _problems_in_order([row[0] for row in rows])
+
+
+def _pg_search(terms: list[str], category: str | None) -> tuple[str, list]:
+    table = Problem._meta.db_table
+    where, params = ["p.status = %s"], [ProblemStatus.CLOSED.value]
+    if category:
+        where.append("p.category_id = %s")
+        params.append(category)
+    for term in terms:
+        # ILIKE, like FTS5's trigram tokenizer, ignores case (Latin letters in 'EM菌'); the GIN index
+        # serves terms of three characters or more, a shorter one is rechecked row by row.
+        where.append(f"{PG_SEARCH_TEXT} ILIKE %s")
+        params.append(_like(term))
+    if terms:
+        in_title = " AND ".join("p.title ILIKE %s" for _ in terms)
+        order = f"({in_title}) DESC, similarity(p.title, %s) DESC, "
+        order_params = [*(_like(t) for t in terms), " ".join(terms)]
+    else:
+        order, order_params = "", []
+    sql = (f"SELECT p.id, COUNT(*) OVER () FROM {table} p WHERE {' AND '.join(where)} "
+           f"ORDER BY {order}p.closed_at DESC, p.id DESC")
+    return sql, [*params, *order_params]
+
+
+def _fts_phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _sqlite_search(terms: list[str], category: str | None) -> tuple[str, list]:
+    table = Problem._meta.db_table
+    long_terms = [t for t in terms if len(t) >= INDEXED_LENGTH]
+    short_terms = [t for t in terms if len(t) < INDEXED_LENGTH]
+    where, params = ["p.status = %s"], [ProblemStatus.CLOSED.value]
+    source = f"{table} p"
+    if long_terms:
+        source = f"{FTS_TABLE} JOIN {table} p ON p.id = {FTS_TABLE}.rowid"
+        where.insert(0, f"{FTS_TABLE} MATCH %s")
+        params.insert(0, " AND ".join(_fts_phrase(t) for t in long_terms))
+    if category:
+        where.append("p.category_id = %s")
+        params.append(category)
+    for term in short_terms:
+        where.append("(p.title LIKE %s ESCAPE '\\' OR p.description LIKE %s ESCAPE '\\' "
+                     "OR p.resolution_summary LIKE %s ESCAPE '\\')")
+        params.extend([_like(term)] * 3)
+    hit, hit_params = "0", []
+    if terms:
+        hit = "(" + " AND ".join("p.title LIKE %s ESCAPE '\\'" for _ in terms) + ")"
+        hit_params = [_like(t) for t in terms]
+    # The title counts most, then the resolution (how it was solved), then the description. bm25() is
+    # computed in an inner query: FTS5 refuses it beside a window function.
+    score = f"bm25({FTS_TABLE}, 4.0, 1.0, 2.0)" if long_terms else "0"
+    sql = (f"SELECT id, COUNT(*) OVER () FROM (SELECT p.id, p.closed_at, {hit} AS hit, {score} AS score "
+           f"FROM {source} WHERE {' AND '.join(where)}) AS matched "
+           f"ORDER BY hit DESC, score, closed_at DESC, id DESC")
+    return sql, [*hit_params, *params]
+
+
+def solved_similar(problem: Problem, *, limit: int = 5) -> list[Problem]:
+    """Closed problems whose title is like this one's, its own category first, then the closest,
+    then the most recent. One query (two on SQLite), whatever the library's size."""
+    similar = _pg_similar if connection.vendor == "postgresql" else _sqlite_similar
+    return _problems_in_order(similar(problem, limit))
+
+
+def _pg_similar(problem: Problem, limit: int) -> list[int]:
+    table = Problem._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id FROM {table} p WHERE p.status = %s AND p.id <> %s AND p.title %% %s "
+            f"ORDER BY (p.category_id = %s) DESC, similarity(p.title, %s) DESC, p.closed_at DESC, p.id DESC "
+            f"LIMIT %s",
+            [ProblemStatus.CLOSED.value, problem.pk, problem.title, problem.category_id, problem.title, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams of a text: each word (letters, digits, CJK) lower-cased, padded with two
+    spaces before and one after, cut into every three consecutive characters."""
+    found: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        padded = f"  {word} "
+        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return found
+
+
+def similarity(a: str, b: str) -> float:
+    """pg_trgm's ``similarity``: shared trigrams over all trigrams of the two texts."""
+    ta, tb = trigrams(a), trigrams(b)
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+
+
+def _sqlite_similar(problem: Problem, limit: int) -> list[int]:
+    # The title's own three-character sequences, as FTS5's trigram tokenizer indexed them.
+    windows = {w[i : i + 3] for w in _WORD.findall(problem.title.lower()) for i in range(len(w) - 2)}
+    if not windows:
+        return []
+    match = "{title}: (" + " OR ".join(_fts_phrase(w) for w in sorted(windows)) + ")"
+    table = Problem._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id, p.title, p.category_id, p.closed_at FROM {FTS_TABLE} "
+            f"JOIN {table} p ON p.id = {FTS_TABLE}.rowid "
+            f"WHERE {FTS_TABLE} MATCH %s AND p.status = %s AND p.id <> %s "
+            f"ORDER BY bm25({FTS_TABLE}) LIMIT %s",
+            [match, ProblemStatus.CLOSED.value, problem.pk, SIMILAR_CANDIDATES],
+        )
+        rows = cursor.fetchall()
+    scored = [(similarity(problem.title, title), pk, category, closed_at) for pk, title, category, closed_at in rows]
+    scored = [row for row in scored if row[0] >= SIMILARITY_THRESHOLD]
+    scored.sort(key=lambda r: (r[2] == problem.category_id, r[0], r[3], r[1]), reverse=True)
+    return [pk for _score, pk, _category, _closed in scored[:limit]]

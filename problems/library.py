@@ -10,11 +10,11 @@ migrations/*_solved_search.py). Both index three-character sequences, so:
   and is matched with ``LIKE`` over the same columns, a scan of the closed problems (docs/benchmarks.md
   measures it). SQLite 3.40's trigram tokenizer answers no rows at all to a ``LIKE`` shorter than three
   characters on its own table, so there the scan reads the problems table itself;
-- best match first: problems whose title holds every term, then the closest title (pg_trgm's
-  ``similarity`` to the query; FTS5's ``bm25`` with the title weighted), then the most recently closed.
+- best match first: problems whose title holds every term, then the closest title (PostgreSQL: the
+  shortest such title; FTS5: ``bm25`` with the title weighted), then the most recently closed.
 
-"Similar" compares titles by their trigrams (pg_trgm's ``%`` at its default threshold, 0.3, which
-``SIMILARITY_THRESHOLD`` repeats for SQLite), the problem's own category first.
+"Similar" compares titles by their trigrams (pg_trgm's ``similarity``, at least ``SIMILARITY_THRESHOLD``;
+on SQLite the same measure computed here), the problem's own category first.
 
 Everything here reads closed problems only, and answers no person: the library is open to anyone signed in.
 """
@@ -24,14 +24,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from .models import Problem, ProblemStatus
 
 MAX_TERMS = 5
 INDEXED_LENGTH = 3  # trigram indexes need three characters
-SIMILARITY_THRESHOLD = 0.3  # pg_trgm.similarity_threshold's default
+# How alike two titles must be to be "similar" (pg_trgm's similarity: shared trigrams over all). pg_trgm's
+# default, 0.3, let a common phrase (急需技术指导) through for thousands of titles, each rechecked: 0.4 kept
+# the same neighbours for titles that name a crop and a trouble, at a third of the time (docs/benchmarks.md).
+SIMILARITY_THRESHOLD = 0.4
 SIMILAR_CANDIDATES = 50  # SQLite: the best bm25 candidates the similarity is computed for
 FTS_TABLE = "problems_solved_fts"
 # The text the PostgreSQL index is built over: the query must spell the expression exactly as the
@@ -98,9 +101,14 @@ def _pg_search(terms: list[str], category: str | None) -> tuple[str, list]:
         where.append(f"{PG_SEARCH_TEXT} LIKE %s")
         params.append(_like(term))
     in_title = " AND ".join("p.title LIKE %s" for _ in terms)
+    # Among titles that hold every term the shortest is the closest: for such a title pg_trgm's similarity
+    # to the query is about the query's share of the title's trigrams. The length costs nothing; computing
+    # similarity for every match doubled the time of a common term (10,000 matches).
     sql = (f"SELECT p.id, COUNT(*) OVER () FROM {table} p WHERE {' AND '.join(where)} "
-           f"ORDER BY ({in_title}) DESC, similarity(p.title, %s) DESC, p.closed_at DESC, p.id DESC")
-    return sql, [*params, *(_like(t) for t in terms), " ".join(terms)]
+           f"ORDER BY ({in_title}) DESC, CASE WHEN {in_title} THEN char_length(p.title) END, "
+           f"p.closed_at DESC, p.id DESC")
+    title_params = [_like(t) for t in terms]
+    return sql, [*params, *title_params, *title_params]
 
 
 def _fts_phrase(text: str) -> str:
@@ -144,7 +152,9 @@ def solved_similar(problem: Problem, *, limit: int = 5) -> list[Problem]:
 
 def _pg_similar(problem: Problem, limit: int) -> list[int]:
     table = Problem._meta.db_table
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # `%` compares with pg_trgm.similarity_threshold, for this transaction only.
+        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(SIMILARITY_THRESHOLD)])
         cursor.execute(
             f"SELECT p.id FROM {table} p WHERE p.status = %s AND p.id <> %s AND p.title %% %s "
             f"ORDER BY (p.category_id = %s) DESC, similarity(p.title, %s) DESC, p.closed_at DESC, p.id DESC "

@@ -52,8 +52,6 @@ THREE = ["炭疽病", "黄龙病", "枯萎病", "溃疡病", "红蜘蛛", "白�
          "新城疫", "茶饼病", "根腐病", "软腐病"]
 LONG = ["芒果炭疽病", "柑橘黄龙病", "香蕉枯萎病", "油茶炭疽病", "八角炭疽病", "生猪疫病", "沃柑溃疡病",
         "家蚕微粒子病", "甘蔗黑穗病", "茶树小绿叶蝉", "林下鸡新城疫", "喷施咪鲜胺", "叶片出现黑褐色斑点"]
-CATEGORY_OF = {crop + trouble: code for code, crops in INDUSTRIES.items() for crop, troubles in crops
-               for trouble in troubles}
 
 
 def build(count: int, seed: int) -> dict:
@@ -189,13 +187,25 @@ def main() -> None:
     n = args.queries
     categories = sorted(INDUSTRIES)
     probes = list(Problem.objects.filter(status="open").select_related("village").order_by("?")[:n])
+    def category_of(term: str) -> str:
+        """A category whose crops or troubles hold the term, as a user who picked one would have."""
+        holding = [code for code, crops in INDUSTRIES.items()
+                   if any(term in crop + "".join(troubles) for crop, troubles in crops)]
+        return rng.choice(holding or categories)
+
+    pairs = [(crop, trouble) for crops in INDUSTRIES.values() for crop, troubles in crops for trouble in troubles]
+
+    def two_terms() -> str:
+        crop, trouble = rng.choice(pairs)
+        return f"{trouble} {crop[:2]}"  # 炭疽病 芒果: a trouble and a crop, as typed
+
     classes = {
         "2 characters (LIKE fallback)": [(rng.choice(TWO), None) for _ in range(n)],
-        "2 characters + category": [(rng.choice(TWO), rng.choice(categories)) for _ in range(n)],
+        "2 characters + its category": [(t, category_of(t)) for t in (rng.choice(TWO) for _ in range(n))],
         "3 characters (trigram index)": [(rng.choice(THREE), None) for _ in range(n)],
-        "3 characters + category": [(rng.choice(THREE), rng.choice(categories)) for _ in range(n)],
+        "3 characters + its category": [(t, category_of(t)) for t in (rng.choice(THREE) for _ in range(n))],
         "4+ characters (trigram index)": [(rng.choice(LONG), None) for _ in range(n)],
-        "2 terms (3+ and 2)": [(f"{rng.choice(LONG)} {rng.choice(TWO)}", None) for _ in range(n)],
+        "2 terms (a trouble and a crop)": [(two_terms(), None) for _ in range(n)],
         "no query, a category (most recent)": [("", rng.choice(categories)) for _ in range(n)],
     }
     results = {}

@@ -14,7 +14,8 @@ from django.conf import settings
 
 from commissioners.models import MatchingCandidate
 from commissioners.selectors import HOME
-from geo.near import NearArrays, arrays_near
+from core.near import arrays_near
+from geo.near import NearArrays
 from notifications.tasks import notify_many_task
 
 from .models import Problem

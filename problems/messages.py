@@ -14,13 +14,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import area_in_scope
 from core.errors import ClientIdReused, Invalid
+from core.idempotency import insert_once
 from media.models import Photo, PhotoOwner
 from notifications.services import notify
 
@@ -95,20 +95,18 @@ def message_post(*, author: User, problem: Problem, client_id: uuid.UUID, body: 
     if not text:
         raise Invalid(_("Write something."), fields={"body": _("must not be blank")})
     photos = _photo_ids_checked(author, problem, photo_ids or [])
-    try:
-        with transaction.atomic():
-            message = ProblemMessage.objects.create(problem=problem, author=author, client_id=client_id, body=text,
-                                                    photo_ids=photos)
-            notify(recipients=_audience(problem, author), type="problem.message", payload={
-                "problem_id": problem.pk, "message_id": message.pk, "author_id": author.pk,
-                "author_name": author.name, "author_role": author.role, "excerpt": text[:EXCERPT_LENGTH]})
-    except IntegrityError:
-        # Two sends of the same message raced; the other one won. Answer with its result.
-        existing = ProblemMessage.objects.filter(author=author, client_id=client_id).first()
-        if existing is None:
-            raise
-        return _replayed(existing, problem, body)
-    return Sent(message, created=True)
+
+    def insert() -> ProblemMessage:
+        message = ProblemMessage.objects.create(problem=problem, author=author, client_id=client_id, body=text,
+                                                photo_ids=photos)
+        notify(recipients=_audience(problem, author), type="problem.message", payload={
+            "problem_id": problem.pk, "message_id": message.pk, "author_id": author.pk, "author_name": author.name,
+            "author_role": author.role, "excerpt": text[:EXCERPT_LENGTH]})
+        return message
+
+    message, created = insert_once(insert, lambda: ProblemMessage.objects.filter(author=author,
+                                                                                  client_id=client_id).first())
+    return Sent(message, created=True) if created else _replayed(message, problem, body)
 
 
 def _audience(problem: Problem, author: User) -> list[int]:

@@ -1,7 +1,7 @@
 // The field app's entry: the service worker, the session, the routes, the tabs, the live badge.
 import { Offline, config, currentUser, get, loadSession, onSession, updateUser } from './api.js';
 import { flush, items, onQueue } from './queue.js';
-import { onLive, start as startLive, state as live, stop as stopLive, describeNotification } from './live.js';
+import { describeNotification, nudge, onLive, start as startLive, state as live, stop as stopLive } from './live.js';
 import * as screens from './screens.js';
 
 const { h, toast, go } = screens;
@@ -108,6 +108,7 @@ async function startSession() {
   await freshUser();
   startLive();
   flush();
+  screens.warm();
 }
 
 onSession((session) => {
@@ -121,7 +122,7 @@ onLive((detail) => {
 
 onQueue(async (detail) => {
   if (detail.offline !== undefined) setOnline(!detail.offline);
-  if (detail.drained) setOnline(true);
+  if (detail.drained) { setOnline(true); nudge(); }
   if (detail.consent) go('#/consent');
   if (detail.login) go('#/login');
   await drawQueueCount();
@@ -129,7 +130,7 @@ onQueue(async (detail) => {
 });
 
 window.addEventListener('hashchange', route);
-window.addEventListener('online', () => { setOnline(true); flush(); });
+window.addEventListener('online', () => { setOnline(true); flush(); nudge(); });
 window.addEventListener('offline', () => setOnline(false));
 document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') flush(); });
 

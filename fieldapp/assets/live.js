@@ -35,6 +35,15 @@ export function stop() {
   socket = null;
 }
 
+// The service answers again (the queue went through): reconnect now rather than at the end of the
+// backoff.
+export function nudge() {
+  if (stopped || socket) return;
+  backoff = 1000;
+  clearTimeout(timer);
+  connect();
+}
+
 function retry() {
   if (stopped) return;
   clearTimeout(timer);
@@ -42,8 +51,15 @@ function retry() {
   backoff = Math.min(backoff * 2, 30000);
 }
 
+let connecting = false;
+
 async function connect() {
-  if (stopped || !currentUser()) return;
+  if (stopped || !currentUser() || connecting || socket) return;
+  connecting = true;
+  try { await open(); } finally { connecting = false; }
+}
+
+async function open() {
   let ticket;
   try {
     ticket = (await call('POST', 'notifications/ticket')).data.ticket;

@@ -25,6 +25,7 @@ function loadLeaflet() {
 export async function problemsMap(element, { here, problems, countyCode, onPick }) {
   const L = await loadLeaflet();
   const map = L.map(element, { zoomControl: true, attributionControl: Boolean(config.tile_url) });
+  map.setView([23.9, 106.6], 8); // the city, until the layers below say where to look (layers need a view)
   if (config.tile_url) L.tileLayer(config.tile_url, { attribution: config.tile_attribution, maxZoom: 18 }).addTo(map);
   const bounds = L.latLngBounds([]);
   if (countyCode) {
@@ -48,7 +49,6 @@ export async function problemsMap(element, { here, problems, countyCode, onPick 
     bounds.extend([p.lat, p.lng]);
   }
   if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 13 });
-  else map.setView([23.9, 106.6], 8);
   element.dataset.state = 'ready';
   return map;
 }

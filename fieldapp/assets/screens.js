@@ -121,6 +121,14 @@ async function categories() {
   }
 }
 
+// What a screen needs offline, fetched while there is a network: the categories, the villages of the
+// staff member's township.
+export async function warm() {
+  await categories();
+  const user = currentUser();
+  if (user && user.area_code.length === 9) await villagesOf(user.area_code).catch(() => null);
+}
+
 function categorySelect(list, name = 'category') {
   return h('select', { name, required: true },
     list.map((c) => h('option', { value: c.code }, c.parent ? `　${c.name}` : c.name)));

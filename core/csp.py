@@ -59,8 +59,9 @@ def tile_source(url_template: str) -> str | None:
 
 
 def policy(request: HttpRequest) -> str:
-    """The policy for one response (the field app's adds blob: images). Websockets (the notifications) go to the page's own host:
-    'self' covers ws: and wss: in current browsers, and the explicit source covers older ones."""
+    """The policy for one response (the field app's adds blob: images). Websockets (the notifications)
+    go to the page's own host: 'self' covers ws: and wss: in current browsers, and the explicit source
+    covers older ones."""
     directives = {name: list(sources) for name, sources in BASE_POLICY.items()}
     if request.path.startswith(FIELD_APP_PATH):
         directives["img-src"].append("blob:")

@@ -55,7 +55,7 @@ async function drawQueueCount() {
   const count = document.getElementById('queue-count');
   if (count) count.textContent = String(waitingCount);
   const tab = document.querySelector('#tabs a[href="#/queue"]');
-  if (tab) tab.textContent = waitingCount ? `待发送(${waitingCount})` : '待发送';
+  if (tab) tab.textContent = waitingCount ? `待发 ${waitingCount}` : '待发送';
 }
 
 function setOnline(online) {

@@ -143,7 +143,8 @@ def _browser():
     profile = tempfile.mkdtemp(prefix="app-chromium-")
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--lang=zh-CN", f"--window-size={PHONE[0]},{PHONE[1]}", f"--user-data-dir={profile}"):
+                 "--no-first-run", "--lang=zh-CN", f"--window-size={PHONE[0]},{PHONE[1]}",
+                 f"--user-data-dir={profile}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
@@ -173,7 +174,8 @@ def _phone(driver, server, at: tuple[float, float] | None) -> None:
         "width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True})
     driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": server.base, "permissions": ["geolocation"]})
     if at:
-        driver.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": at[0], "longitude": at[1], "accuracy": 12})
+        driver.execute_cdp_cmd("Emulation.setGeolocationOverride",
+                               {"latitude": at[0], "longitude": at[1], "accuracy": 12})
 
 
 def _wait(driver, script: str, *args, timeout: float = WAIT_S, what: str = ""):
@@ -183,7 +185,9 @@ def _wait(driver, script: str, *args, timeout: float = WAIT_S, what: str = ""):
         guarded = f"try {{ {script} }} catch (e) {{ return false; }}"  # the element may not be drawn yet
         return WebDriverWait(driver, timeout, poll_frequency=0.2).until(lambda d: d.execute_script(guarded, *args))
     except Exception as exc:
-        state = driver.execute_script("return [location.hash, window.fieldApp, document.getElementById('view') && document.getElementById('view').innerText, document.getElementById('toast').innerText]")
+        state = driver.execute_script(
+            "return [location.hash, window.fieldApp, document.getElementById('view').innerText,"
+            " document.getElementById('toast').innerText]")
         _screenshot(driver, f"failed-{int(time.time())}")
         logs = [e["message"] for e in driver.get_log("browser")]
         raise AssertionError(f"waiting for {what or script}: {state}\nbrowser log: {logs}") from exc
@@ -245,7 +249,8 @@ open.onsuccess = function () {
   var all = open.result.transaction('queue').objectStore('queue').getAll();
   all.onsuccess = function () {
     done(all.result.map(function (i) { return {client_id: i.client_id, kind: i.kind, state: i.state,
-      outcome: i.outcome, server_id: i.server_id, photos: i.photos.length, photos_sent: i.photos_sent, error: i.error}; }));
+      outcome: i.outcome, server_id: i.server_id, photos: i.photos.length, photos_sent: i.photos_sent,
+      error: i.error}; }));
   };
 };
 """
@@ -323,13 +328,16 @@ def test_a_commissioner_works_offline_and_a_problem_goes_from_post_to_confirmed(
     assert village.name in _text(phone, "#villages")
     _screenshot(phone, "checkin")
     _click(phone, "#checkin-submit")
-    _wait(phone, "return document.getElementById('checkin-result').innerText.indexOf('已签到') >= 0", what="the check-in")
+    _wait(phone, "return document.getElementById('checkin-result').innerText.indexOf('已签到') >= 0",
+          what="the check-in")
     assert "位置核实" in _text(phone, "#checkin-result")
     # The service worker controls the page and holds the whole shell before the network goes.
     _wait(phone, "return !!navigator.serviceWorker.controller", what="the service worker")
     shell = phone.execute_async_script("""
         var done = arguments[arguments.length - 1];
-        caches.keys().then(function (keys) { return caches.open(keys.filter(function (k) { return k.indexOf('field-app-') === 0; })[0]); })
+        caches.keys()
+          .then(function (keys) { return keys.filter(function (k) { return k.startsWith('field-app-'); })[0]; })
+          .then(function (name) { return caches.open(name); })
           .then(function (c) { return c.keys(); }).then(function (r) { done(r.length); });""")
     assert shell >= 10
 
@@ -433,16 +441,25 @@ def test_a_commissioner_works_offline_and_a_problem_goes_from_post_to_confirmed(
                  "document.getElementById('my-claim-status').innerText === '待采纳'", what="the claim")
     _screenshot(phone, "claimed")
 
+    # The commissioner's app is closed while the claim is accepted; opened again, it asks for what it
+    # missed after the last notification it saw (`since`), and the acceptance is replayed.
+    last_seen = phone.execute_script("return window.fieldApp.live.lastId")
+    assert last_seen
+    phone.get("about:blank")
     _go(staff_phone, f"#/problem/{problem_id}", "problem")
     _click(staff_phone, "#claims button.accept")
     _wait(staff_phone, "return document.getElementById('problem-status').dataset.status === 'in_progress'",
           what="the acceptance")
     _screenshot(staff_phone, "accepted")
+    phone.get(server.base + f"/app/#/problem/{problem_id}")
+    _ready(phone, "problem")
+    _wait(phone, "return window.fieldApp.live.lastId > arguments[0]", last_seen, what="the replayed acceptance")
+    assert "揭榜被采纳" in _text(phone, "#toast")
 
-    _go(phone, f"#/problem/{problem_id}", "problem")
     _type(phone, "textarea[name=summary]", "喷施咪鲜胺，清园，剪除病枝。")
     _click(phone, "#resolve-submit")
-    _wait(phone, "return document.getElementById('problem-status').dataset.status === 'resolved'", what="the resolution")
+    _wait(phone, "return document.getElementById('problem-status').dataset.status === 'resolved'",
+          what="the resolution")
     _screenshot(phone, "resolved")
 
     _go(staff_phone, f"#/problem/{problem_id}", "problem")

@@ -311,6 +311,7 @@ def test_a_commissioner_works_offline_and_a_problem_goes_from_post_to_confirmed(
     figures["first_load_encoded_bytes"] = transfer["encoded"]
     figures["first_load_requests"] = transfer["count"] + 1
     assert 0 < figures["first_load_bytes"] < BUDGET_BYTES, transfer
+    assert figures["first_load_encoded_bytes"] < BUDGET_BYTES, transfer
     _screenshot(staff_phone, "login")
 
     # --- The commissioner logs in, accepts the consent screen and checks in online ---

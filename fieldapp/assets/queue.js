@@ -37,7 +37,8 @@ export async function waiting() {
 }
 
 export async function enqueue(kind, body, { photos = [], label = '', ...extra } = {}) {
-  const item = { client_id: body.client_id, kind, body, photos, photos_sent: 0, state: 'waiting', outcome: null,
+  const item = { client_id: body.client_id, user_id: currentUser().id, kind, body, photos, photos_sent: 0,
+    state: 'waiting', outcome: null,
     server_id: null, result: null, error: null, label, created: Date.now(), ...extra };
   await queuePut(item);
   emit({ item });
@@ -57,7 +58,9 @@ function later() {
 
 async function run() {
   if (!currentUser()) return { offline: false };
-  const pending = (await items()).filter((i) => i.state === 'waiting');
+  // A shared phone: each person's writes are sent with their own login only.
+  const me = currentUser().id;
+  const pending = (await items()).filter((i) => i.state === 'waiting' && i.user_id === me);
   if (!pending.length) { await prune(); return { offline: false }; }
   try {
     const checkins = pending.filter((i) => i.kind === 'checkin' && !i.server_id);

@@ -3,13 +3,15 @@ emulated through the DevTools protocol, against a real ASGI server (uvicorn, sta
 starts it) so that the websocket works and so that "offline" is honest: the server is stopped, and
 nothing answers on its port.
 
-One flow, two browsers (a commissioner's phone and a township staff member's):
-log in; the consent screen; check in at a village online; the server stops; check in twice and log a
-training with a photo; the app is closed and opened again (the shell comes from the service worker,
-the queue is still there); the server starts again → the queue drains, and the API holds exactly
-those records, once each. Then staff post a problem, which reaches the commissioner's open app as a
-notification; claim → accept → resolve → confirm across the two browsers. Screenshots of each screen
-are kept under tests/artifacts/app/ (git-ignored) with the measured figures (figures-<backend>.json).
+One flow, two browsers (a commissioner's phone and a township staff member's): log in (staff: the
+forced password change first); the consent screen; check in at a village online; the server stops;
+check in twice and log a training with a photo; the app is closed and opened again (the shell comes
+from the service worker, the queue is still there); the server starts again → the queue drains, and
+the API holds exactly those records, once each. Then staff post a problem, which reaches the
+commissioner's open app as a notification; claim → accept (while the commissioner's app is closed: the
+notification is replayed when it opens) → resolve → confirm across the two browsers. Screenshots of
+each screen are kept under tests/artifacts/app/ (git-ignored) with the measured figures
+(figures-<backend>.json).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ BACKEND = "postgres" if ON_POSTGRES else "sqlite"
 WAIT_S = 40
 START_WAIT_S = 90
 PHONE = (390, 844)
+NEW_PASSWORD = "mango-orchard-2025"  # staff choose their own at the first login
 VILLAGE = "451002001001"  # 百城街道's first village, 右江区
 CATEGORY = "fruit-trees"
 BUDGET_BYTES = 300_000
@@ -120,7 +123,7 @@ def people(baise):
     consent_record(user=commissioner, kind=ConsentKind.LOCATION, version="2025-01")
     profile_update(user=commissioner, expertise=[CATEGORY], home=(village.lat + 2 / 111.2, village.lng), available=True)
     Consent.objects.filter(user=commissioner).update(withdrawn_at=timezone.now())
-    staff = TownshipStaffFactory(name="黄乡镇")
+    staff = TownshipStaffFactory(name="黄乡镇", password_change_required=True)  # a password the county set
     for user in (commissioner, staff):
         _hashed(user)
     return {"commissioner": commissioner, "staff": staff, "village": village}
@@ -234,12 +237,12 @@ def _screenshot(driver, name: str) -> Path:
     return path
 
 
-def _log_in(driver, user) -> None:
+def _log_in(driver, user, then: str = "today") -> None:
     _ready(driver, "login")
     _type(driver, "input[name=phone]", user.phone)
     _type(driver, "input[name=password]", PASSWORD)
     _click(driver, "#login-submit")
-    _ready(driver, "today")
+    _ready(driver, then)
 
 
 QUEUE_JS = """
@@ -269,8 +272,8 @@ def _problems(driver) -> list[dict]:
             or "Content Security Policy" in e.get("message", "")]
 
 
-def _api(server, method: str, path: str, user, body: dict | None = None):
-    status, token = call(server.base, "POST", "/api/v1/auth/token", {"phone": user.phone, "password": PASSWORD})
+def _api(server, method: str, path: str, user, body: dict | None = None, password: str = PASSWORD):
+    status, token = call(server.base, "POST", "/api/v1/auth/token", {"phone": user.phone, "password": password})
     assert status == 200, token
     return call(server.base, method, "/api/v1" + path, body, token=token["access"])
 
@@ -411,7 +414,14 @@ def test_a_commissioner_works_offline_and_a_problem_goes_from_post_to_confirmed(
     _go(phone, "#/today", "today")
     _wait(phone, "return window.fieldApp.live.connected", timeout=45, what="the websocket after the restart")
     received = phone.execute_script("return window.fieldApp.live.received")
-    _log_in(staff_phone, staff)
+    # Their password was set by the county: the app asks for their own before anything else.
+    _log_in(staff_phone, staff, then="password")
+    _screenshot(staff_phone, "password")
+    _type(staff_phone, "input[name=old_password]", PASSWORD)
+    _type(staff_phone, "input[name=new_password]", NEW_PASSWORD)
+    _type(staff_phone, "input[name=new_password_again]", NEW_PASSWORD)
+    _click(staff_phone, "form button[type=submit]")
+    _ready(staff_phone, "today")
     _screenshot(staff_phone, "staff-today")
     _go(staff_phone, "#/post", "post")
     staff_phone.execute_script(f"document.querySelector('select[name=village]').value = '{VILLAGE}'")
@@ -469,7 +479,7 @@ def test_a_commissioner_works_offline_and_a_problem_goes_from_post_to_confirmed(
     _wait(staff_phone, "return document.getElementById('problem-status').dataset.status === 'closed'",
           what="the confirmation")
     _screenshot(staff_phone, "confirmed")
-    status, problem = _api(server, "GET", f"/problems/{problem_id}", staff)
+    status, problem = _api(server, "GET", f"/problems/{problem_id}", staff, password=NEW_PASSWORD)
     assert (problem["status"], problem["rating"]) == ("closed", 4), problem
 
     for driver in (phone, staff_phone):

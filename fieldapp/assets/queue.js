@@ -15,6 +15,7 @@ const RETRY_MS = 8000;
 const KEEP_DONE = 40;
 const events = new EventTarget();
 let flushing = null;
+let followUp = null;
 let retryTimer = null;
 
 export const KINDS = {
@@ -45,10 +46,15 @@ export async function enqueue(kind, body, { photos = [], label = '', ...extra } 
   return item;
 }
 
-// One flush at a time; a second caller gets the running one.
+// One flush at a time. A caller that comes while one runs (it may have just queued an item that the
+// running one did not see) gets one more run after it; callers that come meanwhile share that one.
 export function flush() {
-  if (!flushing) flushing = run().finally(() => { flushing = null; });
-  return flushing;
+  if (!flushing) {
+    flushing = run().finally(() => { flushing = null; });
+    return flushing;
+  }
+  if (!followUp) followUp = flushing.catch(() => null).then(() => { followUp = null; return flush(); });
+  return followUp;
 }
 
 function later() {

@@ -599,7 +599,7 @@ export async function surveyScreen(view) {
   const villages = h('select', { name: 'village' });
   const where = h('p', { class: 'muted' }, '站在村委会（或村中心）处定位后保存。');
   const button = h('button', { class: 'wide', id: 'survey-submit' }, '定位并保存为村的位置');
-  const result = h('p');
+  const result = h('p', { id: 'survey-result' });
   view.replaceChildren(h('h2', {}, '实测村位置'), card(field('村', villages), where, button, result));
   const list = user.area_code.length === 9 ? await villagesOf(user.area_code) : [];
   villages.replaceChildren(...list.map((v) => h('option', { value: v.code }, v.name)));

@@ -423,6 +423,13 @@ def test_a_commissioner_works_offline_and_a_problem_goes_from_post_to_confirmed(
     _click(staff_phone, "form button[type=submit]")
     _ready(staff_phone, "today")
     _screenshot(staff_phone, "staff-today")
+    # On site, they save a village's surveyed position.
+    _go(staff_phone, "#/survey", "survey")
+    staff_phone.execute_script(f"document.querySelector('select[name=village]').value = '{VILLAGE}'")
+    _click(staff_phone, "#survey-submit")
+    _wait(staff_phone, "return document.getElementById('survey-result').innerText.indexOf('已保存为实测位置') >= 0",
+          what="the surveyed position")
+    _screenshot(staff_phone, "survey")
     _go(staff_phone, "#/post", "post")
     staff_phone.execute_script(f"document.querySelector('select[name=village]').value = '{VILLAGE}'")
     _type(staff_phone, "input[name=title]", "芒果炭疽病")
@@ -481,6 +488,9 @@ def test_a_commissioner_works_offline_and_a_problem_goes_from_post_to_confirmed(
     _screenshot(staff_phone, "confirmed")
     status, problem = _api(server, "GET", f"/problems/{problem_id}", staff, password=NEW_PASSWORD)
     assert (problem["status"], problem["rating"]) == ("closed", 4), problem
+    status, area = _api(server, "GET", f"/areas/{VILLAGE}", staff, password=NEW_PASSWORD)
+    assert area["position_source"] == "surveyed", area
+    assert abs(area["lat"] - here[0]) < 1e-5 and abs(area["lng"] - here[1]) < 1e-5
 
     for driver in (phone, staff_phone):
         assert _problems(driver) == []

@@ -102,6 +102,22 @@ export async function call(method, path, options = {}) {
 }
 export const get = async (path) => (await call('GET', path)).data;
 
+// A photo (its URL as the API gave it, e.g. /api/v1/photos/7/thumbnail), with the bearer header.
+export async function blob(url) {
+  if (!session) throw new ApiError(401, null);
+  const fetchIt = () => fetch(url, { headers: { Authorization: `Bearer ${session.access}` } });
+  let response;
+  try {
+    response = await fetchIt();
+    if (response.status === 401) { await refreshOnce(); response = await fetchIt(); }
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new Offline(String(err));
+  }
+  if (!response.ok) throw new ApiError(response.status, null);
+  return response.blob();
+}
+
 export async function logout() {
   const refresh = session && session.refresh;
   if (refresh) send('POST', 'auth/logout', { json: { refresh } }).catch(() => null);

@@ -1,7 +1,8 @@
 // The screens. Each takes the <main> element and the route's parameter, and draws itself with DOM calls
 // (never innerHTML: whatever a person typed is shown as text).
 import {
-  ApiError, Offline, call, changePassword, config, currentUser, describe, get, login, logout, newClientId, updateUser,
+  ApiError, Offline, blob, call, changePassword, config, currentUser, describe, get, login, logout, newClientId,
+  updateUser,
 } from './api.js';
 import { enqueue, flush, items, KINDS } from './queue.js';
 import { describeNotification, refreshUnread, state as live } from './live.js';
@@ -388,6 +389,18 @@ export async function problemsScreen(view) {
   });
 }
 
+// Photos are served with the same bearer header as the API: fetched as blobs, shown as blob: URLs.
+function photoStrip(photos) {
+  const strip = h('div', { class: 'thumbs', id: 'problem-photos' });
+  if (!photos.length) return strip;
+  for (const photo of photos) {
+    const img = h('img', { alt: '问题照片' });
+    strip.append(img);
+    blob(photo.thumbnail_url || photo.url).then((data) => { img.src = URL.createObjectURL(data); }).catch(() => { img.alt = '照片（离线）'; });
+  }
+  return strip;
+}
+
 async function rememberClaim(problemId) {
   const user = currentUser();
   const key = `claims:${user.id}`;
@@ -437,21 +450,33 @@ export async function problemScreen(view, id) {
     p.deadline ? h('p', { class: 'muted' }, `期限：${p.deadline}`) : '',
     p.resolution_summary ? h('p', {}, `办结说明：${p.resolution_summary}`) : '',
     p.rating ? h('p', {}, `评价：${'★'.repeat(p.rating)}${p.rating_comment ? ` ${p.rating_comment}` : ''}`) : '',
-    h('p', { class: 'muted' }, `照片 ${(p.photos || []).length} 张`));
+    photoStrip(p.photos || []));
   view.replaceChildren(info);
   const claims = p.claims || [];
   if (user.role === 'commissioner') {
-    const mine = claims.find((c) => c.commissioner && c.commissioner.id === user.id);
+    const mine = claims.find((c) => (c.commissioner && c.commissioner.id === user.id)
+      || (c.team && (c.team.members || []).some((m) => m.id === user.id)));
     if (p.status === 'open' && !mine) {
       const message = h('textarea', { name: 'claim-message', maxlength: 1000 });
+      const asWho = h('select', { name: 'claim-as' }, h('option', { value: '' }, '我个人'));
+      const asField = field('揭榜人', asWho);
+      asField.hidden = true;
       const button = h('button', { class: 'wide', id: 'claim-submit' }, '揭榜');
       button.addEventListener('click', busy(button, async () => {
-        await call('POST', `problems/${id}/claims`, { json: message.value.trim() ? { message: message.value.trim() } : {} });
+        const body = message.value.trim() ? { message: message.value.trim() } : {};
+        if (asWho.value) body.team_id = Number(asWho.value);
+        await call('POST', `problems/${id}/claims`, { json: body });
         await rememberClaim(p.id);
         toast('已揭榜，等待乡镇采纳');
         again();
       }));
-      view.append(card(h('h3', {}, '揭榜'), field('说明（可不填）', message), button));
+      view.append(card(h('h3', {}, '揭榜'), asField, field('说明（可不填）', message), button));
+      // The teams I belong to may claim too (a server without teams answers 404: the choice stays hidden).
+      get(`teams?member=${user.id}`).then((page) => {
+        const teams = (page && page.items) || [];
+        asWho.append(...teams.map((t) => h('option', { value: t.id }, `团队：${t.name}`)));
+        asField.hidden = !teams.length;
+      }).catch(() => null);
     } else if (mine) {
       view.append(card(h('p', {}, '我的揭榜：', h('b', { id: 'my-claim-status' }, CLAIM[mine.status] || mine.status))));
     }

@@ -11,8 +11,9 @@ self.addEventListener('install', (event) => {
     const cache = await caches.open(CACHE);
     // `reload`: the shell from the network, not from the HTTP cache of an older version.
     await cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' })));
-    await self.skipWaiting();
   })());
+  // No skipWaiting: a page of the old version still open may load one of its files later (the map);
+  // the new worker takes over, and the old files go, when no page of the old version is left.
 });
 
 self.addEventListener('activate', (event) => {

@@ -1,5 +1,5 @@
 // The screens. Each takes the <main> element and the route's parameter, and draws itself with DOM calls
-// (never innerHTML: whatever a person typed is shown as text).
+// (whatever a person typed is shown as text, never parsed as markup).
 import {
   ApiError, Offline, blob, call, changePassword, config, currentUser, describe, get, login, logout, newClientId,
   updateUser,

@@ -115,3 +115,19 @@ def test_the_whole_shell_is_under_the_budget_compressed(client):
     total = page + manifest + worker + sum(compressed_size(name) for name in FILES)
     print(f"shell: {total} bytes gzip'd ({len(FILES) + 3} files)")
     assert total < BUDGET_BYTES
+
+
+def test_every_module_the_app_imports_is_in_the_shell():
+    # A module missing from FILES would not be cached by the worker: the app would break offline.
+    for name, path in FILES.items():
+        if name.endswith(".js"):
+            for imported in re.findall(r"""(?:from|import\()\s*'\./([\w/.-]+)'""", path.read_text()):
+                assert imported in FILES, f"{name} imports {imported}, which the shell does not list"
+
+
+def test_the_app_never_writes_markup_from_data():
+    # What people type is shown as text (textContent, DOM nodes), never parsed as HTML.
+    for name, path in FILES.items():
+        if name.endswith(".js") and not name.startswith("leaflet/"):
+            source = path.read_text()
+            assert "innerHTML" not in source and "insertAdjacentHTML" not in source and "document.write" not in source

@@ -427,7 +427,8 @@ function messagesCard(problem) {
       box.replaceChildren(h('h3', {}, '留言'), h('div', { id: 'messages' }, list.map((m) => h('div', { class: 'message' },
         h('div', { class: 'who' }, `${(m.author && m.author.name) || ''} ${when(m.created_at)}`), m.body))), form);
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 404 || err.status === 405)) box.hidden = true; // not on this server yet
+      // 404: not on this server yet; 403: not (or no longer) one of the problem's people.
+      if (err instanceof ApiError && [403, 404, 405].includes(err.status)) box.hidden = true;
       else if (err instanceof Offline) box.replaceChildren(h('h3', {}, '留言'), h('p', { class: 'muted' }, '离线：有网后显示'), form);
       else box.replaceChildren(h('h3', {}, '留言'), h('p', { class: 'muted' }, describe(err)));
     }
@@ -539,7 +540,10 @@ export async function problemScreen(view, id) {
         card(h('h3', {}, '未解决？'), field('退回理由', reason), reject));
     }
   }
-  view.append(messagesCard(p));
+  // The conversation is for the problem's staff and its claimants (contract v1.1).
+  const mine = claims.some((c) => (c.commissioner && c.commissioner.id === user.id)
+    || (c.team && (c.team.members || []).some((m) => m.id === user.id)));
+  if (user.role !== 'commissioner' || mine) view.append(messagesCard(p));
 }
 
 export async function noticesScreen(view) {

@@ -8,8 +8,8 @@ from ninja.files import UploadedFile
 
 from api.auth import jwt_auth
 from api.pagination import PageIn, page_of
+from api.positions import Crs
 from core.ratelimits import client_ip, login_attempt, login_attempt_begin
-from geo.edge import CrsName
 from villages.selectors import area_get
 
 from . import services
@@ -87,7 +87,7 @@ def password(request: HttpRequest, payload: PasswordChangeIn):
 
 
 @router.get("/me", response=MeOut, summary="The logged-in user")
-def me(request: HttpRequest, crs: CrsName = "wgs84"):
+def me(request: HttpRequest, crs: Crs = "wgs84"):
     return me_detail(request.auth, crs=crs)
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 
 from accounts.models import Consent, ConsentKind, Role, User
-from geo.edge import point_out
+from core.positions import point_out
 
 from .privacy import phone_for, whole_phone_ids
 from .scoping import area_q, ensure_role

@@ -9,12 +9,11 @@ from accounts.api import auth_router
 from accounts.api import router as identity_router
 from commissioners.api import router as commissioners_router
 from core.instants import INSTANT_FORMAT
-from geo.api import router as geo_router
 from media.api import router as photos_router
 from notifications.api import router as notifications_router
+from problems.api import router as problems_router
 from stats.api import router as stats_router
 from trainings.api import router as trainings_router
-from villages.api import problems_router
 from villages.api import router as areas_router
 
 from .errors import install_error_handlers, with_error_responses
@@ -56,7 +55,6 @@ api.add_router("/auth", auth_router)
 api.add_router("", identity_router)
 api.add_router("", areas_router)
 api.add_router("", commissioners_router)
-api.add_router("", geo_router)
 api.add_router("", notifications_router)
 api.add_router("", problems_router)
 api.add_router("", trainings_router)

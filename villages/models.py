@@ -75,9 +75,9 @@ class Area(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    (Q(level__in=["city", "county"]) & Q(code__regex=r"^[0-9]{6}$"))
-                    | (Q(level="township") & Q(code__regex=r"^[0-9]{9}$"))
-                    | (Q(level="village") & Q(code__regex=r"^[0-9]{12}$"))
+                    (Q(level__in=[AreaLevel.CITY, AreaLevel.COUNTY]) & Q(code__regex=r"^[0-9]{6}$"))
+                    | (Q(level=AreaLevel.TOWNSHIP) & Q(code__regex=r"^[0-9]{9}$"))
+                    | (Q(level=AreaLevel.VILLAGE) & Q(code__regex=r"^[0-9]{12}$"))
                 ),
                 name="villages_area_code_matches_level",
             ),
@@ -174,112 +174,3 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class ProblemStatus(models.TextChoices):
-    OPEN = "open", "待揭榜"
-    IN_PROGRESS = "in_progress", "服务中"
-    RESOLVED = "resolved", "已解决"
-    CLOSED = "closed", "已办结"
-    WITHDRAWN = "withdrawn", "已撤回"
-
-
-class Urgency(models.TextChoices):
-    LOW = "low", "一般"
-    NORMAL = "normal", "较急"
-    HIGH = "high", "紧急"
-
-
-class Problem(models.Model):
-    """A technical problem a village posts (基层出题) for commissioners to take up (揭榜)."""
-
-    client_id = models.UUIDField(help_text="The phone's id for this write; a retry returns the first result.")
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        related_name="problems_posted",
-        # Problems are counted by the bureau; a user who posted one is deactivated, never deleted.
-        on_delete=models.PROTECT,
-    )
-    village = models.ForeignKey(Area, related_name="problems", on_delete=models.PROTECT)
-    category = models.ForeignKey(Category, related_name="problems", on_delete=models.PROTECT)
-    title = models.CharField(max_length=120)
-    description = models.TextField(max_length=5000)
-    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
-    lat = models.FloatField()
-    lng = models.FloatField()
-    cell = models.BigIntegerField()
-    deadline = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
-    resolution_summary = models.TextField(max_length=5000, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    rating_comment = models.TextField(max_length=2000, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["posted_by", "client_id"], name="villages_problem_client_id_once"),
-            models.CheckConstraint(condition=Q(status__in=ProblemStatus.values), name="villages_problem_status_valid"),
-            models.CheckConstraint(condition=Q(urgency__in=Urgency.values), name="villages_problem_urgency_valid"),
-            models.CheckConstraint(
-                condition=Q(lat__gte=-90) & Q(lat__lte=90) & Q(lng__gte=-180) & Q(lng__lte=180),
-                name="villages_problem_position_valid",
-            ),
-            # A rating exists exactly when the problem is closed: closing is the rating.
-            models.CheckConstraint(
-                condition=(Q(status=ProblemStatus.CLOSED) & Q(rating__gte=1) & Q(rating__lte=5))
-                | (~Q(status=ProblemStatus.CLOSED) & Q(rating__isnull=True)),
-                name="villages_problem_rated_iff_closed",
-            ),
-        ]
-        indexes = [
-            # "open problems near me": the commissioners' list (status filter + cell ranges).
-            models.Index(fields=["status", "cell"], name="villages_problem_status_cell"),
-            # "a village's / a township's problems" for staff lists and coverage counts.
-            models.Index(fields=["village", "status"], name="villages_problem_village"),
-            # the escalation sweep: open, not yet escalated, oldest first.
-            models.Index(fields=["status", "escalated_at", "created_at"], name="villages_problem_escalation"),
-        ]
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.title}"
-
-
-class ProblemEventKind(models.TextChoices):
-    POSTED = "posted", "发布"
-    CLAIMED = "claimed", "揭榜"
-    ACCEPTED = "accepted", "确认揭榜人"
-    RESOLVED = "resolved", "解决"
-    CLOSED = "closed", "评价办结"
-    WITHDRAWN = "withdrawn", "撤回"
-    ESCALATED = "escalated", "超时上报"
-    PHOTO_ADDED = "photo_added", "上传照片"
-
-
-class ProblemEvent(models.Model):
-    """The audit trail of a problem: who did what, when, from which status to which."""
-
-    problem = models.ForeignKey(Problem, related_name="events", on_delete=models.CASCADE)
-    kind = models.CharField(max_length=12, choices=ProblemEventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
-    )
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12, blank=True)
-    note = models.TextField(max_length=5000, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=ProblemEventKind.values), name="villages_problemevent_kind_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"problem {self.problem_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

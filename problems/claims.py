@@ -12,19 +12,27 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import ensure_role
+from commissioners.candidates import candidates_refresh
 from core.errors import Invalid
 from notifications.services import notify
-from villages.errors import ProblemNotOpen, ProblemWrongStatus
-from villages.models import Problem, ProblemEventKind, ProblemStatus
-from villages.problems import ensure_can_manage, problem_event_record
 
-from .candidates import candidates_refresh
-from .errors import AlreadyClaimed, ClaimNotFound, ClaimNotPending, NotTheAcceptedCommissioner
-from .models import Claim, ClaimStatus
+from .access import ensure_can_manage
+from .errors import (
+    AlreadyClaimed,
+    ClaimNotFound,
+    ClaimNotPending,
+    ClaimReferred,
+    NotTheAcceptedCommissioner,
+    ProblemNotOpen,
+    ProblemWrongStatus,
+)
+from .events import problem_event_record
+from .models import LIVE_CLAIM_STATUSES, Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus
 
 
-def _problem_staff_ids(problem: Problem) -> list[int]:
-    """Who hears about a problem's claims and resolution: the poster, and the township's staff."""
+def problem_staff_ids(problem: Problem) -> list[int]:
+    """Who hears about a problem's claims, resolution, referral and messages: the poster, and the township's
+    staff."""
     ids = set(
         User.objects.filter(role=Role.TOWNSHIP_STAFF, area_id=problem.village.township_code, is_active=True)
         .values_list("pk", flat=True)
@@ -39,8 +47,11 @@ def claim_create(*, commissioner: User, problem: Problem, message: str = "") -> 
     problem = Problem.objects.select_for_update().select_related("village").get(pk=problem.pk)
     if problem.status != ProblemStatus.OPEN:
         raise ProblemNotOpen()
-    if Claim.objects.filter(problem=problem, commissioner=commissioner, status__in=["pending", "accepted"]).exists():
+    mine = set(Claim.objects.filter(problem=problem, commissioner=commissioner).values_list("status", flat=True))
+    if mine & set(LIVE_CLAIM_STATUSES):
         raise AlreadyClaimed()
+    if ClaimStatus.REFERRED in mine:  # they said they cannot solve it: someone else takes it (docs/problems.md)
+        raise ClaimReferred()
     try:
         with transaction.atomic():
             claim = Claim.objects.create(problem=problem, commissioner=commissioner, message=message)
@@ -48,7 +59,7 @@ def claim_create(*, commissioner: User, problem: Problem, message: str = "") -> 
         raise AlreadyClaimed() from exc
     problem_event_record(problem=problem, kind=ProblemEventKind.CLAIMED, actor=commissioner,
                          from_status=problem.status, note=message)
-    notify(recipients=_problem_staff_ids(problem), type="claim.created", payload={
+    notify(recipients=problem_staff_ids(problem), type="claim.created", payload={
         "problem_id": problem.pk, "claim_id": claim.pk, "commissioner_id": commissioner.pk,
         "commissioner_name": commissioner.name})
     return claim
@@ -105,6 +116,6 @@ def problem_resolve(*, commissioner: User, problem: Problem, summary: str) -> Pr
     candidates_refresh([commissioner.pk])  # workload down, track record up
     problem_event_record(problem=problem, kind=ProblemEventKind.RESOLVED, actor=commissioner,
                          from_status=ProblemStatus.IN_PROGRESS, note=summary)
-    notify(recipients=_problem_staff_ids(problem), type="problem.resolved",
+    notify(recipients=problem_staff_ids(problem), type="problem.resolved",
            payload={"problem_id": problem.pk, "summary": summary[:500]})
     return problem

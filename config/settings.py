@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "stats",
     "demo",
     "dashboard",
+    # The field app for commissioners and township staff (/app/): static pages over /api/v1/.
+    "fieldapp",
 ]
 
 MIDDLEWARE = [

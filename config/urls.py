@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
+    path("app/", include("fieldapp.urls")),
     path("", RedirectView.as_view(pattern_name="dashboard:index", permanent=False)),
 ]

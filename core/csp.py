@@ -40,6 +40,11 @@ BASE_POLICY: dict[str, tuple[str, ...]] = {
 }
 
 
+# The field app previews the photos a person has just taken (blob: URLs of the files they picked) before
+# they are uploaded; nothing else on the service's pages needs blob: images.
+FIELD_APP_PATH = "/app/"
+
+
 def tile_source(url_template: str) -> str | None:
     """The CSP source for a Leaflet tile URL template: its scheme and host, with a `{s}` subdomain
     placeholder (t{s}.example.cn) widened to a wildcard (*.example.cn)."""
@@ -54,9 +59,12 @@ def tile_source(url_template: str) -> str | None:
 
 
 def policy(request: HttpRequest) -> str:
-    """The policy for one response. Websockets (the notifications) go to the page's own host:
-    'self' covers ws: and wss: in current browsers, and the explicit source covers older ones."""
+    """The policy for one response (the field app's adds blob: images). Websockets (the notifications)
+    go to the page's own host: 'self' covers ws: and wss: in current browsers, and the explicit source
+    covers older ones."""
     directives = {name: list(sources) for name, sources in BASE_POLICY.items()}
+    if request.path.startswith(FIELD_APP_PATH):
+        directives["img-src"].append("blob:")
     tiles = tile_source(getattr(settings, "DASHBOARD_TILE_URL", ""))
     if tiles:
         directives["img-src"].append(tiles)

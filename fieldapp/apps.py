@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FieldAppConfig(AppConfig):
+    name = "fieldapp"
+    verbose_name = "现场 App"

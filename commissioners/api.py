@@ -53,6 +53,7 @@ from .schemas import (
     DispatchPage,
     MatchesOut,
     ResolveIn,
+    dispatch_out,
 )
 from .selectors import (
     checkin_get,
@@ -250,16 +251,6 @@ def checkin_photo(request: HttpRequest, checkin_id: int, photo: File[UploadedFil
     found = checkin_get(request.auth, checkin_id)
     stored, created = checkins.checkin_photo_add(commissioner=request.auth, checkin=found, upload=photo)
     return Status(201 if created else 200, photo_out(stored))
-
-
-def dispatch_out(dispatch: Dispatch) -> dict:
-    return {
-        "id": dispatch.pk, "commissioner": {"id": dispatch.commissioner_id, "name": dispatch.commissioner.name},
-        "village_code": dispatch.village_id, "village_name": dispatch.village.name,
-        "county_code": dispatch.village.county_code, "starts_on": dispatch.starts_on, "ends_on": dispatch.ends_on,
-        "dispatched_by": {"id": dispatch.dispatched_by_id, "name": dispatch.dispatched_by.name},
-        "note": dispatch.note, "created_at": dispatch.created_at,
-    }
 
 
 @router.post("/dispatches", response={201: DispatchOut}, summary="Dispatch a commissioner to a village (选派)")

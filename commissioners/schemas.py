@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from ninja import Schema
@@ -9,6 +9,9 @@ from pydantic import AwareDatetime, Field
 
 from api.positions import AnsweredCrs
 from media.schemas import PhotoOut
+
+if TYPE_CHECKING:
+    from .models import Dispatch
 
 
 class CommissionerOut(Schema):
@@ -182,6 +185,17 @@ class DispatchOut(Schema):
     dispatched_by: UserRef
     note: str
     created_at: datetime
+
+
+def dispatch_out(dispatch: Dispatch) -> dict:
+    """One dispatch as the API shows it (``village``, ``commissioner`` and ``dispatched_by`` selected)."""
+    return {
+        "id": dispatch.pk, "commissioner": {"id": dispatch.commissioner_id, "name": dispatch.commissioner.name},
+        "village_code": dispatch.village_id, "village_name": dispatch.village.name,
+        "county_code": dispatch.village.county_code, "starts_on": dispatch.starts_on, "ends_on": dispatch.ends_on,
+        "dispatched_by": {"id": dispatch.dispatched_by_id, "name": dispatch.dispatched_by.name},
+        "note": dispatch.note, "created_at": dispatch.created_at,
+    }
 
 
 class DispatchPage(Schema):

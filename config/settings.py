@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "accounts",
     "villages",
     "commissioners",
+    "teams",
     "trainings",
     "notifications",
     "media",

@@ -139,7 +139,8 @@ def dispatched_into_q(area: Area, path: str = "") -> Q:
 
 def _working_in_q(area: Area, path: str) -> Q:
     """People dispatched into ``area``, with a live claim on one of its problems, or a recent check-in there."""
-    from commissioners.models import LIVE_CLAIM_STATUSES, Checkin, Claim
+    from commissioners.models import Checkin
+    from problems.models import LIVE_CLAIM_STATUSES, Claim
 
     key = f"{path}{'__' if path else ''}pk__in"
     since = timezone.now() - timedelta(days=WORKING_RECENT_DAYS)
@@ -159,7 +160,7 @@ def commissioners_q(viewer: User, path: str = "") -> Q:
     if viewer.role == Role.COUNTY_STAFF:
         return area_q(viewer.area, f"{prefix}area") | dispatched_into_q(viewer.area, path)
     if viewer.role == Role.TOWNSHIP_STAFF:
-        from commissioners.matching import matchable_for_open_problems
+        from problems.matching import matchable_for_open_problems
 
         matchable = matchable_for_open_problems(viewer.area)
         return (area_q(viewer.area, f"{prefix}area") | _working_in_q(viewer.area, path)

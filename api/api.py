@@ -12,10 +12,10 @@ from core.instants import INSTANT_FORMAT
 from geo.api import router as geo_router
 from media.api import router as photos_router
 from notifications.api import router as notifications_router
+from problems.api import router as problems_router
 from stats.api import router as stats_router
 from teams.api import router as teams_router
 from trainings.api import router as trainings_router
-from villages.api import problems_router
 from villages.api import router as areas_router
 
 from .errors import install_error_handlers, with_error_responses

@@ -25,14 +25,10 @@ from geo.edge import parse_near, point_in, point_out
 from media.models import PhotoOwner
 from media.schemas import PhotoOut
 from media.selectors import photo_out, photos_of
-from villages.api import problem_detail_out, visible_problem
-from villages.problems import ensure_can_manage
-from villages.schemas import ProblemDetailOut
-from villages.selectors import problem_get, village_get
+from villages.selectors import village_get
 
-from . import checkins, claims, services
+from . import checkins, services
 from .checkins import Recorded
-from .matching import matches_for
 from .models import Checkin, Dispatch
 from .schemas import (
     CheckinBatchIn,
@@ -42,8 +38,6 @@ from .schemas import (
     CheckinIn,
     CheckinOut,
     CheckinPage,
-    ClaimCreatedOut,
-    ClaimIn,
     CommissionerFilters,
     CommissionerPage,
     CommissionerPatchIn,
@@ -51,8 +45,6 @@ from .schemas import (
     DispatchIn,
     DispatchOut,
     DispatchPage,
-    MatchesOut,
-    ResolveIn,
     dispatch_out,
 )
 from .selectors import (
@@ -60,7 +52,6 @@ from .selectors import (
     checkins_list,
     commissioners_list,
     dispatches_list,
-    expertise_of,
     flag_details_for,
 )
 
@@ -113,47 +104,6 @@ def commissioner_me(request: HttpRequest, payload: CommissionerPatchIn):
     return me_detail(request.auth, crs=payload.crs)
 
 
-@router.post("/problems/{problem_id}/claims", response={201: ClaimCreatedOut}, summary="Claim a problem (揭榜)")
-def claim(request: HttpRequest, problem_id: int, payload: ClaimIn):
-    problem = visible_problem(request.auth, problem_id)
-    created = claims.claim_create(commissioner=request.auth, problem=problem, message=payload.message)
-    return Status(201, {"id": created.pk, "status": created.status, "problem_id": problem.pk,
-                        "created_at": created.created_at})
-
-
-@router.post("/problems/{problem_id}/claims/{claim_id}/accept", response=ProblemDetailOut,
-             summary="Accept a claim: the problem is in progress, other claims declined")
-def claim_accept(request: HttpRequest, problem_id: int, claim_id: int):
-    problem = visible_problem(request.auth, problem_id)
-    return problem_detail_out(claims.claim_accept(staff=request.auth, problem=problem, claim_id=claim_id),
-                              viewer=request.auth)
-
-
-@router.post("/problems/{problem_id}/resolve", response=ProblemDetailOut,
-             summary="Resolve a problem (the accepted commissioner)")
-def problem_resolve(request: HttpRequest, problem_id: int, payload: ResolveIn):
-    problem = visible_problem(request.auth, problem_id)
-    return problem_detail_out(claims.problem_resolve(commissioner=request.auth, problem=problem,
-                                                     summary=payload.summary), viewer=request.auth)
-
-
-@router.get("/problems/{problem_id}/matches", response=MatchesOut,
-            summary="Commissioners ranked for a problem, with the reasons")
-def problem_matches(request: HttpRequest, problem_id: int, limit: int = Query(10, ge=1, le=50)):
-    problem = problem_get(problem_id)
-    ensure_can_manage(request.auth, problem)
-    found = matches_for(problem, limit=limit)
-    expertise = expertise_of([m.profile.user_id for m in found])
-    items = [
-        {"commissioner": {"id": m.profile.user_id, "name": m.profile.user.name,
-                          "expertise": expertise.get(m.profile.user_id, []),
-                          "county_code": m.profile.user.area_id[:6]},
-         "score": m.score, "distance_km": m.distance_km, "reasons": m.reasons}
-        for m in found
-    ]
-    return {"count": len(items), "items": items}
-
-
 # Field service: check-ins and dispatches -------------------------------------------------------
 
 
@@ -183,11 +133,11 @@ def _checkin_for(user, checkin: Checkin, crs: str = "wgs84") -> dict:
 
 def _record(user, payload: CheckinIn) -> Recorded:
     village = village_get(payload.village_code)
-    problem = problem_get(payload.problem_id) if payload.problem_id else None
     position = point_in(payload.lat, payload.lng, payload.crs)
     return checkins.checkin_record(
         commissioner=user, client_id=payload.client_id, village=village, position=position,
-        occurred_at=payload.occurred_at, accuracy_m=payload.accuracy_m, note=payload.note, problem=problem,
+        occurred_at=payload.occurred_at, accuracy_m=payload.accuracy_m, note=payload.note,
+        problem_id=payload.problem_id,
     )
 
 

@@ -2,9 +2,10 @@
 
 Every write that changes who is matchable or how they score calls ``candidates_refresh`` with
 the commissioners concerned, inside its own transaction: profile create/update (home,
-availability, expertise), claim accepted, problem resolved, problem confirmed with a rating.
-The refresh recomputes those commissioners' rows from the source (profile, user, expertise,
-claims), so it can never drift by missing an increment, and is idempotent.
+availability, expertise), and the problems app's claim accepted, problem resolved, problem confirmed
+with a rating. The refresh recomputes those commissioners' rows from the source (profile, user,
+expertise, and their track record on problems, read through commissioners/hooks.py), so it can never
+drift by missing an increment, and is idempotent.
 ``candidates_rebuild()`` (``manage.py matching_refresh``) recomputes everyone, in chunks: after a
 bulk import, or if anything ever wrote the source rows behind the services' back.
 """
@@ -14,28 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
 
-from villages.models import ProblemStatus
-
-from .models import Claim, ClaimStatus, CommissionerProfile, MatchingCandidate
+from .hooks import track_records
+from .models import CommissionerProfile, MatchingCandidate
 
 REBUILD_CHUNK = 2_000
-DONE = (ProblemStatus.RESOLVED, ProblemStatus.CLOSED)
-
-
-def _track_records(ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
-    """commissioner -> (active problems, resolved count, rating sum, rating count), in one query."""
-    accepted = Claim.objects.filter(commissioner_id__in=ids, status=ClaimStatus.ACCEPTED)
-    rated = Q(problem__status__in=DONE, problem__rating__isnull=False)
-    rows = accepted.values("commissioner_id").annotate(
-        active=Count("id", filter=Q(problem__status=ProblemStatus.IN_PROGRESS)),
-        resolved=Count("id", filter=Q(problem__status__in=DONE)),
-        rating_sum=Sum("problem__rating", filter=rated),
-        rating_count=Count("id", filter=rated),
-    )
-    return {r["commissioner_id"]: (r["active"], r["resolved"], r["rating_sum"] or 0, r["rating_count"])
-            for r in rows}
 
 
 def candidates_refresh(user_ids: Iterable[int]) -> int:
@@ -58,7 +42,7 @@ def candidates_refresh(user_ids: Iterable[int]) -> int:
         matchable = [p for p in profiles if p.available and p.user.is_active and p.home_cell is not None]
         if not matchable:
             return 0
-        records = _track_records([p.user_id for p in matchable])
+        records = track_records([p.user_id for p in matchable])
         expertise = CommissionerProfile.expertise.through.objects.filter(
             commissionerprofile_id__in=[p.user_id for p in matchable]).values_list("commissionerprofile_id",
                                                                                    "category_id")

@@ -21,15 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.scoping import ensure_area_in_scope, ensure_role
 from accounts.services import ensure_location_consent
-from core.errors import Conflict, Forbidden, Invalid, OutsideScope
+from core.errors import ClientIdReused, Conflict, Forbidden, Invalid
 from geo.distance import geodesic_m
 from media.models import Photo, PhotoOwner
 from media.services import photo_attach
-from villages.errors import ClientIdReused
-from villages.models import Area, Problem
-from villages.problems import may_see_problem
+from villages.models import Area, AreaLevel
 from villages.selectors import county_fence_check, village_fence_check
 
+from .hooks import ensure_may_reference_problem
 from .models import FLAGS_THAT_MATTER, Checkin, CheckinFlag, Dispatch
 
 
@@ -140,7 +139,7 @@ def checkin_record(
     occurred_at: datetime,
     accuracy_m: float | None = None,
     note: str = "",
-    problem: Problem | None = None,
+    problem_id: int | None = None,
 ) -> Recorded:
     """Store one check-in (position already WGS-84). A replay of the same client_id returns the first."""
     ensure_role(commissioner, Role.COMMISSIONER)
@@ -148,17 +147,16 @@ def checkin_record(
     around = _around(commissioner, client_id, occurred_at)
     if around.replay_id is not None:
         return _replayed(Checkin.objects.get(pk=around.replay_id), village, occurred_at)
-    if village.level != "village":
+    if village.level != AreaLevel.VILLAGE:
         raise Invalid(_("%(code)s is not a village.") % {"code": village.code},
                       fields={"village_code": _("must be a village code")})
-    if problem is not None and not may_see_problem(commissioner, problem):
-        # Otherwise a check-in would tie a commissioner to (and probe for) any problem by its id.
-        raise OutsideScope(_("You may check in only against a problem you can see."))
+    if problem_id is not None:
+        ensure_may_reference_problem(commissioner, problem_id)
     lat, lng = position
     distance_m, flags = checkin_flags(neighbours=around.neighbours, village=village, lat=lat, lng=lng,
                                       accuracy_m=accuracy_m, occurred_at=occurred_at)
     # Kept in UTC, as the database gives it back: the first answer is built from the same values as a replay's.
-    checkin = Checkin(client_id=client_id, commissioner=commissioner, village=village, problem=problem, lat=lat,
+    checkin = Checkin(client_id=client_id, commissioner=commissioner, village=village, problem_id=problem_id, lat=lat,
                       lng=lng, accuracy_m=accuracy_m, occurred_at=occurred_at.astimezone(UTC), note=note,
                       distance_m=distance_m)
     _apply(checkin, flags)

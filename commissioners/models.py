@@ -92,57 +92,6 @@ class MatchingCandidate(models.Model):
         return f"candidate {self.commissioner_id} for {self.category_id}"
 
 
-class ClaimStatus(models.TextChoices):
-    PENDING = "pending", "待确认"
-    ACCEPTED = "accepted", "已确认"
-    DECLINED = "declined", "未选中"
-    WITHDRAWN = "withdrawn", "已撤回"
-
-
-LIVE_CLAIM_STATUSES = (ClaimStatus.PENDING, ClaimStatus.ACCEPTED)
-
-
-class Claim(models.Model):
-    """A commissioner taking up a problem (揭榜)."""
-
-    problem = models.ForeignKey("villages.Problem", related_name="claims", on_delete=models.PROTECT)
-    commissioner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        related_name="claims",
-        # Claims count toward a commissioner's assessment: never deleted with a user.
-        on_delete=models.PROTECT,
-    )
-    message = models.TextField(max_length=2000, blank=True)
-    status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="commissioners_claim_status_valid"),
-            # One live claim per commissioner and problem: a double tap cannot claim twice.
-            models.UniqueConstraint(
-                fields=["problem", "commissioner"],
-                condition=Q(status__in=["pending", "accepted"]),
-                name="commissioners_claim_one_live_per_commissioner",
-            ),
-            # Whatever races, a problem has at most one accepted claim.
-            models.UniqueConstraint(
-                fields=["problem"],
-                condition=Q(status="accepted"),
-                name="commissioners_claim_one_accepted_per_problem",
-            ),
-        ]
-        indexes = [
-            # workload and track record in matching: a commissioner's claims by status.
-            models.Index(fields=["commissioner", "status"], name="commissioners_claim_by_status"),
-        ]
-
-    def __str__(self) -> str:
-        return f"claim {self.pk} on problem {self.problem_id} by {self.commissioner_id}"
-
-
 class Dispatch(models.Model):
     """A commissioner sent to a village for a period (选派). Each one is one 人次 toward the target."""
 
@@ -211,7 +160,7 @@ class Checkin(models.Model):
     )
     village = models.ForeignKey("villages.Area", related_name="checkins", on_delete=models.PROTECT)
     problem = models.ForeignKey(
-        "villages.Problem", null=True, blank=True, related_name="checkins", on_delete=models.PROTECT
+        "problems.Problem", null=True, blank=True, related_name="checkins", on_delete=models.PROTECT
     )
     lat = models.FloatField()
     lng = models.FloatField()

@@ -48,40 +48,6 @@ class CommissionerPatchIn(Schema):
     available: bool | None = None
 
 
-class ClaimIn(Schema):
-    message: str = Field("", max_length=2000)
-
-
-class ClaimCreatedOut(Schema):
-    id: int
-    status: str
-    problem_id: int
-    created_at: datetime
-
-
-class ResolveIn(Schema):
-    summary: str = Field(..., min_length=1, max_length=5000)
-
-
-class MatchCommissionerOut(Schema):
-    id: int
-    name: str
-    expertise: list[str]
-    county_code: str = Field(..., description="The county of the commissioner's registered area (never their home).")
-
-
-class MatchOut(Schema):
-    commissioner: MatchCommissionerOut
-    score: float = Field(..., description="0..1, the weighted sum of `reasons.components`.")
-    distance_km: float = Field(..., description="Geodesic, from the commissioner's home to the problem.")
-    reasons: dict[str, Any] = Field(..., description="Every component of the score and the figures behind it.")
-
-
-class MatchesOut(Schema):
-    count: int
-    items: list[MatchOut]
-
-
 # Days and instants are turned into UTC and Shanghai instants; at the ends of the calendar that overflows.
 # A phone whose clock is merely wrong (reset to 1970, say) is kept and flagged, so instants get a wide range;
 # list windows get the years the statistics accept.

@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.db import DatabaseError
 
+from core.queueing import enqueue_on_commit
+
 from .checkins import checkins_rejudge
 
 
@@ -11,3 +13,8 @@ def checkins_rejudge_task(village_code: str) -> int:
     Chunks commit one by one; a database error retries the whole task, which is safe because judging
     is idempotent (a chunk already done is rewritten with the same values, or not at all)."""
     return checkins_rejudge(village_code=village_code)
+
+
+def checkins_rejudge_on_commit(village_code: str) -> None:
+    """villages/hooks.py: a village's position changed; judge its check-ins again once that commits."""
+    enqueue_on_commit(checkins_rejudge_task, village_code)

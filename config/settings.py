@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "villages",
     "commissioners",
     "teams",
+    "problems",
     "trainings",
     "notifications",
     "media",
@@ -236,7 +237,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     # Open problems nobody took up, or past their deadline, go to the county.
-    "problems-escalate": {"task": "villages.tasks.problems_escalate_task", "schedule": 15 * 60},
+    "problems-escalate": {"task": "problems.tasks.problems_escalate_task", "schedule": 15 * 60},
     # Personal information past its retention period is erased or coarsened, nightly.
     "personal-data-retention": {"task": "accounts.tasks.personal_data_retention_task", "schedule": 24 * 60 * 60},
 }
@@ -266,18 +267,16 @@ PHOTO_DECODES_PER_USER = int(os.environ.get("PHOTO_DECODES_PER_USER", "1"))
 PHOTO_DECODE_WAIT_S = float(os.environ.get("PHOTO_DECODE_WAIT_S", "5"))
 
 # Problems (基层出题、特派员揭榜).
-# Who hears of a new problem: available commissioners with the expertise within this radius.
-# 60 km is about the width of a Baise county: a commissioner's day trip on mountain roads.
-PROBLEM_NOTIFY_RADIUS_KM = 60.0
+# A problem's reach (problems/audience.py): the available commissioners with the expertise whose home
+# is within this distance hear of it (problem.posted) and are the ones matching ranks. 150 km is the
+# far side of Baise from its centre, several hours by road; distance weighs in the score (below).
+PROBLEM_REACH_KM = 150.0
 # An open problem nobody has claimed after this long goes to the county (problem.escalated).
 # High urgency (a disease outbreak in a herd) cannot wait a week; low urgency can.
 PROBLEM_ESCALATION_HOURS = {"high": 24, "normal": 72, "low": 168}
 
 # Matching weights. The score is a weighted sum of components in [0, 1]; the weights add up to 1.
 MATCHING = {
-    # Beyond this a commissioner is not a candidate: 150 km is the far side of Baise from its
-    # centre, several hours by road.
-    "max_km": 150.0,
     # Distance counts for exp(-d / 25 km): next door ≈ 1, one county away (≈ 50 km) ≈ 0.14.
     "distance_decay_km": 25.0,
     # Track record saturates: 5 resolved problems ≈ 0.63, 15 ≈ 0.95.

@@ -72,6 +72,13 @@ class Conflict(DomainError):
     message = _("The record is not in a state that allows this.")
 
 
+class ClientIdReused(Conflict):
+    """A phone's write replayed with its ``client_id`` but a different body: not the same write."""
+
+    code = "client_id_reused"
+    message = _("This client_id was already used for a different record.")
+
+
 class Invalid(DomainError):
     status = 422
     code = "invalid"

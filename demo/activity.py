@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from accounts.models import Consent, ConsentKind, Role, User
 from commissioners.candidates import candidates_refresh
-from commissioners.models import Checkin, Claim, ClaimStatus, CommissionerProfile, Dispatch
+from commissioners.models import Checkin, CommissionerProfile, Dispatch
 from core.periods import SHANGHAI
 from geo.cells import cell_of
+from problems.models import Claim, ClaimStatus, Problem, ProblemEvent, ProblemStatus
 from trainings.models import Training
-from villages.models import Area, Category, Problem, ProblemEvent, ProblemStatus
+from villages.models import Area, Category
 
 from .people import DEMO_PASSWORD
 

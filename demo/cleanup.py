@@ -14,11 +14,11 @@ from django.db.models import Q, QuerySet
 from django.db.models.deletion import ProtectedError
 
 from accounts.models import Consent, User
-from commissioners.models import Checkin, Claim, CommissionerProfile, Dispatch
+from commissioners.models import Checkin, CommissionerProfile, Dispatch
 from media.models import Photo, PhotoOwner
 from notifications.models import Notification
+from problems.models import Claim, Problem, ProblemEvent
 from trainings.models import Training
-from villages.models import Problem, ProblemEvent
 
 from .activity import MARK
 from .people import DEMO_USERS

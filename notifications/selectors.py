@@ -1,17 +1,13 @@
-"""Reads: a person's inbox, the websocket's replay, and who hears of a new problem."""
+"""Reads: a person's inbox and the websocket's replay."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
-from commissioners.models import MatchingCandidate
-from commissioners.selectors import HOME
 from core.instants import instant_text
-from geo.near import arrays_near
 
 from .models import Notification
 
@@ -65,21 +61,3 @@ def inboxes_last_ids(*, user_ids: list[int]) -> dict[int, int]:
         .filter(last__isnull=False)
         .values_list("pk", "last")
     )
-
-
-def commissioner_audience(*, lat: float, lng: float, radius_km: float, category: str) -> list[tuple[int, float]]:
-    """`problem.posted`'s audience: available, active commissioners with ``category`` in their
-    expertise whose home lies within ``radius_km`` of the point, nearest first, as
-    ``(user id, distance in km)``."""
-    # Matching's read model holds exactly the available, active commissioners with a home, one row
-    # per field of expertise: one index range per grid row of the category, no joins.
-    candidates = MatchingCandidate.objects.filter(category_id=category)
-    found = arrays_near(candidates, lat, lng, radius_km, HOME, fields=("commissioner_id",))
-    km = np.where(np.isnan(found.exact_km), found.km, found.exact_km)
-    return [(user_id, round(d, 2)) for user_id, d in zip(found.values["commissioner_id"].tolist(), km.tolist(),
-                                                           strict=True)]
-
-
-def commissioners_to_notify(*, lat: float, lng: float, radius_km: float, category: str) -> list[int]:
-    """The user ids of `commissioner_audience`, nearest first."""
-    return [user_id for user_id, _ in commissioner_audience(lat=lat, lng=lng, radius_km=radius_km, category=category)]

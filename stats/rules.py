@@ -17,8 +17,9 @@ from django.db.models.functions import ExtractYear
 
 from commissioners.models import Dispatch
 from core.periods import SHANGHAI, days_window
+from problems.models import Problem, ProblemStatus
 from trainings.models import Training
-from villages.models import Area, Problem, ProblemStatus
+from villages.models import Area
 
 from .models import TargetRule
 

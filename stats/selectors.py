@@ -15,10 +15,11 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Role, User
-from commissioners.models import Checkin, Claim, ClaimStatus, Dispatch
+from commissioners.models import Checkin, Dispatch
 from core.periods import SHANGHAI, days_window, in_window
+from problems.models import Claim, ClaimStatus, Problem, ProblemStatus
 from trainings.models import Training
-from villages.models import Area, Problem, ProblemStatus
+from villages.models import Area
 
 from .models import Target
 from .rules import counting_rule

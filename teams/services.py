@@ -20,8 +20,7 @@ from accounts.models import Role, User
 from accounts.scoping import ensure_area_in_scope, ensure_role
 from commissioners.checkins import dispatch_create
 from commissioners.models import Dispatch
-from core.errors import Invalid, OutsideScope
-from villages.errors import ClientIdReused
+from core.errors import ClientIdReused, Invalid, OutsideScope
 from villages.models import Area, Category
 
 from .errors import (

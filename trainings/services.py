@@ -21,10 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.scoping import area_in_scope, ensure_role
 from accounts.services import ensure_location_consent
-from core.errors import Invalid
+from core.errors import ClientIdReused, Invalid
 from media.models import Photo, PhotoOwner
 from media.services import photo_attach
-from villages.errors import ClientIdReused
 from villages.models import Area, Category
 
 from .errors import NotYourTraining

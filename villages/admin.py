@@ -1,17 +1,15 @@
-"""Areas, categories and problems in the back office (accounts/admin_site.py: who, and the audit trail).
+"""Areas and categories in the back office (accounts/admin_site.py: who, and the audit trail).
 
-Areas: names only (see AreaAdmin). Problems are read-only: their life is the API's (post, claim,
-resolve, confirm), and the back office shows it whole.
+Areas: names only (see AreaAdmin).
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.admin_site import AuditedModelAdmin, ReadOnlyInline
-from commissioners.models import Claim
+from accounts.admin_site import AuditedModelAdmin
 
-from .models import Area, AreaPositionChange, Category, Problem, ProblemEvent
+from .models import Area, AreaPositionChange, Category
 
 
 @admin.register(Area)
@@ -42,31 +40,6 @@ class AreaAdmin(AuditedModelAdmin):
 class CategoryAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "name_en", "sort_order"]
     search_fields = ["code", "name", "name_en"]
-
-
-class ProblemEventInline(ReadOnlyInline):
-    model = ProblemEvent
-    fields = ["at", "kind", "actor", "from_status", "to_status", "note"]
-    readonly_fields = fields
-    ordering = ["at", "id"]
-
-
-class ClaimInline(ReadOnlyInline):
-    model = Claim
-    fields = ["created_at", "commissioner", "status", "message", "decided_at"]
-    readonly_fields = fields
-
-
-@admin.register(Problem)
-class ProblemAdmin(AuditedModelAdmin):
-    read_only = True
-    list_display = ["id", "title", "village", "category", "status", "urgency", "created_at"]
-    list_filter = ["status", "urgency", "category"]
-    search_fields = ["title", "village__name", "village__code"]
-    list_select_related = ["village", "category"]
-    date_hierarchy = "created_at"
-    inlines = [ClaimInline, ProblemEventInline]
-    exclude = ["client_id", "cell"]
 
 
 @admin.register(AreaPositionChange)

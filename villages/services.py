@@ -15,11 +15,11 @@ from shapely.geometry import shape
 from accounts.models import Role, User
 from accounts.scoping import area_contains, ensure_area_in_scope, ensure_role
 from core.errors import Forbidden, Invalid
-from core.queueing import enqueue_on_commit
 from geo.cells import cell_of
 from geo.edge import point_in
 from geo.placement import place_areas
 
+from .hooks import village_moved
 from .models import Area, AreaLevel, AreaPositionChange, Category, PositionSource, PositionVia
 from .position_files import PositionRow
 from .selectors import area_index_reset, distance_outside_county_m
@@ -235,11 +235,9 @@ def _positions_store(changes: list[NewPosition], *, actor: User, via: str) -> No
         )
     AreaPositionChange.objects.bulk_create(trail, batch_size=500)
     transaction.on_commit(area_index_reset)
-    from commissioners.tasks import checkins_rejudge_task  # commissioners reads villages, not the reverse
-
     for area in moved:
         if area.level == AreaLevel.VILLAGE:
-            enqueue_on_commit(checkins_rejudge_task, area.code)
+            village_moved(area.code)
 
 
 def ensure_may_set_position(actor: User, area: Area) -> None:

@@ -58,10 +58,10 @@ def delete_activity(cursor) -> int:
     for table in ("commissioners_checkin", "trainings_training", "commissioners_dispatch"):
         cursor.execute(f"DELETE FROM {table} WHERE village_id LIKE %s", like)
         deleted += cursor.rowcount
-    synthetic_problems = "SELECT id FROM villages_problem WHERE village_id LIKE %s"
-    for table in ("villages_problemevent", "commissioners_claim"):
+    synthetic_problems = "SELECT id FROM problems_problem WHERE village_id LIKE %s"
+    for table in ("problems_problemevent", "problems_claim"):
         cursor.execute(f"DELETE FROM {table} WHERE problem_id IN ({synthetic_problems})", like)
-    cursor.execute("DELETE FROM villages_problem WHERE village_id LIKE %s", like)
+    cursor.execute("DELETE FROM problems_problem WHERE village_id LIKE %s", like)
     deleted += cursor.rowcount
     cursor.execute("DELETE FROM accounts_user WHERE phone = %s", [STAFF_PHONE])
     cursor.execute("DELETE FROM bench_dataset WHERE name = %s", [DATASET_NAME])
@@ -210,7 +210,7 @@ def ensure_activity(people: CommissionerSet, seed: int = 1, problems: int = 100_
         at = _instants(rng, problems, now - timedelta(days=60), now)
         cats = categories[rng.integers(0, len(categories), problems)]
         urgency = rng.choice(["low", "normal", "normal", "high"], problems)
-        with copy("COPY villages_problem (client_id, title, description, urgency, lat, lng, cell, status,"
+        with copy("COPY problems_problem (client_id, title, description, urgency, lat, lng, cell, status,"
                   " resolution_summary, rating_comment, created_at, updated_at, category_id, posted_by_id,"
                   " village_id) FROM STDIN") as cp:
             for i, cid in enumerate(_uuids(rng, problems)):
@@ -227,7 +227,7 @@ def ensure_activity(people: CommissionerSet, seed: int = 1, problems: int = 100_
             " build_id, build_seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0)",
             [DATASET_NAME, GENERATOR_VERSION, seed, *sizes, build_id])
     with connection.cursor() as cursor:
-        for table in ("commissioners_checkin", "trainings_training", "commissioners_dispatch", "villages_problem"):
+        for table in ("commissioners_checkin", "trainings_training", "commissioners_dispatch", "problems_problem"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
         elapsed = time.perf_counter() - started
         cursor.execute("UPDATE bench_dataset SET build_seconds = %s WHERE name = %s", [elapsed, DATASET_NAME])

@@ -122,7 +122,7 @@ def village_qs():
 
 
 def ours_top_call(radius_km: float, limit: int) -> Callable[[float, float], list]:
-    """The service's paged "near" call (villages/selectors.py: problems_list and friends)."""
+    """The service's paged "near" call (problems/selectors.py: problems_list and friends)."""
     from geo.near import nearest_page, rows_near, with_objects
 
     def ours_top(lat: float, lng: float) -> list:

@@ -78,7 +78,8 @@ def ensure_geog_table(build_id: str) -> dict:
 def make_problems(seed: int, count: int) -> list:
     """Unsaved problems at random villages of the national set, with their village loaded."""
     from bench.datasets.national import CODE_PREFIX
-    from villages.models import Area, Problem
+    from problems.models import Problem
+    from villages.models import Area
     from villages.services import CATEGORIES
 
     codes = list(Area.objects.filter(level="village", code__startswith=CODE_PREFIX).order_by("code")
@@ -98,8 +99,8 @@ def make_problems(seed: int, count: int) -> list:
 def make_contenders() -> dict:
     from django.db import connection
 
-    from commissioners.matching import matches_for
     from commissioners.selectors import expertise_of
+    from problems.matching import matches_for
 
     def ours(problem):
         found = matches_for(problem, limit=10)
@@ -159,8 +160,8 @@ def costs(problems: list) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from commissioners import matching
     from geo import near
+    from problems import audience, matching
 
     seen: list[int] = []
     original = near.arrays_near
@@ -171,14 +172,14 @@ def costs(problems: list) -> dict:
         return found
 
     queries = []
-    matching.arrays_near = counting
+    audience.arrays_near = counting
     try:
         for problem in problems:
             with CaptureQueriesContext(connection) as ctx:
                 matching.matches_for(problem, limit=10)
             queries.append(len(ctx.captured_queries))
     finally:
-        matching.arrays_near = original
+        audience.arrays_near = original
     return {"queries_per_call": {"min": min(queries), "max": max(queries)},
             "candidates_scored": {"mean": float(np.mean(seen)), "p50": float(np.percentile(seen, 50)),
                                   "max": int(max(seen))},
@@ -253,13 +254,13 @@ def main() -> None:
         "benchmark": "matching",
         "database": url.rsplit("@", 1)[-1],
         "config": {"seed": args.seed, "queries": len(timed), "warmup": len(warmup), "limit": 10,
-                   "max_km": settings.MATCHING["max_km"]},
+                   "max_km": settings.PROBLEM_REACH_KM},
         "dataset": {"villages": national.villages, "counties": national.counties,
                     "commissioners": people.count, "expertise_rows": people.expertise_rows,
                     "postgis_table_build_seconds": geog["build_seconds"]},
         "results": res,
         "ratios": ratios,
-        "correctness": check(timed, results, settings.MATCHING["max_km"]),
+        "correctness": check(timed, results, settings.PROBLEM_REACH_KM),
         "costs": costs(timed[:100]),
         "full_gc_during_timing": gcs,
         "machine": {**machine(), "postgis_extension": postgis},

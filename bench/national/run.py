@@ -65,7 +65,7 @@ def ensure_national_anchors(build_id: str) -> None:
     """PostGIS copies of the open problems, county polygons and villages (once per data set build)."""
     ensure_anchor_tables("national", build_id, ["bench_problem_geog", "bench_county_geom", "bench_village_geog"], [
         "CREATE TABLE bench_problem_geog AS SELECT id, ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography AS geog"
-        " FROM villages_problem WHERE status = 'open'",
+        " FROM problems_problem WHERE status = 'open'",
         "CREATE INDEX ON bench_problem_geog USING gist (geog)",
         "CREATE TABLE bench_county_geom AS SELECT code,"
         " ST_SetSRID(ST_GeomFromGeoJSON(geometry::text), 4326) AS geom FROM villages_area"
@@ -120,7 +120,7 @@ def bench_problems_near(seed: int, queries: int) -> dict:
 
     from accounts.models import User
     from bench.datasets.commissioners import PHONE_PREFIX
-    from villages.selectors import problems_list
+    from problems.selectors import problems_list
 
     user = User.objects.filter(phone__startswith=PHONE_PREFIX).order_by("pk").first()
     points = [(lat, lng) for lat, lng in village_points(seed, queries + 20, 10.0, 21)]
@@ -258,7 +258,7 @@ def bench_web_memory(seed: int, requests: int) -> dict:
     from accounts.models import User
     from accounts.tokens import access_token_for
     from bench.datasets.activity import STAFF_PHONE
-    from villages.models import Problem
+    from problems.models import Problem
 
     bureau = User.objects.get(phone=STAFF_PHONE)
     token = access_token_for(bureau)
@@ -305,7 +305,7 @@ def bench_web_memory(seed: int, requests: int) -> dict:
 def bench_celery_memory(problems: int) -> dict:
     import redis
 
-    from villages.models import Problem
+    from problems.models import Problem
 
     env = worker_env()
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
@@ -315,7 +315,7 @@ def bench_celery_memory(problems: int) -> dict:
                                "warning", "--without-gossip", "--without-mingle"], cwd=REPO_ROOT, env=env,
                               start_new_session=True)
     try:
-        code = ("import sys, django; django.setup(); from villages.tasks import problem_posted_fanout_task as t;"
+        code = ("import sys, django; django.setup(); from problems.tasks import problem_posted_fanout_task as t;"
                 " [t.delay(int(i)) for i in sys.argv[1:]]")
         started = time.perf_counter()
         subprocess.run([PY, "-c", code, *map(str, ids)], cwd=REPO_ROOT, env=env, check=True, timeout=300)

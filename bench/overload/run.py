@@ -89,7 +89,8 @@ def prepare(n_problems: int) -> dict[str, str]:
     from accounts.tokens import access_token_for
     from commissioners.models import CommissionerProfile
     from geo.cells import cell_of
-    from villages.models import Area, Category, Problem
+    from problems.models import Problem
+    from villages.models import Area, Category
     from villages.services import areas_import, categories_seed
 
     call_command("migrate", verbosity=0, interactive=False)

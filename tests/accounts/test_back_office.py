@@ -48,7 +48,7 @@ def test_others_are_sent_to_the_login(factory):
 
 
 @pytest.mark.parametrize("path", ["/admin/villages/area/", "/admin/villages/category/", "/admin/stats/target/",
-                                  "/admin/commissioners/dispatch/", "/admin/villages/problem/",
+                                  "/admin/commissioners/dispatch/", "/admin/problems/problem/",
                                   "/admin/accounts/auditevent/"])
 def test_the_operators_models_are_registered(path):
     assert browser(operator()).get(path).status_code == 200
@@ -145,10 +145,10 @@ def test_problems_are_read_only_with_their_history(api):
 
     problem = api.as_user(TownshipStaffFactory()).post("/problems", problem_payload()).json()
     client = browser(operator())
-    page = client.get(f"/admin/villages/problem/{problem['id']}/change/")
+    page = client.get(f"/admin/problems/problem/{problem['id']}/change/")
     assert page.status_code == 200
     assert "发布" in page.content.decode()  # the "posted" event, in the history inline
-    response = client.post(f"/admin/villages/problem/{problem['id']}/change/", {"title": "改了"})
+    response = client.post(f"/admin/problems/problem/{problem['id']}/change/", {"title": "改了"})
     assert response.status_code == 403
 
 

@@ -16,12 +16,12 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from accounts.privacy import masked_phone, phone_for
 from commissioners.checkins import checkin_record, dispatch_create
-from commissioners.claims import claim_create
 from commissioners.models import Dispatch
+from problems.claims import claim_create
+from problems.services import problem_post
 from tests.factories import BureauFactory, CommissionerFactory, CountyStaffFactory, TownshipStaffFactory
 from tests.fixtures_problems import VILLAGE, make_commissioner
 from villages.models import Area
-from villages.problems import problem_post
 
 pytestmark = pytest.mark.django_db
 

@@ -37,7 +37,7 @@ CATALOGUE = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 # Where the domain errors live: each app's errors.py, and the few defined beside their service.
-for module in ("accounts.errors", "commissioners.errors", "media.errors", "trainings.errors", "villages.errors",
+for module in ("accounts.errors", "problems.errors", "media.errors", "trainings.errors",
                "stats.errors", "commissioners.checkins"):
     importlib.import_module(module)
 

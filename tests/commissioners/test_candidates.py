@@ -4,11 +4,12 @@ import pytest
 from django.core.management import call_command
 
 from commissioners.candidates import candidates_rebuild, candidates_refresh
-from commissioners.matching import matches_for
 from commissioners.models import MatchingCandidate
 from commissioners.services import profile_update
+from problems.matching import matches_for
+from problems.models import Problem
 from tests.fixtures_problems import make_commissioner
-from villages.models import Problem
+from tests.problems.test_matching import a_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,6 @@ def test_claims_accept_resolve_and_confirm_keep_the_track_record(api, village, s
 
 
 def test_a_commissioner_deactivated_behind_the_services_back_is_never_matched(village, staff):
-    from tests.commissioners.test_matching import a_problem
 
     gone = make_commissioner(village)
     kept = make_commissioner(village, km_north=3)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from commissioners.claims import claim_accept, claim_create
+from problems.claims import claim_accept, claim_create
 from tests.client import error_code
 from tests.factories import BureauFactory, CountyStaffFactory
 from tests.fixtures_problems import make_commissioner
@@ -78,7 +78,7 @@ def test_a_photo_first_used_by_another_commissioner_is_not_named(api, village, c
 @pytest.fixture
 def someone_elses_problem(village, staff, post_problem):
     """A problem in progress, accepted for another commissioner."""
-    from villages.models import Problem
+    from problems.models import Problem
 
     problem = Problem.objects.get(pk=post_problem()["id"])
     worker = make_commissioner(village)

@@ -4,13 +4,13 @@ import uuid
 
 import pytest
 
-from commissioners.claims import claim_accept, claim_create
-from commissioners.models import Claim, ClaimStatus
+from problems.claims import claim_accept, claim_create
+from problems.models import Claim, ClaimStatus, Problem, ProblemStatus
+from problems.services import problem_post
 from tests.concurrency import race
 from tests.factories import TownshipStaffFactory
 from tests.fixtures_problems import VILLAGE, make_commissioner
-from villages.models import Area, Problem, ProblemStatus
-from villages.problems import problem_post
+from villages.models import Area
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

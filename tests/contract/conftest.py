@@ -100,7 +100,7 @@ class World:
         return CommissionerFactory(name="被管理人", area_id="451002001")
 
     def _post_problem(self, title: str):
-        from villages.problems import problem_post
+        from problems.services import problem_post
         from villages.selectors import village_get
 
         return problem_post(
@@ -113,13 +113,13 @@ class World:
         return self._post_problem("芒果炭疽病")
 
     def _claim(self):
-        from commissioners.claims import claim_create
+        from problems.claims import claim_create
 
         return claim_create(commissioner=self.people["commissioner"], problem=self.get("problem_open"),
                             message="我来看看")
 
     def _problem_in_progress(self):
-        from commissioners.claims import claim_accept, claim_create
+        from problems.claims import claim_accept, claim_create
 
         problem = self._post_problem("甘蔗螟虫")
         claim = claim_create(commissioner=self.people["commissioner"], problem=problem)
@@ -127,7 +127,7 @@ class World:
         return claim_accept(staff=self.people["township_in"], problem=problem, claim_id=claim.pk)
 
     def _problem_resolved(self):
-        from commissioners.claims import claim_accept, claim_create, problem_resolve
+        from problems.claims import claim_accept, claim_create, problem_resolve
 
         problem = self._post_problem("桑蚕病")
         claim = claim_create(commissioner=self.people["commissioner"], problem=problem)

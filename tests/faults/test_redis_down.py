@@ -23,12 +23,13 @@ from accounts.tokens import access_token_for
 from config.asgi import application
 from notifications.models import Notification
 from notifications.services import notify
+from problems.models import Problem
+from problems.services import problem_post
 from tests.client import ApiClient
 from tests.factories import PASSWORD, CommissionerFactory, TownshipStaffFactory
 from tests.fixtures_problems import VILLAGE, make_commissioner, problem_payload
 from tests.media.images import jpeg_bytes, upload
-from villages.models import Area, Problem
-from villages.problems import problem_post
+from villages.models import Area
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -21,11 +21,11 @@ from media.models import Photo, PhotoOwner
 from media.services import photo_attach
 from notifications.models import Notification
 from notifications.services import fanout_on_commit
+from problems.services import problem_post
 from tests.factories import TownshipStaffFactory
 from tests.fixtures_problems import VILLAGE, make_commissioner
 from tests.media.images import jpeg_bytes, upload
 from villages.models import Area
-from villages.problems import problem_post
 
 from .conftest import (
     Worker,

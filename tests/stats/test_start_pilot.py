@@ -8,12 +8,13 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Consent, User
-from commissioners.models import Checkin, Claim, CommissionerProfile, Dispatch
+from commissioners.models import Checkin, CommissionerProfile, Dispatch
 from demo.activity import MARK, demo_activity_seed
 from demo.people import demo_users_seed
+from problems.models import Claim, Problem, ProblemEvent
 from stats.models import Target
 from trainings.models import Training
-from villages.models import Area, Category, Problem, ProblemEvent
+from villages.models import Area, Category
 
 pytestmark = pytest.mark.django_db
 

@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from commissioners.models import Checkin, Claim, ClaimStatus, Dispatch
+from commissioners.models import Checkin, Dispatch
+from problems.models import Claim, ClaimStatus, Problem, ProblemStatus
 from stats.selectors import projection
 from stats.services import targets_seed
 from tests.client import error_code
 from tests.factories import BureauFactory, CommissionerFactory, CountyStaffFactory, TownshipStaffFactory
 from trainings.models import Training
-from villages.models import Area, Problem, ProblemStatus
+from villages.models import Area
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")

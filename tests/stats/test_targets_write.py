@@ -6,12 +6,12 @@ from datetime import date
 import pytest
 
 from commissioners.models import Dispatch
+from problems.models import Problem
 from stats.models import Target, TargetRule
 from stats.rules import RULES
 from stats.services import target_create, targets_seed
 from tests.client import error_code
 from tests.factories import BureauFactory, CommissionerFactory, CountyStaffFactory, TownshipStaffFactory
-from villages.models import Problem
 
 pytestmark = pytest.mark.django_db
 

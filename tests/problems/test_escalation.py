@@ -6,12 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from commissioners.models import Claim
 from notifications.models import Notification
+from problems.escalation import problem_escalate, problems_due_for_escalation
+from problems.models import Claim, Problem, ProblemStatus
+from problems.tasks import problems_escalate_task
 from tests.factories import CountyStaffFactory
-from villages.models import Problem, ProblemStatus
-from villages.problems import problem_escalate, problems_due_for_escalation
-from villages.tasks import problems_escalate_task
 
 pytestmark = pytest.mark.django_db
 

@@ -12,15 +12,21 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import ensure_role
+from commissioners.candidates import candidates_refresh
 from core.errors import Invalid
 from notifications.services import notify
-from villages.errors import ProblemNotOpen, ProblemWrongStatus
-from villages.models import Problem, ProblemEventKind, ProblemStatus
-from villages.problems import ensure_can_manage, problem_event_record
 
-from .candidates import candidates_refresh
-from .errors import AlreadyClaimed, ClaimNotFound, ClaimNotPending, NotTheAcceptedCommissioner
-from .models import Claim, ClaimStatus
+from .access import ensure_can_manage
+from .errors import (
+    AlreadyClaimed,
+    ClaimNotFound,
+    ClaimNotPending,
+    NotTheAcceptedCommissioner,
+    ProblemNotOpen,
+    ProblemWrongStatus,
+)
+from .events import problem_event_record
+from .models import LIVE_CLAIM_STATUSES, Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus
 
 
 def _problem_staff_ids(problem: Problem) -> list[int]:
@@ -39,7 +45,7 @@ def claim_create(*, commissioner: User, problem: Problem, message: str = "") -> 
     problem = Problem.objects.select_for_update().select_related("village").get(pk=problem.pk)
     if problem.status != ProblemStatus.OPEN:
         raise ProblemNotOpen()
-    if Claim.objects.filter(problem=problem, commissioner=commissioner, status__in=["pending", "accepted"]).exists():
+    if Claim.objects.filter(problem=problem, commissioner=commissioner, status__in=LIVE_CLAIM_STATUSES).exists():
         raise AlreadyClaimed()
     try:
         with transaction.atomic():

@@ -2,13 +2,12 @@
 
 import pytest
 
-from commissioners.models import Claim
 from geo.datums import wgs84_to_gcj02
 from notifications.models import Notification
+from problems.models import Claim, Problem, ProblemEvent
 from tests.client import error_code
 from tests.factories import CommissionerFactory, TownshipStaffFactory
 from tests.fixtures_problems import VILLAGE, make_commissioner, problem_payload
-from villages.models import Problem, ProblemEvent
 
 pytestmark = pytest.mark.django_db
 

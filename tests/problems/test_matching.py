@@ -6,12 +6,12 @@ import pytest
 from django.utils import timezone
 
 from commissioners.candidates import candidates_refresh
-from commissioners.matching import matches_for
-from commissioners.models import Claim, ClaimStatus
+from problems.matching import matches_for
+from problems.models import Claim, ClaimStatus, Problem, ProblemStatus
 from tests.client import error_code
 from tests.factories import TownshipStaffFactory
 from tests.fixtures_problems import make_commissioner
-from villages.models import Area, Problem, ProblemStatus
+from villages.models import Area
 
 pytestmark = pytest.mark.django_db
 

@@ -1,17 +1,18 @@
 """Matching: which commissioners should take up a problem, and why.
 
-Hard filters: active, available, expertise covering the problem's category, home within
-`MATCHING["max_km"]`. Then a score in [0, 1], the weighted sum of components each in [0, 1]
-(weights and their reasons in settings.MATCHING). Every component goes back in `reasons`, so
-staff can see why someone ranks where they do.
+Hard filters: the problem's audience (problems/audience.py: active, available, expertise covering
+the problem's category, home within `PROBLEM_REACH_KM`), the same people `problem.posted` told.
+Then a score in [0, 1], the weighted sum of components each in [0, 1] (weights and their reasons
+in settings.MATCHING). Every component goes back in `reasons`, so staff can see why someone ranks
+where they do.
 
 Everyone within reach is scored, so the ranking is exact. What keeps that fast at national
-scale (bench/matching) is the read model (MatchingCandidate, kept by commissioners/candidates.py):
-its rows have the hard filters applied and carry each candidate's workload and track record, so
-the candidates are one index range per grid row of the category (the one near selector,
-geo/near.py, as numpy columns) with no per-candidate query, and scoring is vectorised. Recent
-service in the village is one query about the village. Three queries, whatever the number of
-candidates.
+scale (bench/matching) is the read model (commissioners' MatchingCandidate, kept by
+commissioners/candidates.py): its rows have the hard filters applied and carry each candidate's
+workload and track record, so the candidates are one index range per grid row of the category
+(the one near selector, geo/near.py, as numpy columns) with no per-candidate query, and scoring
+is vectorised. Recent service in the village is one query about the village. Three queries,
+whatever the number of candidates.
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.scoping import area_q
+from commissioners.models import Checkin, CommissionerProfile, Dispatch, MatchingCandidate
 from geo.cells import bbox_around
 from geo.distance import geodesic_many_m
-from geo.near import NearArrays, arrays_near
-from villages.models import Area, Problem, ProblemStatus
+from geo.near import NearArrays
+from villages.models import Area
 
-from .models import Checkin, Claim, ClaimStatus, CommissionerProfile, Dispatch, MatchingCandidate
-from .selectors import HOME
+from .audience import problem_audience
+from .models import Claim, ClaimStatus, Problem, ProblemStatus
 
 _FIELDS = ("commissioner_id", "county_code", "active_problems", "resolved_count", "rating_sum", "rating_count")
 
@@ -108,9 +111,7 @@ class _Ranking:
 
 
 def matches_for(problem: Problem, *, limit: int = 10) -> list[Match]:
-    w = _weights()
-    candidates = MatchingCandidate.objects.filter(category_id=problem.category_id)
-    found = arrays_near(candidates, problem.lat, problem.lng, w["max_km"], HOME, fields=_FIELDS)
+    found = problem_audience(problem, fields=_FIELDS)
     if not len(found):
         return []
     ranking = _Ranking(problem, found, _recent_servers(problem.village_id))
@@ -139,20 +140,19 @@ def matches_for(problem: Problem, *, limit: int = 10) -> list[Match]:
 def matchable_for_open_problems(area: Area) -> set[int]:
     """Commissioners matching ranks for at least one open problem of ``area``: a candidate of the
     problem's category (the read model already holds only the active, available ones with a home)
-    whose home is within ``MATCHING["max_km"]`` of it. Two queries whatever the number of problems
-    (the problems; the candidates of their categories inside the box that holds every reach).
+    whose home is within ``PROBLEM_REACH_KM`` of it (problems/audience.py, for many problems at once).
+    Two queries whatever the number of problems (the problems; the candidates of their categories
+    inside the box that holds every reach).
 
     Township staff may list these people (accounts/scoping.py): they are the ones the township's
     match lists may name."""
-    from accounts.scoping import area_q
-
     problems = list(
         Problem.objects.filter(area_q(area, "village"), status=ProblemStatus.OPEN)
         .order_by().values_list("category_id", "lat", "lng")
     )
     if not problems:
         return set()
-    reach = _weights()["max_km"]
+    reach = settings.PROBLEM_REACH_KM
     boxes = [bbox_around(lat, lng, reach) for _, lat, lng in problems]
     rows = list(
         MatchingCandidate.objects.filter(

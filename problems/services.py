@@ -1,51 +1,41 @@
-"""Writes for problems (基层出题): posting, photos, withdrawal, closing, escalation.
+"""Writes for problems (基层出题): posting, photos, withdrawal, closing.
 
-Claims, acceptance and resolution are the commissioners' side and live in commissioners/services.py;
-both sides record transitions through `problem_event_record` here.
+Claims, acceptance and resolution (the commissioners' side) are in claims.py, escalation in
+escalation.py; every transition is recorded through events.py `problem_event_record`.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from accounts.scoping import area_in_scope, ensure_area_in_scope, ensure_role
-from core.errors import Invalid
+from accounts.scoping import area_in_scope, ensure_role
+from commissioners.candidates import candidates_refresh
+from core.errors import ClientIdReused, Invalid
 from core.queueing import enqueue_on_commit
 from geo.cells import cell_of
 from media.models import Photo, PhotoOwner
 from media.services import photo_attach
-from notifications.services import notify
+from villages.models import Area, AreaLevel, Category
 
-from .errors import ClientIdReused, NotYourTownship, ProblemNotOpen, ProblemWrongStatus
-from .models import Area, Category, Problem, ProblemEvent, ProblemEventKind, ProblemStatus, Urgency
+from .access import ensure_can_manage
+from .errors import NotYourTownship, ProblemNotOpen, ProblemWrongStatus
+from .events import problem_event_record
+from .models import Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus, Urgency
+from .tasks import problem_posted_fanout_task
 
 
 @dataclass(frozen=True)
 class Posted:
     problem: Problem
     created: bool
-
-
-def problem_event_record(
-    *, problem: Problem, kind: str, actor: User | None, from_status: str = "", note: str = ""
-) -> ProblemEvent:
-    return ProblemEvent.objects.create(
-        problem=problem, kind=kind, actor=actor, from_status=from_status, to_status=problem.status, note=note
-    )
-
-
-def _same_post(problem: Problem, fields: dict) -> bool:
-    return all(getattr(problem, name) == value for name, value in fields.items())
 
 
 def problem_post(
@@ -65,7 +55,7 @@ def problem_post(
     existing = Problem.objects.filter(posted_by=staff, client_id=client_id).first()
     if existing is not None:
         return _replayed(existing, village, title)
-    if village.level != "village":
+    if village.level != AreaLevel.VILLAGE:
         raise Invalid(_("%(code)s is not a village.") % {"code": village.code},
                       fields={"village_code": _("must be a village code")})
     if not area_in_scope(staff, village):
@@ -85,8 +75,6 @@ def problem_post(
                 deadline=deadline,
             )
             problem_event_record(problem=problem, kind=ProblemEventKind.POSTED, actor=staff)
-            from .tasks import problem_posted_fanout_task
-
             enqueue_on_commit(problem_posted_fanout_task, problem.pk)
     except IntegrityError:
         # Two retries of the same post raced; the other one won. Answer with its result.
@@ -103,27 +91,9 @@ def _replayed(existing: Problem, village: Area, title: str) -> Posted:
     return Posted(existing, created=False)
 
 
-def ensure_can_manage(staff: User, problem: Problem) -> None:
-    """Staff manage the problems of villages in their area (township, county, city)."""
-    ensure_area_in_scope(staff, problem.village)
-
-
-def may_see_problem(user: User, problem: Problem) -> bool:
-    """Commissioners: an open problem, or one they work on (their claim accepted). A declined or
-    withdrawn claimant has no business with it once it is no longer open. Staff: their area's."""
-    if user.role == Role.COMMISSIONER:
-        from commissioners.models import ClaimStatus
-
-        return problem.status == ProblemStatus.OPEN or problem.claims.filter(
-            commissioner=user, status=ClaimStatus.ACCEPTED).exists()
-    return area_in_scope(user, problem.village)
-
-
 def problem_photo_add(*, user: User, problem: Problem, upload: UploadedFile) -> tuple[Photo, bool]:
     """The poster's side (staff in scope) and the commissioner working on it may add photos, while the
     problem is still being worked on: a closed or withdrawn problem's record is final."""
-    from commissioners.models import Claim, ClaimStatus
-
     if problem.status in (ProblemStatus.CLOSED, ProblemStatus.WITHDRAWN):
         raise ProblemWrongStatus(_("Photos cannot be added to a closed or withdrawn problem."))
     is_worker = Claim.objects.filter(problem=problem, commissioner=user, status=ClaimStatus.ACCEPTED).exists()
@@ -143,8 +113,6 @@ def problem_withdraw(*, staff: User, problem: Problem, reason: str = "") -> Prob
         raise ProblemNotOpen(_("Only an open problem can be withdrawn."))
     problem.status = ProblemStatus.WITHDRAWN
     problem.save(update_fields=["status", "updated_at"])
-    from commissioners.models import Claim, ClaimStatus
-
     Claim.objects.filter(problem=problem, status=ClaimStatus.PENDING).update(
         status=ClaimStatus.DECLINED, decided_at=timezone.now()
     )
@@ -169,56 +137,9 @@ def problem_confirm(*, staff: User, problem: Problem, rating: int, comment: str 
     problem.rating_comment = comment
     problem.closed_at = timezone.now()
     problem.save(update_fields=["status", "rating", "rating_comment", "closed_at", "updated_at"])
-    from commissioners.candidates import candidates_refresh
-    from commissioners.models import Claim, ClaimStatus
-
     # The rating joins the accepted commissioner's track record.
     candidates_refresh(Claim.objects.filter(problem=problem, status=ClaimStatus.ACCEPTED)
                        .values_list("commissioner_id", flat=True))
     problem_event_record(problem=problem, kind=ProblemEventKind.CLOSED, actor=staff,
                          from_status=ProblemStatus.RESOLVED, note=comment)
     return problem
-
-
-def problems_due_for_escalation(now=None) -> list[int]:
-    """Open problems not yet escalated that are past their deadline, or unclaimed (no pending claim)
-    for longer than their urgency's delay (settings.PROBLEM_ESCALATION_HOURS)."""
-    from commissioners.models import Claim, ClaimStatus
-
-    now = now or timezone.now()
-    too_old = Q()
-    for urgency, hours in settings.PROBLEM_ESCALATION_HOURS.items():
-        too_old |= Q(urgency=urgency, created_at__lte=now - timedelta(hours=hours))
-    claimed = Exists(Claim.objects.filter(problem=OuterRef("pk"), status=ClaimStatus.PENDING))
-    past_deadline = Q(deadline__lt=timezone.localdate(now))
-    return list(
-        Problem.objects.filter(status=ProblemStatus.OPEN, escalated_at__isnull=True)
-        .filter((too_old & ~claimed) | past_deadline)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:1000]
-    )
-
-
-@transaction.atomic
-def problem_escalate(*, problem_id: int, now=None) -> bool:
-    """Escalate one problem to its county's staff, once. Returns whether it escalated now."""
-    now = now or timezone.now()
-    problem = Problem.objects.select_for_update().select_related("village").filter(pk=problem_id).first()
-    if problem is None or problem.status != ProblemStatus.OPEN or problem.escalated_at is not None:
-        return False
-    reason = "deadline" if problem.deadline and problem.deadline < timezone.localdate(now) else "unclaimed"
-    problem.escalated_at = now
-    problem.save(update_fields=["escalated_at", "updated_at"])
-    problem_event_record(problem=problem, kind=ProblemEventKind.ESCALATED, actor=None,
-                         from_status=problem.status, note=reason)
-    county_staff = User.objects.filter(
-        role=Role.COUNTY_STAFF, area_id=problem.village.county_code, is_active=True
-    ).values_list("pk", flat=True)
-    notify(recipients=list(county_staff), type="problem.escalated", key=f"problem.escalated:{problem.pk}",
-           payload={"problem_id": problem.pk, "reason": reason, "village_code": problem.village_id})
-    return True
-
-
-def may_see_problem_id(user: User, problem_id: int) -> bool:
-    problem = Problem.objects.select_related("village").filter(pk=problem_id).first()
-    return problem is not None and may_see_problem(user, problem)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from commissioners.claims import claim_accept, claim_create, problem_resolve
+from problems.claims import claim_accept, claim_create, problem_resolve
+from problems.models import Problem
+from problems.services import problem_confirm, problem_withdraw
 from tests.client import error_code
 from tests.fixtures_problems import make_commissioner
 from tests.media.images import jpeg_bytes, upload
-from villages.models import Problem
-from villages.problems import problem_confirm, problem_withdraw
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,48 @@
+"""What commissioners need to know from the problems app, without importing it.
+
+Problems sit above commissioners (problems → commissioners → villages): a check-in may name a problem,
+and matching's read model carries each commissioner's track record on problems. The problems app
+registers both answers in its ``AppConfig.ready()``; this module holds them. Without a registration
+a check-in may name no problem and everyone's track record is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import NotFound
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# (commissioner, problem id) -> None, or raises the DomainError that refuses the reference.
+ProblemReferenceCheck = Callable[["User", int], None]
+# commissioner ids -> {id: (active problems, resolved count, rating sum, rating count)}
+TrackRecords = Callable[[list[int]], dict[int, tuple[int, int, int, int]]]
+
+
+def _no_problems(user: User, problem_id: int) -> None:
+    raise NotFound(_("No problem %(id)s.") % {"id": problem_id}, code="problem_not_found")
+
+
+_hooks: dict[str, Callable] = {"problem_reference": _no_problems, "track_records": lambda ids: {}}
+
+
+def register_problem_reference_check(check: ProblemReferenceCheck) -> None:
+    _hooks["problem_reference"] = check
+
+
+def register_track_records(reader: TrackRecords) -> None:
+    _hooks["track_records"] = reader
+
+
+def ensure_may_reference_problem(user: User, problem_id: int) -> None:
+    """A check-in may name only a problem its commissioner may see (404 unknown, 403 not theirs)."""
+    _hooks["problem_reference"](user, problem_id)
+
+
+def track_records(ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+    return _hooks["track_records"](ids)

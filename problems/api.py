@@ -1,0 +1,143 @@
+"""Problems (基层出题、特派员揭榜): every `/problems…` path, one router.
+
+The operation ids are the ones these routes had when two routers served them (villages' and
+commissioners'): clients generated from the schema keep their method names.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
+
+from api.auth import jwt_auth
+from api.pagination import PageIn
+from commissioners.selectors import expertise_of
+from core.errors import Invalid
+from geo.edge import CrsName, parse_near, point_in
+from media.schemas import PhotoOut
+from media.selectors import photo_out
+from villages.selectors import village_get
+
+from . import claims, services
+from .access import ensure_can_manage, visible_problem
+from .matching import matches_for
+from .schemas import (
+    ClaimCreatedOut,
+    ClaimIn,
+    ConfirmIn,
+    MatchesOut,
+    ProblemDetailOut,
+    ProblemFilters,
+    ProblemIn,
+    ProblemPage,
+    ResolveIn,
+    WithdrawIn,
+    match_out,
+    problem_detail_out,
+    problem_out,
+)
+from .selectors import problem_get, problems_list
+
+router = Router(tags=["problems"], auth=jwt_auth)
+
+
+@router.post("/problems", response={201: ProblemDetailOut, 200: ProblemDetailOut},
+             summary="Post a problem (township staff, a village of their township)",
+             operation_id="villages_api_problem_create")
+def problem_create(request: HttpRequest, payload: ProblemIn):
+    village = village_get(payload.village_code)
+    position = None
+    if payload.lat is not None or payload.lng is not None:
+        if payload.lat is None or payload.lng is None:
+            raise Invalid(_("Send lat and lng together."), fields={"lng": _("both or neither")})
+        position = point_in(payload.lat, payload.lng, payload.crs)
+    posted = services.problem_post(
+        staff=request.auth, client_id=payload.client_id, village=village, category_code=payload.category,
+        title=payload.title, description=payload.description, urgency=payload.urgency, position=position,
+        deadline=payload.deadline,
+    )
+    return Status(201 if posted.created else 200, problem_detail_out(posted.problem, payload.crs, viewer=request.auth))
+
+
+@router.get("/problems", response=ProblemPage, summary="Problems: filter, or nearest first with `near`",
+            operation_id="villages_api_problem_list")
+def problem_list(request: HttpRequest, filters: Query[ProblemFilters], pager: Query[PageIn]):
+    near = point_in(*parse_near(filters.near), filters.crs) if filters.near else None
+    count, rows = problems_list(
+        user=request.auth, status=filters.status, category=filters.category, village=filters.village,
+        near=near, radius_km=filters.radius_km, offset=pager.offset, limit=pager.limit,
+    )
+    return {"count": count, "items": [problem_out(p, filters.crs, d) for p, d in rows]}
+
+
+@router.get("/problems/{problem_id}", response=ProblemDetailOut, summary="A problem, photos, claims, history",
+            operation_id="villages_api_problem_read")
+def problem_read(request: HttpRequest, problem_id: int, crs: CrsName = "wgs84"):
+    return problem_detail_out(visible_problem(request.auth, problem_id), crs, viewer=request.auth)
+
+
+@router.post("/problems/{problem_id}/photos", response={201: PhotoOut, 200: PhotoOut},
+             summary="Add a photo (multipart `photo`)", operation_id="villages_api_problem_photo")
+def problem_photo(request: HttpRequest, problem_id: int, photo: File[UploadedFile]):
+    problem = visible_problem(request.auth, problem_id)
+    stored, created = services.problem_photo_add(user=request.auth, problem=problem, upload=photo)
+    return Status(201 if created else 200, photo_out(stored))
+
+
+@router.post("/problems/{problem_id}/withdraw", response=ProblemDetailOut,
+             summary="Withdraw an open problem (its staff)", operation_id="villages_api_problem_withdraw")
+def problem_withdraw(request: HttpRequest, problem_id: int, payload: WithdrawIn):
+    problem = visible_problem(request.auth, problem_id)
+    return problem_detail_out(services.problem_withdraw(staff=request.auth, problem=problem, reason=payload.reason),
+                              viewer=request.auth)
+
+
+@router.post("/problems/{problem_id}/confirm", response=ProblemDetailOut,
+             summary="Confirm a resolved problem with a 1–5 rating: closed",
+             operation_id="villages_api_problem_confirm")
+def problem_confirm(request: HttpRequest, problem_id: int, payload: ConfirmIn):
+    problem = visible_problem(request.auth, problem_id)
+    closed = services.problem_confirm(staff=request.auth, problem=problem, rating=payload.rating,
+                                      comment=payload.comment)
+    return problem_detail_out(closed, viewer=request.auth)
+
+
+@router.post("/problems/{problem_id}/claims", response={201: ClaimCreatedOut}, summary="Claim a problem (揭榜)",
+             operation_id="commissioners_api_claim")
+def claim(request: HttpRequest, problem_id: int, payload: ClaimIn):
+    problem = visible_problem(request.auth, problem_id)
+    created = claims.claim_create(commissioner=request.auth, problem=problem, message=payload.message)
+    return Status(201, {"id": created.pk, "status": created.status, "problem_id": problem.pk,
+                        "created_at": created.created_at})
+
+
+@router.post("/problems/{problem_id}/claims/{claim_id}/accept", response=ProblemDetailOut,
+             summary="Accept a claim: the problem is in progress, other claims declined",
+             operation_id="commissioners_api_claim_accept")
+def claim_accept(request: HttpRequest, problem_id: int, claim_id: int):
+    problem = visible_problem(request.auth, problem_id)
+    return problem_detail_out(claims.claim_accept(staff=request.auth, problem=problem, claim_id=claim_id),
+                              viewer=request.auth)
+
+
+@router.post("/problems/{problem_id}/resolve", response=ProblemDetailOut,
+             summary="Resolve a problem (the accepted commissioner)",
+             operation_id="commissioners_api_problem_resolve")
+def problem_resolve(request: HttpRequest, problem_id: int, payload: ResolveIn):
+    problem = visible_problem(request.auth, problem_id)
+    return problem_detail_out(claims.problem_resolve(commissioner=request.auth, problem=problem,
+                                                     summary=payload.summary), viewer=request.auth)
+
+
+@router.get("/problems/{problem_id}/matches", response=MatchesOut,
+            summary="Commissioners ranked for a problem, with the reasons",
+            operation_id="commissioners_api_problem_matches")
+def problem_matches(request: HttpRequest, problem_id: int, limit: int = Query(10, ge=1, le=50)):
+    problem = problem_get(problem_id)
+    ensure_can_manage(request.auth, problem)
+    found = matches_for(problem, limit=limit)
+    expertise = expertise_of([m.profile.user_id for m in found])
+    items = [match_out(m, expertise.get(m.profile.user_id, [])) for m in found]
+    return {"count": len(items), "items": items}

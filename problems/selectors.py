@@ -1,0 +1,118 @@
+"""Reads for problems: one problem, the lists, a problem's detail, and commissioners' track records."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+from accounts.scoping import scope_q
+from core.errors import NotFound
+from geo.near import nearest_page, rows_near, with_objects
+from media.models import PhotoOwner
+from media.selectors import photo_out, photos_of
+
+from .models import Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus
+
+DONE = (ProblemStatus.RESOLVED, ProblemStatus.CLOSED)
+
+
+def _problems() -> QuerySet[Problem]:
+    return Problem.objects.select_related("village", "category", "posted_by")
+
+
+def problem_get(problem_id: int) -> Problem:
+    problem = _problems().filter(pk=problem_id).first()
+    if problem is None:
+        raise NotFound(_("No problem %(id)s.") % {"id": problem_id}, code="problem_not_found")
+    return problem
+
+
+def problems_visible_to(user: User) -> QuerySet[Problem]:
+    """Commissioners: open problems anywhere and those they work on (their claim accepted); a claimant
+    who was declined, or withdrew, loses a problem once it is no longer open. Staff: their area's.
+    (The same rule, for one problem: problems/access.py `may_see_problem`.)"""
+    qs = _problems()
+    if user.role == Role.COMMISSIONER:
+        mine = Claim.objects.filter(commissioner=user, status=ClaimStatus.ACCEPTED).values("problem_id")
+        return qs.filter(Q(status=ProblemStatus.OPEN) | Q(pk__in=mine))
+    return qs.filter(scope_q(user, "village"))
+
+
+def problems_list(
+    *,
+    user: User,
+    status: str | None = None,
+    category: str | None = None,
+    village: str | None = None,
+    near: tuple[float, float] | None = None,
+    radius_km: float = 30.0,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[tuple[Problem, float | None]]]:
+    qs = problems_visible_to(user)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category_id=category)
+    if village:
+        qs = qs.filter(village_id=village)
+    if near is None:
+        count = qs.count()
+        return count, [(p, None) for p in qs.order_by("-created_at", "-id")[offset : offset + limit]]
+    hits = rows_near(qs, near[0], near[1], radius_km)
+    page = with_objects(qs, nearest_page(hits, near[0], near[1], offset, limit))
+    return len(hits), [(h.obj, round(h.distance_km, 3)) for h in page]
+
+
+def problem_detail(problem: Problem, *, viewer: User) -> dict:
+    """The problem with its photos, claims and history: four queries whatever their number.
+
+    Staff see every claim. A commissioner sees their own claim only: other commissioners' names and
+    messages are theirs and the staff's (PIPL art. 6), so the history drops the other claimants'
+    `claimed` events and shows no other commissioner as an actor."""
+    claims = Claim.objects.filter(problem=problem).select_related("commissioner").order_by("created_at", "id")
+    is_commissioner = viewer.role == Role.COMMISSIONER
+    if is_commissioner:
+        claims = claims.filter(commissioner=viewer)
+    events = list(problem.events.select_related("actor").order_by("at", "id"))
+    photos = photos_of(PhotoOwner.PROBLEM, [problem.pk]).get(problem.pk, [])
+
+    def someone_else(event) -> bool:
+        actor = event.actor
+        return is_commissioner and actor is not None and actor.role == Role.COMMISSIONER and actor.pk != viewer.pk
+
+    history = []
+    for e in events:
+        if someone_else(e):
+            if e.kind == ProblemEventKind.CLAIMED:
+                continue
+            history.append({"kind": e.kind, "actor": None, "from_status": e.from_status, "to_status": e.to_status,
+                            "note": "", "at": e.at})
+            continue
+        history.append({"kind": e.kind, "actor": {"id": e.actor_id, "name": e.actor.name} if e.actor else None,
+                        "from_status": e.from_status, "to_status": e.to_status, "note": e.note, "at": e.at})
+    return {
+        "photos": [photo_out(p) for p in photos],
+        "claims": [
+            {"id": c.pk, "commissioner": {"id": c.commissioner_id, "name": c.commissioner.name},
+             "message": c.message, "status": c.status, "created_at": c.created_at, "decided_at": c.decided_at}
+            for c in claims
+        ],
+        "history": history,
+    }
+
+
+def track_records(ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+    """commissioner -> (active problems, resolved count, rating sum, rating count), in one query: what
+    matching's read model carries (commissioners/candidates.py reads it through commissioners/hooks.py)."""
+    accepted = Claim.objects.filter(commissioner_id__in=ids, status=ClaimStatus.ACCEPTED)
+    rated = Q(problem__status__in=DONE, problem__rating__isnull=False)
+    rows = accepted.values("commissioner_id").annotate(
+        active=Count("id", filter=Q(problem__status=ProblemStatus.IN_PROGRESS)),
+        resolved=Count("id", filter=Q(problem__status__in=DONE)),
+        rating_sum=Sum("problem__rating", filter=rated),
+        rating_count=Count("id", filter=rated),
+    )
+    return {r["commissioner_id"]: (r["active"], r["resolved"], r["rating_sum"] or 0, r["rating_count"])
+            for r in rows}

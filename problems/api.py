@@ -18,6 +18,7 @@ from core.errors import Invalid
 from geo.edge import CrsName, parse_near, point_in
 from media.schemas import PhotoOut
 from media.selectors import photo_out
+from teams.selectors import team_for_claim
 from villages.selectors import village_get
 
 from . import claims, services
@@ -105,11 +106,15 @@ def problem_confirm(request: HttpRequest, problem_id: int, payload: ConfirmIn):
 
 
 @router.post("/problems/{problem_id}/claims", response={201: ClaimCreatedOut}, summary="Claim a problem (揭榜)",
+             description="With `team_id`, a member claims for their team: once accepted, every member may check "
+                         "in against the problem and resolve it, and every member is told.",
              operation_id="commissioners_api_claim")
 def claim(request: HttpRequest, problem_id: int, payload: ClaimIn):
     problem = visible_problem(request.auth, problem_id)
-    created = claims.claim_create(commissioner=request.auth, problem=problem, message=payload.message)
+    team = team_for_claim(request.auth, payload.team_id) if payload.team_id is not None else None
+    created = claims.claim_create(commissioner=request.auth, problem=problem, message=payload.message, team=team)
     return Status(201, {"id": created.pk, "status": created.status, "problem_id": problem.pk,
+                        "team": {"id": team.pk, "name": team.name} if team else None,
                         "created_at": created.created_at})
 
 

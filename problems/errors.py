@@ -36,3 +36,8 @@ class ClaimNotFound(NotFound):
 class NotTheAcceptedCommissioner(Conflict):
     code = "not_accepted_commissioner"
     message = _("Only the commissioner whose claim was accepted can resolve this problem.")
+
+
+class TeamAlreadyClaimed(Conflict):
+    code = "already_claimed"
+    message = _("Your team has already claimed this problem.")

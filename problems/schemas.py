@@ -68,9 +68,15 @@ class ProblemPage(Schema):
     items: list[ProblemOut]
 
 
+class TeamRef(Schema):
+    id: int
+    name: str
+
+
 class ClaimOut(Schema):
     id: int
-    commissioner: UserRef
+    commissioner: UserRef = Field(..., description="Who claimed (for their team, when `team` is set).")
+    team: TeamRef | None = Field(None, description="The team claimed for: once accepted, every member works on it.")
     message: str
     status: str
     created_at: datetime
@@ -112,12 +118,15 @@ class ConfirmIn(Schema):
 
 class ClaimIn(Schema):
     message: str = Field("", max_length=2000)
+    team_id: int | None = Field(None, ge=1, le=2**63 - 1,
+                                description="Claim for this team (a member claims for it; an active team).")
 
 
 class ClaimCreatedOut(Schema):
     id: int
     status: str
     problem_id: int
+    team: TeamRef | None = None
     created_at: datetime
 
 

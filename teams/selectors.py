@@ -20,7 +20,7 @@ from accounts.models import Role, User
 from accounts.scoping import area_q
 from core.errors import OutsideScope
 
-from .errors import TeamNotFound
+from .errors import NotATeamMember, TeamInactive, TeamNotFound
 from .models import Membership, ServiceArea, Team
 
 
@@ -84,3 +84,15 @@ def is_member(user_id: int, team_id: int) -> bool:
 
 def teams_of(user_id: int) -> list[int]:
     return list(Membership.objects.filter(user_id=user_id).values_list("team_id", flat=True))
+
+
+def team_for_claim(user: User, team_id: int) -> Team:
+    """The team a commissioner claims for: 404 unknown, 403 not theirs, 409 retired."""
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise TeamNotFound()
+    if not is_member(user.pk, team.pk):
+        raise NotATeamMember()
+    if not team.active:
+        raise TeamInactive()
+    return team

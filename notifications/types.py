@@ -42,7 +42,10 @@ class ProblemPostedPayload(Payload):
     category: str = Field(..., max_length=32, description="A category code (`GET /categories`).")
     village_code: str = Field(..., pattern=VILLAGE_CODE)
     urgency: Literal["low", "normal", "high"]
-    distance_km: float = Field(..., ge=0, description="From the recipient's home position to the problem.")
+    distance_km: float = Field(..., ge=0, description="From the recipient's home position to the problem (a team "
+                                                    "member without one: from their registered area).")
+    team_ids: list[int] = Field(default_factory=list,
+                                description="The recipient's teams serving the village (why a team member hears).")
 
 
 class ClaimCreatedPayload(Payload):
@@ -50,11 +53,14 @@ class ClaimCreatedPayload(Payload):
     claim_id: int
     commissioner_id: int
     commissioner_name: str = Field(..., max_length=64)
+    team_id: int | None = Field(None, description="Set when the commissioner claimed for their team.")
+    team_name: str | None = Field(None, max_length=64)
 
 
 class ClaimDecidedPayload(Payload):
     problem_id: int
     claim_id: int
+    team_id: int | None = Field(None, description="A team's claim: every member is told.")
 
 
 class ProblemResolvedPayload(Payload):
@@ -83,7 +89,8 @@ REGISTRY: dict[str, NotificationKind] = {
             NotificationType.PROBLEM_POSTED,
             ProblemPostedPayload,
             "Available, active commissioners with the problem's category in their expertise whose home is "
-            "within the search radius of the problem.",
+            "within the search radius of the problem, and the members of active teams of that industry whose "
+            "service area covers the village.",
             "A village posted a problem a commissioner could take up (揭榜).",
         ),
         NotificationKind(
@@ -95,13 +102,13 @@ REGISTRY: dict[str, NotificationKind] = {
         NotificationKind(
             NotificationType.CLAIM_ACCEPTED,
             ClaimDecidedPayload,
-            "The commissioner whose claim it is.",
+            "The commissioner whose claim it is (a team's claim: every member).",
             "The problem's staff accepted the claim: the problem is in progress.",
         ),
         NotificationKind(
             NotificationType.CLAIM_DECLINED,
             ClaimDecidedPayload,
-            "The commissioner whose claim it is.",
+            "The commissioner whose claim it is (a team's claim: every member).",
             "Another claim was accepted, or the problem was withdrawn.",
         ),
         NotificationKind(

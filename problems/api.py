@@ -23,7 +23,7 @@ from villages.selectors import village_get
 
 from . import claims, services
 from .access import ensure_can_manage, visible_problem
-from .matching import matches_for
+from .matching import Match, ranked_for
 from .schemas import (
     ClaimCreatedOut,
     ClaimIn,
@@ -38,6 +38,7 @@ from .schemas import (
     match_out,
     problem_detail_out,
     problem_out,
+    team_match_out,
 )
 from .selectors import problem_get, problems_list
 
@@ -137,12 +138,13 @@ def problem_resolve(request: HttpRequest, problem_id: int, payload: ResolveIn):
 
 
 @router.get("/problems/{problem_id}/matches", response=MatchesOut,
-            summary="Commissioners ranked for a problem, with the reasons",
+            summary="Commissioners and teams ranked for a problem, with the reasons",
             operation_id="commissioners_api_problem_matches")
 def problem_matches(request: HttpRequest, problem_id: int, limit: int = Query(10, ge=1, le=50)):
     problem = problem_get(problem_id)
     ensure_can_manage(request.auth, problem)
-    found = matches_for(problem, limit=limit)
-    expertise = expertise_of([m.profile.user_id for m in found])
-    items = [match_out(m, expertise.get(m.profile.user_id, [])) for m in found]
+    found = ranked_for(problem, limit=limit)
+    expertise = expertise_of([m.profile.user_id for m in found if isinstance(m, Match)])
+    items = [match_out(m, expertise.get(m.profile.user_id, [])) if isinstance(m, Match) else team_match_out(m)
+             for m in found]
     return {"count": len(items), "items": items}

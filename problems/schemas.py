@@ -17,6 +17,7 @@ from media.schemas import PhotoOut
 from .matching import Match
 from .models import Problem
 from .selectors import problem_detail
+from .team_matching import TeamMatch
 
 
 class ProblemIn(Schema):
@@ -141,11 +142,31 @@ class MatchCommissionerOut(Schema):
     county_code: str = Field(..., description="The county of the commissioner's registered area (never their home).")
 
 
+class MatchTeamMemberOut(Schema):
+    id: int
+    name: str
+    area_code: str = Field(..., description="Where the member is registered (never their home).")
+    role: str = Field(..., description="leader (组长) or member (组员).")
+
+
+class MatchTeamOut(Schema):
+    id: int
+    name: str
+    industry: str
+    county_code: str = Field(..., description="The team's home county.")
+    members: list[MatchTeamMemberOut]
+
+
 class MatchOut(Schema):
-    commissioner: MatchCommissionerOut
+    kind: Literal["commissioner", "team"]
+    commissioner: MatchCommissionerOut | None = Field(None, description="For `kind: commissioner`.")
+    team: MatchTeamOut | None = Field(None, description="For `kind: team`, instead of `commissioner`.")
     score: float = Field(..., description="0..1, the weighted sum of `reasons.components`.")
-    distance_km: float = Field(..., description="Geodesic, from the commissioner's home to the problem.")
-    reasons: dict[str, Any] = Field(..., description="Every component of the score and the figures behind it.")
+    distance_km: float | None = Field(..., description="Geodesic, from the commissioner's home to the problem (a "
+                                                        "team: its nearest member's).")
+    reasons: dict[str, Any] = Field(..., description="Every component of the score and the figures behind it (a "
+                                                     "team: industry, whether its service area covers the village, "
+                                                     "its members' distances, workload and record).")
 
 
 class MatchesOut(Schema):
@@ -173,9 +194,18 @@ def problem_detail_out(problem: Problem, crs: str = "wgs84", *, viewer: User) ->
     return {**problem_out(problem, crs), **problem_detail(problem, viewer=viewer)}
 
 
+def team_match_out(match: TeamMatch) -> dict:
+    """One ranked team: who (never a member's home), the score, its nearest member's distance, the reasons."""
+    team = match.team
+    return {"kind": "team", "team": {"id": team.pk, "name": team.name, "industry": team.industry_id,
+                                     "county_code": team.home_county_id, "members": match.members},
+            "score": match.score, "distance_km": match.distance_km, "reasons": match.reasons}
+
+
 def match_out(match: Match, expertise: list[str]) -> dict:
     """One ranked commissioner: who (never their home), the score, the distance and the reasons."""
     profile = match.profile
-    return {"commissioner": {"id": profile.user_id, "name": profile.user.name, "expertise": expertise,
+    return {"kind": "commissioner",
+            "commissioner": {"id": profile.user_id, "name": profile.user.name, "expertise": expertise,
                              "county_code": profile.user.area_id[:6]},
             "score": match.score, "distance_km": match.distance_km, "reasons": match.reasons}

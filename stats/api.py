@@ -29,6 +29,8 @@ from .schemas import (
     TargetOut,
     TargetPatchIn,
     TargetsOut,
+    TeamFiguresIn,
+    TeamFiguresPage,
     WindowIn,
 )
 from .selectors import (
@@ -41,6 +43,7 @@ from .selectors import (
     targets_progress,
 )
 from .services import target_create, target_update
+from .teams import team_figures
 
 router = Router(tags=["stats"], auth=jwt_auth)
 
@@ -115,6 +118,19 @@ def assessment(request: HttpRequest, filters: Query[AssessmentIn], pager: Query[
         ensure_area_in_scope(request.auth, within)
     rows = commissioner_assessment(window=_window(filters), within=within, sort=filters.sort)
     audit_record(request, action=AuditAction.PERSONAL_READ, subject="stats.commissioners", within=within.code)
+    return {"count": len(rows), "items": rows[pager.offset : pager.offset + pager.limit]}
+
+
+@router.get("/stats/teams", response=TeamFiguresPage, summary="Figures per shared service team (staff in scope)",
+            description="Per team: members, service days, trainings and trainees in its service area, problems "
+                        "resolved and their average rating, in the window. County staff: their county's teams and "
+                        "those serving it; the bureau: all (docs/teams.md).")
+def team_stats(request: HttpRequest, filters: Query[TeamFiguresIn], pager: Query[PageIn]):
+    ensure_role(request.auth, *STATS_ROLES)
+    window = _window(filters)
+    if filters.county:
+        ensure_area_in_scope(request.auth, area_get(filters.county))
+    rows = team_figures(within=request.auth.area, start=window.start, end=window.end, county=filters.county)
     return {"count": len(rows), "items": rows[pager.offset : pager.offset + pager.limit]}
 
 

@@ -23,6 +23,7 @@ from villages.models import Area
 
 from .models import Target
 from .rules import counting_rule
+from .teams import team_work_of
 
 LEVEL_FIELD = {"county": "county_code", "township": "township_code", "village": "code"}
 
@@ -174,13 +175,16 @@ def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]
 # -- commissioner assessment (考核) -------------------------------------------------------------
 
 ASSESSMENT_SORTS = ("service_days", "dispatches", "trainings", "trainees", "problems_claimed",
-                    "problems_resolved", "average_rating", "flagged_checkins", "name")
+                    "problems_resolved", "average_rating", "flagged_checkins", "teams", "team_problems_resolved",
+                    "name")
 
 
 def commissioner_assessment(*, window: Window, within: Area, sort: str = "-service_days") -> list[dict[str, Any]]:
     """Per commissioner whose home is inside ``within``: service days (distinct Shanghai days with a
     verified check-in: a multi-day trip counts every day), dispatches, trainings and trainees,
-    problems claimed and resolved, average rating and flagged check-ins. Seven queries."""
+    problems claimed and resolved, average rating and flagged check-ins; their team work: the teams they
+    belong to, and the problems their teams resolved on a claim another member made (their own claims for a
+    team are in problems_claimed/resolved already). Nine queries."""
     since, until = days_window(window.start, window.end)
     people = User.objects.filter(_within(within, "area"), role=Role.COMMISSIONER).order_by("pk")
     ids = list(people.values_list("pk", flat=True))
@@ -213,16 +217,18 @@ def commissioner_assessment(*, window: Window, within: Area, sort: str = "-servi
                                             problem__resolved_at__isnull=False), "problem__resolved_at")
         .values("commissioner_id").annotate(n=Count("id"), rating=Avg("problem__rating")).order_by()
     }
+    team_work = team_work_of(ids, window.start, window.end)
     rows = []
     for pk, name, area in people.values_list("pk", "name", "area_id"):
         n_trainings, trainees = trained.get(pk, (0, 0))
         n_resolved, rating = resolved.get(pk, (0, None))
+        n_teams, team_resolved = team_work[pk]
         rows.append({
             "commissioner_id": pk, "name": name, "area_code": area, "county_code": area[:6],
             "service_days": service_days.get(pk, 0), "dispatches": dispatched.get(pk, 0),
             "trainings": n_trainings, "trainees": trainees, "problems_claimed": claimed.get(pk, 0),
             "problems_resolved": n_resolved, "average_rating": round(float(rating), 2) if rating is not None else None,
-            "flagged_checkins": flagged.get(pk, 0),
+            "flagged_checkins": flagged.get(pk, 0), "teams": n_teams, "team_problems_resolved": team_resolved,
         })
     key = sort.lstrip("-")
     descending = sort.startswith("-")

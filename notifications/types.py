@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import models
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 from pydantic import ValidationError as PydanticValidationError
 
 VILLAGE_CODE = r"^[0-9]{12}$"
@@ -36,7 +36,20 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ProblemPostedPayload(Payload):
+class TeamFieldsOmittedWhenEmpty(Payload):
+    """Payloads that grew team fields: a notification about no team stores and sends none of them (not
+    nulls), so what every existing client receives for a person's claim is unchanged."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_team_fields(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        for key in ("team_id", "team_name", "team_ids"):
+            if key in data and not data[key]:
+                del data[key]
+        return data
+
+
+class ProblemPostedPayload(TeamFieldsOmittedWhenEmpty):
     problem_id: int
     title: str = Field(..., min_length=1, max_length=200)
     category: str = Field(..., max_length=32, description="A category code (`GET /categories`).")
@@ -48,7 +61,7 @@ class ProblemPostedPayload(Payload):
                                 description="The recipient's teams serving the village (why a team member hears).")
 
 
-class ClaimCreatedPayload(Payload):
+class ClaimCreatedPayload(TeamFieldsOmittedWhenEmpty):
     problem_id: int
     claim_id: int
     commissioner_id: int
@@ -57,7 +70,7 @@ class ClaimCreatedPayload(Payload):
     team_name: str | None = Field(None, max_length=64)
 
 
-class ClaimDecidedPayload(Payload):
+class ClaimDecidedPayload(TeamFieldsOmittedWhenEmpty):
     problem_id: int
     claim_id: int
     team_id: int | None = Field(None, description="A team's claim: every member is told.")

@@ -14,7 +14,7 @@ CODE_PATTERN = r"^[0-9]{9}([0-9]{3})?$"
 
 
 class TeamIn(Schema):
-    name: str = Field(..., min_length=1, max_length=64)
+    name: str = Field(..., min_length=1, max_length=50)
     industry: str = Field(..., max_length=32, description="A category code, of either level (e.g. mango).")
     leader_id: int = Field(..., ge=1, le=2**63 - 1, description="One of `member_ids`.")
     member_ids: list[int] = Field(..., min_length=1, max_length=200,
@@ -27,7 +27,7 @@ class TeamIn(Schema):
 
 
 class TeamPatchIn(Schema):
-    name: str | None = Field(None, min_length=1, max_length=64)
+    name: str | None = Field(None, min_length=1, max_length=50)
     industry: str | None = Field(None, max_length=32)
     leader_id: int | None = Field(None, ge=1, le=2**63 - 1,
                                   description="The new leader: among `member_ids` if given, else a present member.")

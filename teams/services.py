@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from accounts.names import NameInvalid, person_name_clean
 from accounts.scoping import ensure_area_in_scope, ensure_role
 from commissioners.checkins import dispatch_create
 from commissioners.models import Dispatch
@@ -150,6 +151,14 @@ def _set_areas(team: Team, areas: list[Area]) -> dict[str, Any]:
     return changes
 
 
+def _name(value: str) -> str:
+    """A team's name is shown in lists, notifications and the bureau's workbook: a person's name's bounds."""
+    try:
+        return person_name_clean(value)
+    except NameInvalid as exc:
+        raise Invalid(str(exc), fields={"name": str(exc)}) from exc
+
+
 def _saved(team: Team) -> None:
     try:
         with transaction.atomic():
@@ -169,6 +178,7 @@ def team_create(*, staff: User, name: str, industry: str, leader_id: int, member
     if outside:
         raise NotCommissioners(fields={"member_ids": outside})
     areas = _service_areas(service_area_codes, county.code[:4])
+    name = _name(name)
     team = Team(name=name, industry=category, home_county=county, created_by=staff)
     _saved(team)
     changes = {"name": name, "industry": category.code, "county_code": county.code}
@@ -188,8 +198,8 @@ def team_update(*, staff: User, team: Team, name: str | None = None, industry: s
     ensure_can_manage_team(staff, team)
     prefix = team.home_county.code[:4]
     changes: dict[str, Any] = {}
-    if name is not None and name != team.name:
-        team.name, changes["name"] = name, name
+    if name is not None and _name(name) != team.name:
+        team.name = changes["name"] = _name(name)
     if industry is not None and industry != team.industry_id:
         team.industry, changes["industry"] = _industry(industry), industry
     if active is not None and active != team.active:
@@ -238,13 +248,17 @@ def team_dispatch(*, staff: User, team: Team, village: Area, starts_on: date, en
     ``client_id`` again (a lost answer retried) answers the first result and dispatches nobody."""
     ensure_role(staff, *MANAGER_ROLES)
     ensure_area_in_scope(staff, village)
+    # The team row locked: two calls for one team (a retry racing its first try among them) are served one
+    # after the other, so the second finds the first's client_id.
+    team = Team.objects.select_for_update().get(pk=team.pk)
     replayed = _replay(staff, client_id)
     if replayed is not None:
-        if replayed.team_id != team.pk:
+        done = _dispatched(replayed, created=False)
+        first = done.dispatches[0] if done.dispatches else None
+        if replayed.team_id != team.pk or first is None or (first.village_id, first.starts_on) != (
+                village.code, starts_on):
             raise ClientIdReused()
-        return _dispatched(replayed, created=False)
-    # The team row locked: two calls for one team are served one after the other.
-    team = Team.objects.select_for_update().get(pk=team.pk)
+        return done
     if not team.active:
         raise TeamInactive()
     members = list(User.objects.filter(team_memberships__team=team, is_active=True, role=Role.COMMISSIONER)
@@ -258,7 +272,11 @@ def team_dispatch(*, staff: User, team: Team, village: Area, starts_on: date, en
     taken = sorted(set(overlapping.values_list("commissioner_id", flat=True)))
     if taken:
         raise TeamDispatchOverlaps(fields={"member_ids": taken})
-    call = TeamDispatch.objects.create(team=team, client_id=client_id, dispatched_by=staff)
+    try:
+        with transaction.atomic():
+            call = TeamDispatch.objects.create(team=team, client_id=client_id, dispatched_by=staff)
+    except IntegrityError as exc:  # the same client_id, at once, for another team
+        raise ClientIdReused() from exc
     made = [dispatch_create(staff=staff, commissioner=member, village=village, starts_on=starts_on, ends_on=ends_on,
                             note=note) for member in members]
     TeamDispatchItem.objects.bulk_create([TeamDispatchItem(team_dispatch=call, dispatch=d) for d in made])

@@ -128,3 +128,13 @@ def test_the_dispatch_is_audited(api, team):
 
     api.as_user(BureauFactory()).post(f"/teams/{team.pk}/dispatches", body())
     assert len(AuditEvent.objects.get(subject="teams.dispatch").detail["dispatch_ids"]) == 3
+
+
+def test_a_client_id_reused_for_another_village_is_a_conflict(api, team):
+    api.as_user(BureauFactory())
+    client_id = str(uuid.uuid4())
+    api.post(f"/teams/{team.pk}/dispatches", body(client_id=client_id))
+    response = api.post(f"/teams/{team.pk}/dispatches", body(client_id=client_id, village_code="451002001002"))
+    assert response.status_code == 409
+    assert error_code(response) == "client_id_reused"
+    assert Dispatch.objects.count() == 3

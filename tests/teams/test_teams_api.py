@@ -234,3 +234,10 @@ def test_county_staff_change_only_their_countys_teams(api, team):
 
 def test_members_cannot_change_their_team(api, members, team):
     assert api.as_user(members[0]).patch(f"/teams/{team['id']}", {"active": False}).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["  ", "芒果\n团队", "团" * 51])
+def test_a_name_with_control_characters_or_too_long_is_refused(api, members, name):
+    response = api.as_user(BureauFactory()).post("/teams", team_body(members, name=name))
+    assert response.status_code == 422
+    assert "name" in response.json()["error"]["fields"]

@@ -68,6 +68,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
         return not self.read_only and is_back_office_user(request.user)
 
     def _audit(self, request: HttpRequest, operation: str, obj: Any, message: Any = "") -> None:
+        # Here, not at the top: this module is an AppConfig (INSTALLED_APPS), loaded before any model.
         from .audit import audit_record
         from .models import AuditAction
 

@@ -8,9 +8,8 @@ from ninja.files import UploadedFile
 
 from api.auth import jwt_auth
 from api.pagination import PageIn, page_of
+from api.positions import Crs
 from core.ratelimits import client_ip, login_attempt, login_attempt_begin
-from geo.edge import CrsName
-from villages.selectors import area_get
 
 from . import services
 from .audit import audit_record
@@ -87,7 +86,7 @@ def password(request: HttpRequest, payload: PasswordChangeIn):
 
 
 @router.get("/me", response=MeOut, summary="The logged-in user")
-def me(request: HttpRequest, crs: CrsName = "wgs84"):
+def me(request: HttpRequest, crs: Crs = "wgs84"):
     return me_detail(request.auth, crs=crs)
 
 
@@ -106,9 +105,8 @@ def user_create(request: HttpRequest, payload: UserCreateIn):
 
 @router.get("/users", response=UserPageOut, summary="People I manage (county staff: their county; bureau: all)")
 def users_list(request: HttpRequest, filters: Query[UserFilterIn], pager: Query[PageIn]):
-    area = area_get(filters.area) if filters.area else None
-    page = page_of(users_visible(request.auth, role=filters.role, area=area, q=filters.q, active=filters.active),
-                   pager)
+    page = page_of(users_visible(request.auth, role=filters.role, area_code=filters.area, q=filters.q,
+                                 active=filters.active), pager)
     return {"count": page["count"], "items": users_page_out(page["items"], viewer=request.auth)}
 
 

@@ -14,6 +14,7 @@ change at their first login (`password_change_required`).
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,9 +28,10 @@ from openpyxl.styles import Font
 
 from core.errors import Invalid
 from core.sheets import Unreadable, csv_table, text_or_value, xlsx_table
-from villages.models import Area, Category
 
+from . import hooks
 from .errors import ImportForbidden, ImportRaced
+from .hooks import PersonWrite
 from .models import PHONE_REGEX, Role, User
 from .names import NameInvalid, person_name_clean
 from .scoping import ROLE_AREA_LEVEL, area_contains, may_create_user
@@ -158,26 +160,18 @@ def _expertise_codes(text: str, categories: dict[str, str]) -> tuple[list[str], 
 
 def roster_check(actor: User, rows: list[tuple[int, dict[str, str]]]) -> list[RowResult]:
     """Judge every row (nothing written): four queries whatever the number of rows."""
-    import re
-
-    from commissioners.models import CommissionerProfile
-
     if actor.role not in (Role.COUNTY_STAFF, Role.BUREAU):
         raise ImportForbidden()
     phone_pattern = re.compile(PHONE_REGEX)
-    areas = {a.code: a for a in Area.objects.filter(code__in={r["area_code"] for _n, r in rows})}
+    areas = hooks.areas_by_code({r["area_code"] for _n, r in rows})
     categories: dict[str, str] = {}
-    for code, name, name_en in Category.objects.values_list("code", "name", "name_en"):
+    for code, name, name_en in hooks.categories():
         categories.update({code: code, name: code})
         if name_en:
             categories[name_en.lower()] = code
     phones = {r["phone"] for _n, r in rows}
     existing = {u.phone: u for u in User.objects.filter(phone__in=phones).select_related("area")}
-    expertise_now: dict[int, set[str]] = {}
-    through = CommissionerProfile.expertise.through.objects.filter(
-        commissionerprofile_id__in=[u.pk for u in existing.values() if u.role == Role.COMMISSIONER])
-    for user_id, code in through.values_list("commissionerprofile_id", "category_id"):
-        expertise_now.setdefault(user_id, set()).add(code)
+    expertise_now = hooks.expertise_of([u.pk for u in existing.values() if u.role == Role.COMMISSIONER])
 
     results: list[RowResult] = []
     first_row_of: dict[str, int] = {}
@@ -235,7 +229,7 @@ def roster_check(actor: User, rows: list[tuple[int, dict[str, str]]]) -> list[Ro
         if area.code != user.area_id:
             changed.append("area_code")
         # An empty 专长 cell leaves a commissioner's expertise as it is: a roster often leaves it blank.
-        if codes and set(codes) != expertise_now.get(user.pk, set()):
+        if codes and set(codes) != set(expertise_now.get(user.pk, [])):
             changed.append("expertise")
         results.append(RowResult(row=number, status="updated", phone=phone, changed=changed, data=data, user=user))
     return results
@@ -243,10 +237,8 @@ def roster_check(actor: User, rows: list[tuple[int, dict[str, str]]]) -> list[Ro
 
 def roster_write(results: list[RowResult]) -> None:
     """Store the valid rows of a checked roster, all or none. Passwords are hashed before the transaction
-    opens (it is the slow part), so the transaction holds its locks for the writes only."""
-    from commissioners.candidates import candidates_refresh
-    from commissioners.models import CommissionerProfile
-
+    opens (it is the slow part), so the transaction holds its locks for the writes only. The apps that
+    keep records of people (a commissioner's profile) add or change theirs in the same transaction."""
     creates = [r for r in results if r.status == "created"]
     updates = [r for r in results if r.status == "updated" and r.changed]
     for result in creates:
@@ -258,25 +250,16 @@ def roster_write(results: list[RowResult]) -> None:
                 User(phone=r.data["phone"], name=r.data["name"], role=r.data["role"], area=r.data["area"],
                      password=r.data["password"], password_change_required=True) for r in creates
             ])
-            ids = dict(User.objects.filter(phone__in=[r.phone for r in creates]).values_list("phone", "pk"))
-            commissioners = [r for r in creates if r.data["role"] == Role.COMMISSIONER]
-            CommissionerProfile.objects.bulk_create([CommissionerProfile(user_id=ids[r.phone]) for r in commissioners])
-            through = CommissionerProfile.expertise.through
-            through.objects.bulk_create([
-                through(commissionerprofile_id=ids[r.phone], category_id=code)
-                for r in commissioners for code in r.data["expertise"]
-            ])
-            refreshed = []
+            created = {u.phone: u for u in User.objects.filter(phone__in=[r.phone for r in creates])}
+            hooks.people_created([PersonWrite(created[r.phone], r.data["expertise"]) for r in creates])
+            changed = []
             for result in updates:
                 user = User.objects.select_for_update().get(pk=result.user.pk)
                 user.name, user.area = result.data["name"], result.data["area"]
                 user.save(update_fields=["name", "area"])
-                if "expertise" in result.changed:
-                    CommissionerProfile.objects.get(user=user).expertise.set(result.data["expertise"])
-                if user.role == Role.COMMISSIONER:
-                    refreshed.append(user.pk)
-            # New commissioners have no home yet, so nothing to match; changed ones are matched afresh.
-            candidates_refresh(refreshed)
+                expertise = result.data["expertise"] if "expertise" in result.changed else None
+                changed.append(PersonWrite(user, expertise))
+            hooks.people_changed(changed)
     except IntegrityError as exc:  # a concurrent import or POST /users took one of these phones
         for result in creates:
             result.temporary_password = None
@@ -319,7 +302,7 @@ def roster_template() -> bytes:
         guide.append([text_or_value(guide, str(label)), text_or_value(guide, value)])
     guide.append([])
     guide.append([text_or_value(guide, "专长"), text_or_value(guide, "代码")])
-    for code, name in Category.objects.values_list("code", "name"):
+    for code, name, _name_en in hooks.categories():
         guide.append([text_or_value(guide, name), text_or_value(guide, code)])
     out = io.BytesIO()
     workbook.save(out)

@@ -24,24 +24,25 @@ whole, is decided here too (`commissioners_q`, `whole_phone_q`); see docs/securi
 
 Codes are the national statistical division codes, so containment is a property of the code
 itself; `Area.county_code` / `Area.township_code` make it an indexed equality in SQL.
+
+Dispatches, check-ins and claims are kept by the apps above this one: they tell who is dispatched
+into or working in an area through hooks they register (`accounts.hooks`), and this module composes them.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden, OutsideScope
 
+from . import hooks
+from .hooks import AreaRef as Area
 from .models import Role
 
 if TYPE_CHECKING:
-    from villages.models import Area
-
     from .models import User
 
 STAFF_ROLES = (Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF, Role.BUREAU)
@@ -117,37 +118,35 @@ def may_create_user(actor: User, role: str, area: Area) -> bool:
     return False
 
 
-# "Working in a township" looks back this far for check-ins: the same window as matching's "recent
-# service" (settings.MATCHING["recent_days"]), so a commissioner who served there lately stays
-# reachable by its staff, and one who came once years ago does not.
+# "Working in a township" looks back this far for check-ins (the `working_in` hook commissioners
+# registers): the same window as matching's "recent service" (settings.MATCHING["recent_days"]), so a
+# commissioner who served there lately stays reachable by its staff, and one who came once years ago does not.
 WORKING_RECENT_DAYS = 180
+
+
+def _people_q(key: str, ids: Any) -> Q:
+    # A set (computed in Python) is sorted, so the same people make the same SQL.
+    return Q(**{key: sorted(ids) if isinstance(ids, set | frozenset) else ids})
 
 
 def dispatched_into_q(area: Area, path: str = "") -> Q:
     """People (reached by ``path``, e.g. ``"user"``) with an active dispatch into a village of ``area``:
-    started on or before today and not ended before it."""
-    from commissioners.models import Dispatch
-
-    today = timezone.localdate()
-    dispatched = (
-        Dispatch.objects.filter(area_q(area, "village"), starts_on__lte=today)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        .values("commissioner_id")
-    )
-    return Q(**{f"{path}{'__' if path else ''}pk__in": dispatched})
+    started on or before today and not ended before it (the `dispatched_into` hook)."""
+    key = f"{path}{'__' if path else ''}pk__in"
+    found = Q(**{key: []})
+    for ids in hooks.dispatched_into(area):
+        found |= _people_q(key, ids)
+    return found
 
 
 def _working_in_q(area: Area, path: str) -> Q:
-    """People dispatched into ``area``, with a live claim on one of its problems, or a recent check-in there."""
-    from commissioners.models import Checkin
-    from problems.models import LIVE_CLAIM_STATUSES, Claim
-
+    """People dispatched into ``area``, with a live claim on one of its problems, a recent check-in there,
+    or matchable for one of its open problems (the `working_in` hooks)."""
     key = f"{path}{'__' if path else ''}pk__in"
-    since = timezone.now() - timedelta(days=WORKING_RECENT_DAYS)
-    claims = Claim.objects.filter(area_q(area, "problem__village"), status__in=LIVE_CLAIM_STATUSES)
-    visits = Checkin.objects.filter(area_q(area, "village"), occurred_at__gte=since)
-    return (dispatched_into_q(area, path) | Q(**{key: claims.values("commissioner_id")})
-            | Q(**{key: visits.values("commissioner_id")}))
+    found = dispatched_into_q(area, path)
+    for ids in hooks.working_in(area):
+        found |= _people_q(key, ids)
+    return found
 
 
 def commissioners_q(viewer: User, path: str = "") -> Q:
@@ -160,11 +159,7 @@ def commissioners_q(viewer: User, path: str = "") -> Q:
     if viewer.role == Role.COUNTY_STAFF:
         return area_q(viewer.area, f"{prefix}area") | dispatched_into_q(viewer.area, path)
     if viewer.role == Role.TOWNSHIP_STAFF:
-        from problems.matching import matchable_for_open_problems
-
-        matchable = matchable_for_open_problems(viewer.area)
-        return (area_q(viewer.area, f"{prefix}area") | _working_in_q(viewer.area, path)
-                | Q(**{f"{prefix}pk__in": sorted(matchable)}))
+        return area_q(viewer.area, f"{prefix}area") | _working_in_q(viewer.area, path)
     return Q(**{f"{prefix}pk": viewer.pk})
 
 

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Consent, ConsentKind, Role, User
-from geo.edge import point_out
+from core.errors import NotFound
 
+from . import hooks
+from .hooks import AreaRef
 from .privacy import phone_for, whole_phone_ids
 from .scoping import area_q, ensure_role
 
-if TYPE_CHECKING:
-    from villages.models import Area
-
 
 def me_detail(user: User, *, crs: str = "wgs84") -> dict[str, Any]:
-    """The user as `/me` shows them; for a commissioner with their expertise and home."""
+    """The user as `/me` shows them; for a commissioner with their expertise and home (`profile_of`)."""
     out: dict[str, Any] = {
         "id": user.pk,
         "phone": user.phone,
@@ -31,27 +31,32 @@ def me_detail(user: User, *, crs: str = "wgs84") -> dict[str, Any]:
             user=user, kind=ConsentKind.LOCATION, withdrawn_at__isnull=True
         ).exists(),
     }
-    if user.role == Role.COMMISSIONER:
-        profile = user.commissioner
-        out["expertise"] = list(profile.expertise.values_list("code", flat=True))
-        out["home_lat"], out["home_lng"] = point_out(profile.home_lat, profile.home_lng, crs)
-        out["available"] = profile.available
+    out.update(hooks.profile_of(user, crs))
     return out
 
 
 def user_detail(user: User, *, viewer: User) -> dict[str, Any]:
     out = {"id": user.pk, "phone": phone_for(viewer, user.pk, user.phone), "name": user.name, "role": user.role,
            "area_code": user.area_id}
-    if user.role == Role.COMMISSIONER:
-        out["expertise"] = list(user.commissioner.expertise.values_list("code", flat=True))
+    if user.role == Role.COMMISSIONER:  # of another person's profile, only the expertise
+        out["expertise"] = hooks.profile_of(user, "wgs84")["expertise"]
     return out
 
 
-def users_visible(viewer: User, *, role: str | None = None, area: Area | None = None, q: str | None = None,
+def area_by_code(code: str) -> AreaRef:
+    area = hooks.areas_by_code([code]).get(code)
+    if area is None:
+        raise NotFound(_("No area with code %(code)s.") % {"code": code}, code="area_not_found")
+    return area
+
+
+def users_visible(viewer: User, *, role: str | None = None, area_code: str | None = None, q: str | None = None,
                   active: bool | None = None) -> QuerySet[User]:
     """The people ``viewer`` manages (county staff: registered in their county; the bureau: the city),
-    newest first, filtered. Staff of other roles and commissioners manage no one."""
+    newest first, filtered (``area_code``: inside that area). Staff of other roles and commissioners
+    manage no one."""
     ensure_role(viewer, Role.COUNTY_STAFF, Role.BUREAU)
+    area = area_by_code(area_code) if area_code else None
     rows = User.objects.filter(area_q(viewer.area, "area"))
     if viewer.role == Role.COUNTY_STAFF:
         rows = rows.exclude(role=Role.BUREAU)

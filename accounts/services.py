@@ -13,10 +13,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Forbidden, Invalid, InvalidCredentials, NotFound, OutsideScope
-from notifications.hub import sessions_end_announce
-from villages.models import Area
 
+from . import hooks
 from .errors import ConsentRequired, CurrentPasswordWrong, PhoneTaken
+from .hooks import AreaRef, PersonWrite
 from .models import PHONE_REGEX, Consent, ConsentKind, Role, User
 from .scoping import ROLE_AREA_LEVEL, area_contains, may_create_user
 from .tokens import TokenPair, refresh_token_owner, refresh_token_revoke, sessions_end_everywhere, token_pair_for
@@ -32,8 +32,8 @@ def token_obtain(*, phone: str, password: str) -> TokenPair:
     return token_pair_for(user)
 
 
-def area_for_role(role: str, area_code: str) -> Area:
-    area = Area.objects.filter(code=area_code).first()
+def area_for_role(role: str, area_code: str) -> AreaRef:
+    area = hooks.areas_by_code([area_code]).get(area_code)
     if area is None:
         raise Invalid(_("Unknown area code %(code)s.") % {"code": area_code}, fields={"area_code": _("unknown area")})
     expected = ROLE_AREA_LEVEL.get(role)
@@ -83,10 +83,7 @@ def user_create(
             user = User.objects.create_user(phone=phone, password=password, name=name, role=role, area=area)
     except IntegrityError as exc:  # a concurrent create of the same phone
         raise PhoneTaken() from exc
-    if role == Role.COMMISSIONER:
-        from commissioners.services import profile_create
-
-        profile_create(user=user, expertise=expertise or [])
+    hooks.people_created([PersonWrite(user, expertise or [])])
     return user
 
 
@@ -115,7 +112,7 @@ def user_sessions_end(*, user: User) -> int:
     Called by logout-everywhere, a password change and deactivation; a password reset calls it too."""
     revoked = sessions_end_everywhere(user)
     user_id, version = user.pk, user.session_version
-    transaction.on_commit(lambda: sessions_end_announce(user_id, version), robust=True)
+    transaction.on_commit(lambda: hooks.sessions_ended(user_id, version), robust=True)
     return revoked
 
 
@@ -265,9 +262,6 @@ def user_update(
         locked.save(update_fields=fields)
     if is_active is False and locked.is_active:
         user_deactivate(user=locked)
-    if locked.role == Role.COMMISSIONER and (expertise is not None or "area" in fields or "is_active" in fields
-                                             or is_active is False):
-        from commissioners.services import profile_update
-
-        profile_update(user=locked, expertise=expertise)
+    if expertise is not None or "area" in fields or "is_active" in fields or is_active is False:
+        hooks.people_changed([PersonWrite(locked, expertise)])
     return locked

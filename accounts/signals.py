@@ -8,6 +8,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from .models import User
+from .services import user_sessions_end
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.sessions_end_on_deactivation")
@@ -16,6 +17,4 @@ def sessions_end_on_deactivation(sender: type[User], instance: User, created: bo
     instance._active_in_db = instance.is_active
     if created or instance.is_active or was_active is False:
         return
-    from .services import user_sessions_end  # services import the models; this module is imported by apps
-
     user_sessions_end(user=instance)

@@ -4,6 +4,5 @@ from .retention import personal_data_retention_apply
 
 
 @shared_task(acks_late=True)
-def personal_data_retention_task() -> dict:
-    result = personal_data_retention_apply()
-    return {"photos_erased": result.photos_erased, "checkins_coarsened": result.checkins_coarsened}
+def personal_data_retention_task() -> dict[str, int]:
+    return personal_data_retention_apply()

@@ -9,7 +9,6 @@ from accounts.api import auth_router
 from accounts.api import router as identity_router
 from commissioners.api import router as commissioners_router
 from core.instants import INSTANT_FORMAT
-from geo.api import router as geo_router
 from media.api import router as photos_router
 from notifications.api import router as notifications_router
 from problems.api import router as problems_router
@@ -57,7 +56,6 @@ api.add_router("/auth", auth_router)
 api.add_router("", identity_router)
 api.add_router("", areas_router)
 api.add_router("", commissioners_router)
-api.add_router("", geo_router)
 api.add_router("", notifications_router)
 api.add_router("", problems_router)
 api.add_router("", teams_router)

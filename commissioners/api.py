@@ -1,8 +1,8 @@
-"""Commissioners: the staff's list and a commissioner's own profile."""
+"""Commissioners: the staff's list, a commissioner's own profile, and field service (check-ins, dispatches)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -12,24 +12,24 @@ from pydantic import ValidationError as PydanticValidationError
 
 from accounts.audit import audit_record
 from accounts.models import AuditAction, Role
-from accounts.privacy import phone_for, whole_phone_ids
 from accounts.schemas import MeOut
-from accounts.scoping import STAFF_ROLES, ensure_role
+from accounts.scoping import ensure_role
 from accounts.selectors import me_detail
-from accounts.services import ensure_location_consent, user_get
+from accounts.services import user_get
 from api.auth import jwt_auth
 from api.errors import validation_fields
 from api.pagination import PageIn, page_of
-from core.errors import DomainError, Invalid, rendered
-from geo.edge import parse_near, point_in, point_out
+from api.positions import Crs
+from core.errors import Invalid
+from core.positions import parse_near, point_in
 from media.models import PhotoOwner
 from media.schemas import PhotoOut
 from media.selectors import photo_out, photos_of
 from villages.selectors import village_get
 
 from . import checkins, services
-from .checkins import Recorded
-from .models import Checkin, Dispatch
+from .checkins import CheckinItem, ItemResult
+from .models import Dispatch
 from .schemas import (
     CheckinBatchIn,
     CheckinBatchOut,
@@ -45,6 +45,10 @@ from .schemas import (
     DispatchIn,
     DispatchOut,
     DispatchPage,
+    checkin_batch_out,
+    checkin_for,
+    checkin_out,
+    commissioner_items,
     dispatch_out,
 )
 from .selectors import (
@@ -60,7 +64,6 @@ router = Router(tags=["commissioners"], auth=jwt_auth)
 
 @router.get("/commissioners", response=CommissionerPage, summary="Find commissioners (staff roles)")
 def commissioners(request: HttpRequest, filters: Query[CommissionerFilters], pager: Query[PageIn]):
-    ensure_role(request.auth, *STAFF_ROLES)
     near = point_in(*parse_near(filters.near), filters.crs) if filters.near else None
     count, rows = commissioners_list(
         viewer=request.auth,
@@ -69,27 +72,12 @@ def commissioners(request: HttpRequest, filters: Query[CommissionerFilters], pag
         available=filters.available,
         near=near,
         radius_km=filters.radius_km,
-        pager=pager,
+        offset=pager.offset,
+        limit=pager.limit,
     )
     audit_record(request, action=AuditAction.PERSONAL_READ, subject="commissioners.list",
                  count=len(rows), filters=filters.dict())
-    whole = whole_phone_ids(request.auth, [profile.user_id for profile, _ in rows])
-    # No home position here, whoever asks (PIPL art. 6): `near` answers the distance to it, and the
-    # county of the commissioner's registered area.
-    items = [
-        {
-            "id": profile.user_id,
-            "name": profile.user.name,
-            "phone": phone_for(request.auth, profile.user_id, profile.user.phone, whole_ids=whole),
-            "area_code": profile.user.area_id,
-            "county_code": profile.user.area_id[:6],
-            "expertise": [c.code for c in profile.expertise.all()],
-            "available": profile.available,
-            "distance_km": distance,
-        }
-        for profile, distance in rows
-    ]
-    return {"count": count, "items": items}
+    return {"count": count, "items": commissioner_items(request.auth, rows)}
 
 
 @router.patch("/commissioners/me", response=MeOut, summary="Update my expertise, home and availability")
@@ -107,70 +95,38 @@ def commissioner_me(request: HttpRequest, payload: CommissionerPatchIn):
 # Field service: check-ins and dispatches -------------------------------------------------------
 
 
-def _keys_sorted(details: dict) -> dict:
-    """Flag details with their keys in one order: PostgreSQL's jsonb gives them back in its own (by length),
-    not in the order they were written, and a replay must answer the first body byte for byte."""
-    return {k: _keys_sorted(v) if isinstance(v, dict) else v for k, v in sorted(details.items())}
-
-
-def checkin_out(checkin: Checkin, crs: str = "wgs84", *, flag_details: dict) -> dict:
-    """One check-in as the API shows it: the first answer, a replay and a read all come from here.
-    ``flag_details`` as the reader may see them (selectors.flag_details_for)."""
-    lat, lng = point_out(checkin.lat, checkin.lng, crs)
-    return {
-        "id": checkin.pk, "client_id": checkin.client_id,
-        "commissioner": {"id": checkin.commissioner_id, "name": checkin.commissioner.name},
-        "village_code": checkin.village_id, "village_name": checkin.village.name, "lat": lat, "lng": lng,
-        "crs": crs, "accuracy_m": checkin.accuracy_m, "occurred_at": checkin.occurred_at, "verified": checkin.verified,
-        "distance_m": checkin.distance_m, "flags": checkin.flags, "flag_details": _keys_sorted(flag_details),
-        "problem_id": checkin.problem_id, "note": checkin.note, "created_at": checkin.created_at,
-    }
-
-
-def _checkin_for(user, checkin: Checkin, crs: str = "wgs84") -> dict:
-    return checkin_out(checkin, crs, flag_details=flag_details_for(user, [checkin])[checkin.pk])
-
-
-def _record(user, payload: CheckinIn) -> Recorded:
-    village = village_get(payload.village_code)
-    position = point_in(payload.lat, payload.lng, payload.crs)
-    return checkins.checkin_record(
-        commissioner=user, client_id=payload.client_id, village=village, position=position,
-        occurred_at=payload.occurred_at, accuracy_m=payload.accuracy_m, note=payload.note,
-        problem_id=payload.problem_id,
-    )
+def _checkin_items(raw_items: list[Any]) -> list[CheckinItem | ItemResult]:
+    """Each item of a queue read as a CheckinIn; one that does not read is refused with its fields."""
+    items: list[CheckinItem | ItemResult] = []
+    for raw in raw_items:
+        try:
+            parsed = CheckinIn.model_validate(raw)
+        except PydanticValidationError as exc:
+            items.append(ItemResult(fields=validation_fields(exc.errors(include_url=False))))
+            continue
+        items.append(CheckinItem(
+            client_id=parsed.client_id, village_code=parsed.village_code, lat=parsed.lat, lng=parsed.lng,
+            crs=parsed.crs, occurred_at=parsed.occurred_at, accuracy_m=parsed.accuracy_m, note=parsed.note,
+            problem_id=parsed.problem_id))
+    return items
 
 
 @router.post("/checkins", response={201: CheckinOut, 200: CheckinOut},
              summary="Check in at a village (kept and flagged, never refused for where it is)")
 def checkin(request: HttpRequest, payload: CheckinIn):
-    recorded = _record(request.auth, payload)
-    return Status(201 if recorded.created else 200, _checkin_for(request.auth, recorded.checkin, payload.crs))
+    recorded = checkins.checkin_record(
+        commissioner=request.auth, client_id=payload.client_id, village=village_get(payload.village_code),
+        position=point_in(payload.lat, payload.lng, payload.crs), occurred_at=payload.occurred_at,
+        accuracy_m=payload.accuracy_m, note=payload.note, problem_id=payload.problem_id,
+    )
+    return Status(201 if recorded.created else 200, checkin_for(request.auth, recorded.checkin, payload.crs))
 
 
 @router.post("/checkins/batch", response=CheckinBatchOut, summary="An offline phone's queue: each item answered")
 def checkin_batch(request: HttpRequest, payload: CheckinBatchIn):
-    ensure_role(request.auth, Role.COMMISSIONER)
-    ensure_location_consent(request.auth)  # the app must show its consent screen first: refuse the lot
-    results = []
-    for item in payload.items:
-        client_id = str(item.get("client_id")) if isinstance(item, dict) and item.get("client_id") else None
-        try:
-            parsed = CheckinIn.model_validate(item)
-        except PydanticValidationError as exc:
-            fields = validation_fields(exc.errors(include_url=False))
-            results.append({"client_id": client_id, "status": "invalid", "errors": fields})
-            continue
-        try:
-            recorded = _record(request.auth, parsed)
-        except DomainError as exc:
-            results.append({"client_id": client_id, "status": "invalid",
-                            "errors": rendered({"code": exc.code, "message": exc.message, **exc.fields})})
-            continue
-        results.append({"client_id": client_id, "id": recorded.checkin.pk,
-                        "status": "created" if recorded.created else "duplicate",
-                        "checkin": _checkin_for(request.auth, recorded.checkin, parsed.crs)})
-    return {"results": results}
+    items = _checkin_items(payload.items)
+    results = checkins.checkins_record_batch(commissioner=request.auth, items=items)
+    return checkin_batch_out(request.auth, payload.items, items, results)
 
 
 @router.get("/checkins", response=CheckinPage, summary="Check-ins: a commissioner's own; staff: their area's")
@@ -187,12 +143,12 @@ def checkin_list(request: HttpRequest, filters: Query[CheckinFilters], pager: Qu
 
 
 @router.get("/checkins/{checkin_id}", response=CheckinDetailOut, summary="One check-in with its photos")
-def checkin_read(request: HttpRequest, checkin_id: int, crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"):
+def checkin_read(request: HttpRequest, checkin_id: int, crs: Crs = "wgs84"):
     found = checkin_get(request.auth, checkin_id)
     if found.commissioner_id != request.auth.pk:
         audit_record(request, action=AuditAction.PERSONAL_READ, subject="checkins.detail", checkin_id=found.pk)
     photos = photos_of(PhotoOwner.CHECKIN, [found.pk]).get(found.pk, [])
-    return {**_checkin_for(request.auth, found, crs), "photos": [photo_out(p) for p in photos]}
+    return {**checkin_for(request.auth, found, crs), "photos": [photo_out(p) for p in photos]}
 
 
 @router.post("/checkins/{checkin_id}/photos", response={201: PhotoOut, 200: PhotoOut},

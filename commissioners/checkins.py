@@ -8,9 +8,9 @@ an offline queue replays freely.
 from __future__ import annotations
 
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -21,12 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.scoping import ensure_area_in_scope, ensure_role
 from accounts.services import ensure_location_consent
-from core.errors import ClientIdReused, Conflict, Forbidden, Invalid
+from core.errors import ClientIdReused, Conflict, DomainError, Forbidden, Invalid
+from core.idempotency import insert_once
+from core.positions import point_in
 from geo.distance import geodesic_m
 from media.models import Photo, PhotoOwner
 from media.services import photo_attach
 from villages.models import Area, AreaLevel
-from villages.selectors import county_fence_check, village_fence_check
+from villages.selectors import county_fence_check, village_fence_check, village_not_found, villages_by_code
 
 from .hooks import ensure_may_reference_problem
 from .models import FLAGS_THAT_MATTER, Checkin, CheckinFlag, Dispatch
@@ -130,6 +132,13 @@ def _apply(checkin: Checkin, flags: dict[str, dict]) -> None:
     checkin.verified = not (set(flags) & FLAGS_THAT_MATTER)
 
 
+def ensure_may_check_in(commissioner: User) -> None:
+    """Who may check in at all: a commissioner who agreed to the location terms (the app shows its
+    consent screen first). Asked once per request, however many check-ins it carries."""
+    ensure_role(commissioner, Role.COMMISSIONER)
+    ensure_location_consent(commissioner)
+
+
 def checkin_record(
     *,
     commissioner: User,
@@ -142,8 +151,16 @@ def checkin_record(
     problem_id: int | None = None,
 ) -> Recorded:
     """Store one check-in (position already WGS-84). A replay of the same client_id returns the first."""
-    ensure_role(commissioner, Role.COMMISSIONER)
-    ensure_location_consent(commissioner)
+    ensure_may_check_in(commissioner)
+    return _checkin_store(commissioner=commissioner, client_id=client_id, village=village, position=position,
+                          occurred_at=occurred_at, accuracy_m=accuracy_m, note=note, problem_id=problem_id)
+
+
+def _checkin_store(
+    *, commissioner: User, client_id: uuid.UUID, village: Area, position: tuple[float, float], occurred_at: datetime,
+    accuracy_m: float | None, note: str, problem_id: int | None,
+) -> Recorded:
+    """One check-in of a commissioner ``ensure_may_check_in`` let through: judged, flagged, stored once."""
     around = _around(commissioner, client_id, occurred_at)
     if around.replay_id is not None:
         return _replayed(Checkin.objects.get(pk=around.replay_id), village, occurred_at)
@@ -160,18 +177,67 @@ def checkin_record(
                       lng=lng, accuracy_m=accuracy_m, occurred_at=occurred_at.astimezone(UTC), note=note,
                       distance_m=distance_m)
     _apply(checkin, flags)
-    try:
-        # One INSERT is atomic on its own: a savepoint (two more round trips) is only needed to keep an
-        # enclosing transaction usable after a duplicate.
-        with transaction.atomic() if not transaction.get_autocommit() else nullcontext():
-            checkin.save()
-    except IntegrityError:
-        # The same check-in sent twice at once (a retry racing the original): the first one won.
-        existing = Checkin.objects.filter(commissioner=commissioner, client_id=client_id).first()
-        if existing is None:
-            raise
-        return _replayed(existing, village, occurred_at)
-    return Recorded(checkin, created=True)
+
+    def insert() -> Checkin:
+        checkin.save()
+        return checkin
+
+    stored, created = insert_once(
+        insert, lambda: Checkin.objects.filter(commissioner=commissioner, client_id=client_id).first(),
+        one_statement=True)
+    return Recorded(stored, created=True) if created else _replayed(stored, village, occurred_at)
+
+
+@dataclass(frozen=True)
+class CheckinItem:
+    """One check-in of an offline phone's queue, as the phone sent it (position in its ``crs``)."""
+
+    client_id: uuid.UUID
+    village_code: str
+    lat: float
+    lng: float
+    crs: str
+    occurred_at: datetime
+    accuracy_m: float | None = None
+    note: str = ""
+    problem_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What became of one item of a queue: recorded (created or a replay), or refused with the reason:
+    a DomainError, or the fields a malformed item got wrong (``fields``)."""
+
+    recorded: Recorded | None = None
+    error: DomainError | None = None
+    fields: dict[str, Any] | None = None
+
+
+def checkins_record_batch(*, commissioner: User, items: list[CheckinItem | ItemResult]) -> list[ItemResult]:
+    """An offline phone's queue, each item answered on its own, in order. Who may check in is asked once
+    for the lot (no consent: the whole queue is refused); the villages are loaded in one query; then each
+    item is judged and stored as `checkin_record` would, a refused item leaving the others alone. Items
+    the API could not even read come in as refusals already and are answered in their place."""
+    ensure_may_check_in(commissioner)
+    villages = villages_by_code({item.village_code for item in items if isinstance(item, CheckinItem)})
+    results: list[ItemResult] = []
+    for item in items:
+        if isinstance(item, ItemResult):
+            results.append(item)
+            continue
+        try:
+            village = villages.get(item.village_code)
+            if village is None:
+                raise village_not_found(item.village_code)
+            recorded = _checkin_store(
+                commissioner=commissioner, client_id=item.client_id, village=village,
+                position=point_in(item.lat, item.lng, item.crs), occurred_at=item.occurred_at,
+                accuracy_m=item.accuracy_m, note=item.note, problem_id=item.problem_id)
+        except DomainError as exc:
+            results.append(ItemResult(error=exc))
+            continue
+        results.append(ItemResult(recorded=recorded))
+    return results
 
 
 def _replayed(existing: Checkin, village: Area, occurred_at: datetime) -> Recorded:
@@ -198,7 +264,7 @@ def checkins_rejudge_chunk(
     was coarsened by retention keep the verdict measured when they were recorded: their point is ~1 km off.
     """
     with transaction.atomic():
-        village = Area.objects.filter(code=village_code, level="village").first()
+        village = Area.objects.filter(code=village_code, level=AreaLevel.VILLAGE).first()
         if village is None:
             return 0, None
         rows = list(
@@ -285,7 +351,7 @@ def dispatch_create(
     if commissioner.role != Role.COMMISSIONER or not commissioner.is_active:
         raise Invalid(_("Only an active commissioner can be dispatched."),
                       fields={"commissioner_id": _("not an active commissioner")})
-    if village.level != "village":
+    if village.level != AreaLevel.VILLAGE:
         raise Invalid(_("%(code)s is not a village.") % {"code": village.code},
                       fields={"village_code": _("must be a village code")})
     ensure_area_in_scope(staff, village)

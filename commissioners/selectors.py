@@ -8,11 +8,11 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from accounts.scoping import commissioners_q, scope_q
-from api.pagination import PageIn
+from accounts.scoping import STAFF_ROLES, commissioners_q, ensure_role, scope_q
 from core.errors import NotFound, OutsideScope
+from core.near import Located, rows_near, with_objects
 from core.periods import days_window, in_window
-from geo.near import Located, nearest_page, rows_near, with_objects
+from geo.near import nearest_page
 from villages.models import Category
 
 from .models import Checkin, CommissionerProfile, Dispatch
@@ -37,11 +37,13 @@ def commissioners_list(
     available: bool | None = None,
     near: tuple[float, float] | None = None,
     radius_km: float = 30.0,
-    pager: PageIn,
+    offset: int = 0,
+    limit: int = 50,
 ) -> tuple[int, list[tuple[CommissionerProfile, float | None]]]:
     """Active commissioners ``viewer`` may list (accounts/scoping.py `commissioners_q`), by registered
     county, expertise and availability; nearest first (by home) with `near`. The home itself is never
-    answered: only the distance to it."""
+    answered: only the distance to it. Staff roles only: a commissioner lists no one."""
+    ensure_role(viewer, *STAFF_ROLES)
     qs = _profiles().filter(commissioners_q(viewer, "user"))
     if county:
         qs = qs.filter(user__area__county_code=county)
@@ -51,10 +53,10 @@ def commissioners_list(
         qs = qs.filter(available=available)
     if near is None:
         count = qs.count()
-        rows = list(qs[pager.offset : pager.offset + pager.limit])
+        rows = list(qs[offset : offset + limit])
         return count, [(row, None) for row in rows]
     hits = rows_near(qs, near[0], near[1], radius_km, HOME)
-    page = with_objects(qs, nearest_page(hits, near[0], near[1], pager.offset, pager.limit))
+    page = with_objects(qs, nearest_page(hits, near[0], near[1], offset, limit))
     return len(hits), [(h.obj, round(h.distance_km, 3)) for h in page]
 
 

@@ -16,7 +16,8 @@ from .candidates import candidates_refresh
 from .models import CommissionerProfile
 
 
-def _categories(codes: list[str]) -> list[Category]:
+def categories_checked(codes: list[str]) -> list[Category]:
+    """The categories with these codes; Invalid naming the unknown ones."""
     codes = list(dict.fromkeys(codes))
     found = list(Category.objects.filter(code__in=codes))
     unknown = sorted(set(codes) - {c.code for c in found})
@@ -24,14 +25,6 @@ def _categories(codes: list[str]) -> list[Category]:
         raise Invalid(_("Unknown categories: %(codes)s.") % {"codes": ", ".join(unknown)},
                       fields={"expertise": unknown})
     return found
-
-
-@transaction.atomic
-def profile_create(*, user: User, expertise: list[str]) -> CommissionerProfile:
-    profile = CommissionerProfile.objects.create(user=user)
-    profile.expertise.set(_categories(expertise))
-    candidates_refresh([user.pk])
-    return profile
 
 
 @transaction.atomic
@@ -53,6 +46,6 @@ def profile_update(
     profile.updated_at = timezone.now()
     profile.save()
     if expertise is not None:
-        profile.expertise.set(_categories(expertise))
+        profile.expertise.set(categories_checked(expertise))
     candidates_refresh([user.pk])
     return profile

@@ -328,7 +328,6 @@ JWT_ACCESS_TTL = timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "15"
 JWT_REFRESH_TTL = timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "60")))
 JWT_ISSUER = "baise-kjtpy"
 
-NINJA_PAGINATION_MAX_LIMIT = 200
 # The interactive docs (/api/v1/docs) and the schema (/api/v1/openapi.json); API_DOCS=0 hides both
 # (a production that does not want its API surface browsable).
 API_DOCS = env_bool("API_DOCS", True)

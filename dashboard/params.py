@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Invalid
 from stats.selectors import Window
+from villages.models import AreaLevel
 
-LEVELS = ("county", "township", "village")
+LEVELS = (AreaLevel.COUNTY, AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)
 # Wide enough for any plan; narrow enough that a day's arithmetic never leaves the calendar
 # (9999-12-31 plus one day would overflow).
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
@@ -36,7 +37,7 @@ def _day(params: QueryDict, name: str, errors: dict[str, str]) -> date | None:
 def coverage_params(params: QueryDict) -> tuple[str, Window]:
     """``level`` (county | township | village, default county) and the ``from``/``to`` window."""
     errors: dict[str, str] = {}
-    level = params.get("level", "county")
+    level = params.get("level", AreaLevel.COUNTY)
     if level not in LEVELS:
         errors["level"] = _("one of %(values)s") % {"values": ", ".join(LEVELS)}
     start, end = _day(params, "from", errors), _day(params, "to", errors)

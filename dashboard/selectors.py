@@ -8,7 +8,7 @@ from django.db.models import Max, Min
 
 from accounts.scoping import area_q
 from stats.models import Target
-from villages.models import Area
+from villages.models import Area, AreaLevel
 
 # The 十四五 plan, for a database that has no targets yet.
 DEFAULT_PLAN = (date(2021, 1, 1), date(2025, 12, 31))
@@ -24,4 +24,4 @@ def plan_period() -> tuple[date, date]:
 
 def township_names(within: Area) -> dict[str, str]:
     """{township code: name} inside ``within``, to name a village's township in the unserved list. One query."""
-    return dict(Area.objects.filter(area_q(within), level="township").values_list("code", "name"))
+    return dict(Area.objects.filter(area_q(within), level=AreaLevel.TOWNSHIP).values_list("code", "name"))

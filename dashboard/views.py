@@ -18,8 +18,9 @@ from django.views.decorators.cache import never_cache
 from accounts.models import Role, User
 from api.errors import error_response
 from core.errors import DomainError
-from stats.api import coverage_features
+from stats.schemas import coverage_features
 from stats.selectors import stats_area_for, targets_progress
+from villages.models import AreaLevel
 
 from .forms import PhoneLoginForm
 from .params import coverage_params
@@ -59,7 +60,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "area": {"code": user.area.code, "name": user.area.name, "level": user.area.level},
         # The level the map opens at: the city's counties for the bureau; for county staff, whose
         # county alone would be one shape in one colour, its townships.
-        "level": "township" if user.area.level == "county" else "county",
+        "level": AreaLevel.TOWNSHIP if user.area.level == AreaLevel.COUNTY else AreaLevel.COUNTY,
         # Basemap tiles are off by default: the bureau's network is often closed to the internet.
         "tiles": {"url": getattr(settings, "DASHBOARD_TILE_URL", ""),
                   "attribution": getattr(settings, "DASHBOARD_TILE_ATTRIBUTION", "")},
@@ -97,7 +98,7 @@ def coverage_data(request: HttpRequest) -> dict:
     level, window = coverage_params(request.GET)
     area = request.user.area
     collection = coverage_features(level=level, window=window, within=area)
-    if level == "village":
+    if level == AreaLevel.VILLAGE:
         townships = township_names(area)
         for feature in collection["features"]:
             props = feature["properties"]

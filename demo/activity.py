@@ -24,7 +24,7 @@ from core.periods import SHANGHAI
 from geo.cells import cell_of
 from problems.models import Claim, ClaimStatus, Problem, ProblemEvent, ProblemStatus
 from trainings.models import Training
-from villages.models import Area, Category
+from villages.models import Area, AreaLevel, Category
 
 from .people import DEMO_PASSWORD
 
@@ -76,7 +76,7 @@ def _at(day: date, rng: random.Random) -> datetime:
 def _township_staff(*, password: str) -> dict[str, int]:
     """One staff member per township (the demo's own for the townships that have none)."""
     have = dict(User.objects.filter(role=Role.TOWNSHIP_STAFF).values_list("area_id", "pk"))
-    missing = Area.objects.filter(level="township").exclude(code__in=have).order_by("code")
+    missing = Area.objects.filter(level=AreaLevel.TOWNSHIP).exclude(code__in=have).order_by("code")
     User.objects.bulk_create([
         User(phone=f"13820{i:06d}", name=f"演示-{t.name}", role=Role.TOWNSHIP_STAFF, area=t, password=password)
         for i, t in enumerate(missing)
@@ -91,7 +91,7 @@ def demo_activity_seed(*, seed: int = 2021, commissioners: int = 120, scale: flo
         return None
     rng = random.Random(seed)
     today = timezone.localdate()
-    villages = list(Area.objects.filter(level="village").values_list("code", "lat", "lng", "county_code"))
+    villages = list(Area.objects.filter(level=AreaLevel.VILLAGE).values_list("code", "lat", "lng", "county_code"))
     categories = list(Category.objects.values_list("code", flat=True))
     staff_by_township = _township_staff(password=make_password(DEMO_PASSWORD))
     dispatcher = User.objects.filter(role=Role.BUREAU).first()

@@ -14,7 +14,7 @@ from core.errors import OutsideScope
 from .access import may_see_photo
 from .models import Photo
 from .selectors import photo_get
-from .services import photo_thumbnail_make
+from .thumbnails import photo_thumbnail_make
 
 router = Router(tags=["photos"], auth=jwt_auth)
 

@@ -1,17 +1,17 @@
-"""Writes for photos: recognise a repeat, validate, clean, store, then thumbnail on commit (or on demand)."""
+"""Writes for photos: recognise a repeat, validate, clean, store, then thumbnail on commit (media/thumbnails.py,
+also on demand)."""
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -20,8 +20,9 @@ from core.ratelimits import rate_limit_hit
 
 from .decoding import decode_slot
 from .errors import PhotoRejected, PhotoTooLarge
-from .images import ImageRejected, clean_image, thumbnail_of, upload_digest
+from .images import ImageRejected, clean_image, upload_digest
 from .models import Photo
+from .tasks import photo_thumbnail_task
 
 
 def _photo_limit() -> str:
@@ -66,8 +67,6 @@ def photo_attach(*, owner_kind: str, owner_id: int, uploaded_by: User, upload: U
         )
         photo.file.save(f"{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.data), save=False)
         photo.save()
-        from .tasks import photo_thumbnail_task
-
         enqueue_on_commit(photo_thumbnail_task, photo.pk)
     return photo, True
 
@@ -76,36 +75,10 @@ def _same_upload(owner_kind: str, owner_id: int, digest: str) -> Photo | None:
     return Photo.objects.filter(owner_kind=owner_kind, owner_id=owner_id, sha256=digest).order_by("id").first()
 
 
-def photo_thumbnail_make(*, photo: Photo) -> Photo:
-    """Make the photo's thumbnail once, whoever asks first (the Celery task after upload, or a client
-    asking for it before the task ran). Decoding takes one of the process's decode slots.
-
-    Once: a per-photo lock in this process, then the row re-read under a row lock (other processes),
-    so two requests for the same missing thumbnail make one file, and the second serves it.
-    """
-    if photo.thumbnail:
-        return photo
-    with _photo_lock(photo.pk), transaction.atomic():
-        locked = Photo.objects.select_for_update().get(pk=photo.pk)
-        if not locked.thumbnail:
-            with decode_slot(), locked.file.open("rb") as fh:
-                data, _size = thumbnail_of(fh.read(), max_side=settings.PHOTO_THUMBNAIL_PX)
-            locked.thumbnail.save(f"{uuid.uuid4().hex}.jpg", ContentFile(data), save=False)
-            locked.save(update_fields=["thumbnail"])
-    photo.thumbnail = locked.thumbnail
-    return photo
-
-
-_photo_locks: dict[int, threading.Lock] = {}
-_photo_locks_guard = threading.Lock()
-
-
-@contextmanager
-def _photo_lock(photo_id: int) -> Iterator[None]:
-    with _photo_locks_guard:
-        lock = _photo_locks.setdefault(photo_id, threading.Lock())
-    with lock:
-        yield
-    with _photo_locks_guard:
-        if not lock.locked():
-            _photo_locks.pop(photo_id, None)
+def photos_exif_erase(now: datetime) -> int:
+    """Retention (accounts/retention.py): the EXIF position and time of photos older than
+    RETENTION_PHOTO_EXIF_DAYS are erased. Returns how many photos lost theirs."""
+    cutoff = now - timedelta(days=settings.RETENTION_PHOTO_EXIF_DAYS)
+    return Photo.objects.filter(created_at__lt=cutoff).filter(
+        Q(exif_lat__isnull=False) | Q(exif_taken_at__isnull=False)
+    ).update(exif_lat=None, exif_lng=None, exif_taken_at=None)

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from .models import Photo
-from .services import photo_thumbnail_make
+from .thumbnails import photo_thumbnail_make
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)

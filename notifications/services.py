@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.errors import NotFound
-from core.queueing import enqueue
 
 from .hub import FANOUT_GROUP, FANOUT_MESSAGE_TYPE
 from .models import Notification
@@ -32,12 +31,12 @@ from .types import payload_validated
 
 logger = logging.getLogger(__name__)
 
-def _ids_of(recipients: Iterable[User | int]) -> list[int]:
+def recipient_ids_of(recipients: Iterable[User | int]) -> list[int]:
     """Recipient ids, each once, in the order given."""
     return list(dict.fromkeys(r.pk if isinstance(r, User) else int(r) for r in recipients))
 
 
-def _payloads_for(
+def payloads_for(
     ids: list[int], type: str, payload: Mapping[str, Any], extras: Mapping[int, Mapping[str, Any]] | None
 ) -> dict[int, dict[str, Any]]:
     if not extras:
@@ -85,8 +84,8 @@ def notify(
     An unknown type or a payload that does not fit raises ``ValueError``: that is a bug.
     If the channel layer is down the push is logged and dropped; the rows stay.
     """
-    ids = _ids_of(recipients)
-    payloads = _payloads_for(ids, type, payload, extras)
+    ids = recipient_ids_of(recipients)
+    payloads = payloads_for(ids, type, payload, extras)
     if not ids:
         return []
     existing = set(_inboxes_lock(ids))
@@ -161,38 +160,6 @@ async def _send_bounded(layer: Any, message: dict[str, Any], timeout: float) -> 
     # A dead Redis must not hold the caller (a request, a worker) for long.
     async with asyncio.timeout(timeout):
         await layer.group_send(FANOUT_GROUP, message)
-
-
-def fanout_on_commit(
-    *,
-    recipient_ids: Iterable[int],
-    type: str,
-    payload: Mapping[str, Any],
-    key: str | None = None,
-    extras: Mapping[int, Mapping[str, Any]] | None = None,
-) -> None:
-    """After the current transaction commits, notify many people from a Celery worker.
-
-    For audiences too large to write inside a request (`problem.posted`). The payload is checked
-    now, so a bad one fails the request that made it rather than a worker later. Give a ``key``:
-    the task is delivered at least once, and the key makes a second delivery create nothing.
-    """
-    ids = _ids_of(recipient_ids)
-    _payloads_for(ids, type, payload, extras)
-    if not ids:
-        return
-    # Celery's JSON turns int keys into strings: send them as strings, the task turns them back.
-    extras_json = {str(uid): dict(fields) for uid, fields in extras.items()} if extras else None
-    transaction.on_commit(partial(_fanout_enqueue, ids, type, dict(payload), key, extras_json))
-
-
-def _fanout_enqueue(
-    ids: list[int], type: str, payload: dict[str, Any], key: str | None, extras: dict[str, dict] | None
-) -> None:
-    from .tasks import notify_many_task
-
-    # An unreachable broker runs the fan-out inline: slower for this request, nothing lost.
-    enqueue(notify_many_task, ids, type, payload, key=key, extras=extras)
 
 
 @transaction.atomic

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
-from .services import notify
+from core.queueing import enqueue
+
+from .services import notify, payloads_for, recipient_ids_of
 
 logger = logging.getLogger(__name__)
 
@@ -58,3 +62,33 @@ def notify_many_task(
             ) from exc
         created += len(rows)
     return created
+
+
+def fanout_on_commit(
+    *,
+    recipient_ids: Iterable[int],
+    type: str,
+    payload: Mapping[str, Any],
+    key: str | None = None,
+    extras: Mapping[int, Mapping[str, Any]] | None = None,
+) -> None:
+    """After the current transaction commits, notify many people from a Celery worker.
+
+    For audiences too large to write inside a request (`problem.posted`). The payload is checked
+    now, so a bad one fails the request that made it rather than a worker later. Give a ``key``:
+    the task is delivered at least once, and the key makes a second delivery create nothing.
+    """
+    ids = recipient_ids_of(recipient_ids)
+    payloads_for(ids, type, payload, extras)
+    if not ids:
+        return
+    # Celery's JSON turns int keys into strings: send them as strings, the task turns them back.
+    extras_json = {str(uid): dict(fields) for uid, fields in extras.items()} if extras else None
+    transaction.on_commit(partial(_fanout_enqueue, ids, type, dict(payload), key, extras_json))
+
+
+def _fanout_enqueue(
+    ids: list[int], type: str, payload: dict[str, Any], key: str | None, extras: dict[str, dict] | None
+) -> None:
+    # An unreachable broker runs the fan-out inline: slower for this request, nothing lost.
+    enqueue(notify_many_task, ids, type, payload, key=key, extras=extras)

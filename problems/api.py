@@ -13,9 +13,10 @@ from ninja.files import UploadedFile
 
 from api.auth import jwt_auth
 from api.pagination import PageIn
+from api.positions import Crs
 from commissioners.selectors import expertise_of
 from core.errors import Invalid
-from geo.edge import CrsName, parse_near, point_in
+from core.positions import parse_near, point_in
 from media.schemas import PhotoOut
 from media.selectors import photo_out
 from teams.selectors import team_for_claim
@@ -76,7 +77,7 @@ def problem_list(request: HttpRequest, filters: Query[ProblemFilters], pager: Qu
 
 @router.get("/problems/{problem_id}", response=ProblemDetailOut, summary="A problem, photos, claims, history",
             operation_id="villages_api_problem_read")
-def problem_read(request: HttpRequest, problem_id: int, crs: CrsName = "wgs84"):
+def problem_read(request: HttpRequest, problem_id: int, crs: Crs = "wgs84"):
     return problem_detail_out(visible_problem(request.auth, problem_id), crs, viewer=request.auth)
 
 

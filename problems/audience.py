@@ -18,8 +18,9 @@ from django.conf import settings
 from accounts.models import User
 from commissioners.models import MatchingCandidate
 from commissioners.selectors import HOME
+from core.near import arrays_near
 from geo.distance import geodesic_many_m
-from geo.near import NearArrays, arrays_near
+from geo.near import NearArrays
 from notifications.tasks import notify_many_task
 from teams.models import Membership, Team
 

@@ -51,3 +51,8 @@ def problem_escalate(*, problem_id: int, now=None) -> bool:
     notify(recipients=list(county_staff), type="problem.escalated", key=f"problem.escalated:{problem.pk}",
            payload={"problem_id": problem.pk, "reason": reason, "village_code": problem.village_id})
     return True
+
+
+def problems_escalate_due(now=None) -> int:
+    """Escalate every problem that is due, each in its own transaction; returns how many escalated now."""
+    return sum(problem_escalate(problem_id=pk, now=now) for pk in problems_due_for_escalation(now))

@@ -10,8 +10,8 @@ from ninja import Schema
 from pydantic import Field
 
 from accounts.models import User
-from api.positions import AnsweredCrs
-from geo.edge import CrsName, point_out
+from api.positions import AnsweredCrs, Crs
+from core.positions import point_out
 from media.schemas import PhotoOut
 
 from .matching import Match
@@ -29,7 +29,7 @@ class ProblemIn(Schema):
     urgency: Literal["low", "normal", "high"] = "normal"
     lat: float | None = Field(None, description="Defaults to the village's position.")
     lng: float | None = None
-    crs: CrsName = "wgs84"
+    crs: Crs = "wgs84"
     deadline: date | None = Field(None, description="A date (Asia/Shanghai); past it, the county is told.")
 
 
@@ -105,7 +105,7 @@ class ProblemFilters(Schema):
     village: str | None = Field(None, pattern=r"^[0-9]{12}$")
     near: str | None = Field(None, description="`lat,lng` in `crs`; answers nearest first with distance_km.")
     radius_km: float = Field(30.0, gt=0, le=500)
-    crs: CrsName = "wgs84"
+    crs: Crs = "wgs84"
 
 
 class WithdrawIn(Schema):

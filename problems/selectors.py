@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.scoping import scope_q
 from core.errors import NotFound
-from geo.near import nearest_page, rows_near, with_objects
+from core.near import rows_near, with_objects
+from geo.near import nearest_page
 from media.models import PhotoOwner
 from media.selectors import photo_out, photos_of
 from teams.models import Membership

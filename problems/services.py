@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +19,7 @@ from accounts.models import Role, User
 from accounts.scoping import area_in_scope, ensure_role
 from commissioners.candidates import candidates_refresh
 from core.errors import ClientIdReused, Invalid
+from core.idempotency import insert_once
 from core.queueing import enqueue_on_commit
 from geo.cells import cell_of
 from media.models import Photo, PhotoOwner
@@ -67,22 +68,18 @@ def problem_post(
     if deadline is not None and deadline < timezone.localdate():
         raise Invalid(_("The deadline is in the past."), fields={"deadline": _("must be today or later")})
     lat, lng = position if position is not None else (village.lat, village.lng)
-    try:
-        with transaction.atomic():
-            problem = Problem.objects.create(
-                client_id=client_id, posted_by=staff, village=village, category=category, title=title,
-                description=description, urgency=urgency, lat=lat, lng=lng, cell=cell_of(lat, lng),
-                deadline=deadline,
-            )
-            problem_event_record(problem=problem, kind=ProblemEventKind.POSTED, actor=staff)
-            enqueue_on_commit(problem_posted_fanout_task, problem.pk)
-    except IntegrityError:
-        # Two retries of the same post raced; the other one won. Answer with its result.
-        existing = Problem.objects.filter(posted_by=staff, client_id=client_id).first()
-        if existing is None:
-            raise
-        return _replayed(existing, village, title)
-    return Posted(problem, created=True)
+
+    def insert() -> Problem:
+        problem = Problem.objects.create(
+            client_id=client_id, posted_by=staff, village=village, category=category, title=title,
+            description=description, urgency=urgency, lat=lat, lng=lng, cell=cell_of(lat, lng), deadline=deadline,
+        )
+        problem_event_record(problem=problem, kind=ProblemEventKind.POSTED, actor=staff)
+        enqueue_on_commit(problem_posted_fanout_task, problem.pk)
+        return problem
+
+    problem, created = insert_once(insert, lambda: Problem.objects.filter(posted_by=staff, client_id=client_id).first())
+    return Posted(problem, created=True) if created else _replayed(problem, village, title)
 
 
 def _replayed(existing: Problem, village: Area, title: str) -> Posted:

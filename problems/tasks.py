@@ -2,7 +2,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from .audience import problem_posted_fanout
-from .escalation import problem_escalate, problems_due_for_escalation
+from .escalation import problems_escalate_due
 
 
 @shared_task(acks_late=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
@@ -17,4 +17,4 @@ def problem_posted_fanout_task(problem_id: int) -> int:
 @shared_task(acks_late=True)
 def problems_escalate_task() -> int:
     """Beat: escalate every problem that is due, each in its own transaction."""
-    return sum(problem_escalate(problem_id=pk) for pk in problems_due_for_escalation())
+    return problems_escalate_due()

@@ -18,7 +18,6 @@ from villages.selectors import area_get
 
 from .errors import TargetNotFound
 from .export import content_disposition, report_period, workbook
-from .geometry import geometries, village_point
 from .models import Target
 from .schemas import (
     AssessmentIn,
@@ -32,12 +31,12 @@ from .schemas import (
     TeamFiguresIn,
     TeamFiguresPage,
     WindowIn,
+    coverage_features,
 )
 from .selectors import (
     ASSESSMENT_SORTS,
     Window,
     commissioner_assessment,
-    coverage,
     stats_area_for,
     target_progress,
     targets_progress,
@@ -77,23 +76,6 @@ def target_change(request: HttpRequest, code: str, payload: TargetPatchIn):
         raise TargetNotFound()
     target = target_update(target=target, changes=payload.model_dump(exclude_unset=True))
     return target_progress(target, within=stats_area_for(request.auth))
-
-
-def coverage_features(*, level: str, window: Window, within) -> dict:
-    # A village is drawn as its point, which the coverage rows carry; counties and townships as shapes.
-    shapes = geometries(level) if level != "village" else {}
-    features = []
-    for row in coverage(level=level, window=window, within=within):
-        if level == "village":
-            geometry, source = village_point(row["lat"], row["lng"], row["position_source"])
-        else:
-            geometry, source = shapes.get(row["code"], (None, "none"))
-        props = {"code": row["code"], "name": row["name"], "level": level}
-        props.update({k: row[k] for k in ("checkins", "dispatches", "trainings", "trainees", "problems_open",
-                                          "problems_resolved", "served")})
-        props.update(geometry_source=source, derived=source not in ("boundary", "surveyed"))
-        features.append({"type": "Feature", "id": row["code"], "geometry": geometry, "properties": props})
-    return {"type": "FeatureCollection", "features": features}
 
 
 @router.get("/stats/coverage", response=FeatureCollection, summary="Coverage map (GeoJSON FeatureCollection)")

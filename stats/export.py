@@ -24,9 +24,10 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from accounts.scoping import area_q
 from core.periods import SHANGHAI
 from core.sheets import text_or_value
-from villages.models import Area, Category
+from villages.models import Area, AreaLevel, Category
 
 from .models import Target
 from .selectors import Window, commissioner_assessment, coverage, targets_progress
@@ -47,12 +48,13 @@ COUNTS = (
     Column("served", "是否已服务", "flag"),
 )
 LEVEL_COLUMNS = {
-    "county": (Column("code", "区划代码"), Column("name", "县区"), *COUNTS),
-    "township": (Column("code", "区划代码"), Column("name", "乡镇"), Column("county_name", "所属县区"), *COUNTS),
-    "village": (Column("code", "区划代码"), Column("name", "村（社区）"), Column("county_name", "所属县区"),
-                Column("township_name", "所属乡镇"), *COUNTS),
+    AreaLevel.COUNTY: (Column("code", "区划代码"), Column("name", "县区"), *COUNTS),
+    AreaLevel.TOWNSHIP: (Column("code", "区划代码"), Column("name", "乡镇"), Column("county_name", "所属县区"),
+                         *COUNTS),
+    AreaLevel.VILLAGE: (Column("code", "区划代码"), Column("name", "村（社区）"), Column("county_name", "所属县区"),
+                        Column("township_name", "所属乡镇"), *COUNTS),
 }
-LEVEL_SHEETS = (("county", "县区"), ("township", "乡镇"), ("village", "村"))
+LEVEL_SHEETS = ((AreaLevel.COUNTY, "县区"), (AreaLevel.TOWNSHIP, "乡镇"), (AreaLevel.VILLAGE, "村"))
 ASSESSMENT_COLUMNS = (
     Column("commissioner_id", "特派员编号"), Column("name", "姓名"), Column("county_code", "县区代码"),
     Column("county_name", "所属县区"), Column("service_days", "服务天数", "count"),
@@ -231,9 +233,7 @@ def _total_row(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> list[
 
 def _area_names(within: Area) -> dict[str, str]:
     """County and township names by code, inside ``within``: the names the sheets set beside codes."""
-    from accounts.scoping import area_q
-
-    return dict(Area.objects.filter(area_q(within, ""), level__in=("county", "township"))
+    return dict(Area.objects.filter(area_q(within, ""), level__in=(AreaLevel.COUNTY, AreaLevel.TOWNSHIP))
                 .values_list("code", "name"))
 
 

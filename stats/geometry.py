@@ -19,7 +19,7 @@ from typing import Any
 from shapely.geometry import shape
 
 from geo.shapes import point, rfc7946, township_partition
-from villages.models import Area
+from villages.models import Area, AreaLevel
 
 _CACHE: dict[str, dict[str, tuple[dict[str, Any] | None, str]]] = {}
 _KEYS: dict[str, tuple] = {}
@@ -31,7 +31,7 @@ def _fingerprint(level: str) -> tuple:
     # the counties alone; township shapes on every village position too (a national aggregate).
     from django.db.models import Count, Max, Sum
 
-    rows = Area.objects.filter(level="county") if level == "county" else Area.objects.all()
+    rows = Area.objects.filter(level=AreaLevel.COUNTY) if level == AreaLevel.COUNTY else Area.objects.all()
     agg = rows.aggregate(n=Count("code"), lat=Sum("lat"), lng=Max("lng"))
     return (level, agg["n"], round(agg["lat"] or 0, 6), agg["lng"])
 
@@ -52,19 +52,19 @@ def geometries(level: str) -> dict[str, tuple[dict[str, Any] | None, str]]:
 
 
 def _build(level: str) -> dict[str, tuple[dict[str, Any] | None, str]]:
-    if level == "county":
+    if level == AreaLevel.COUNTY:
         return {code: (rfc7946(geom), "boundary" if geom else "none")
-                for code, geom in Area.objects.filter(level="county").values_list("code", "geometry")}
+                for code, geom in Area.objects.filter(level=AreaLevel.COUNTY).values_list("code", "geometry")}
     return _townships()
 
 
 def _townships() -> dict[str, tuple[dict[str, Any] | None, str]]:
     counties = {code: shape(geom) for code, geom in
-                Area.objects.filter(level="county", geometry__isnull=False).values_list("code", "geometry")}
+                Area.objects.filter(level=AreaLevel.COUNTY, geometry__isnull=False).values_list("code", "geometry")}
     villages: dict[str, list[tuple[str, float, float]]] = {}
     # In code order, so that the partition (and who gets a cell two villages share) is the same
     # on every backend and in every process.
-    for county, township, lat, lng in Area.objects.filter(level="village", lat__isnull=False).order_by(
+    for county, township, lat, lng in Area.objects.filter(level=AreaLevel.VILLAGE, lat__isnull=False).order_by(
         "code"
     ).values_list("county_code", "township_code", "lat", "lng"):
         villages.setdefault(county, []).append((township, lng, lat))
@@ -75,6 +75,6 @@ def _townships() -> dict[str, tuple[dict[str, Any] | None, str]]:
             continue
         for township, region in township_partition(county, points).items():
             out[township] = (rfc7946(region), "derived_voronoi")
-    for code in Area.objects.filter(level="township").values_list("code", flat=True):
+    for code in Area.objects.filter(level=AreaLevel.TOWNSHIP).values_list("code", flat=True):
         out.setdefault(code, (None, "none"))
     return out

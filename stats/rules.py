@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 
+from accounts.scoping import area_q
 from commissioners.models import Dispatch
 from core.periods import SHANGHAI, days_window
 from problems.models import Problem, ProblemStatus
@@ -25,8 +26,6 @@ from .models import TargetRule
 
 
 def _within(area: Area, path: str):
-    from accounts.scoping import area_q
-
     return area_q(area, path)
 
 

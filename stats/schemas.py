@@ -6,6 +6,11 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from villages.models import Area, AreaLevel
+
+from .geometry import geometries, village_point
+from .selectors import Window, coverage
+
 # Report windows become Shanghai instants (a day's 00:00+08:00, the day after `to`); at the ends of the
 # calendar that arithmetic overflows, so days are held to the years `year` accepts.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
@@ -184,3 +189,21 @@ class AssessmentOut(Schema):
 class AssessmentPage(Schema):
     count: int
     items: list[AssessmentOut]
+
+
+def coverage_features(*, level: str, window: Window, within: Area) -> dict:
+    """The coverage map as GeoJSON: one feature per area of ``level`` inside ``within``, with its counts."""
+    # A village is drawn as its point, which the coverage rows carry; counties and townships as shapes.
+    shapes = geometries(level) if level != AreaLevel.VILLAGE else {}
+    features = []
+    for row in coverage(level=level, window=window, within=within):
+        if level == AreaLevel.VILLAGE:
+            geometry, source = village_point(row["lat"], row["lng"], row["position_source"])
+        else:
+            geometry, source = shapes.get(row["code"], (None, "none"))
+        props = {"code": row["code"], "name": row["name"], "level": level}
+        props.update({k: row[k] for k in ("checkins", "dispatches", "trainings", "trainees", "problems_open",
+                                          "problems_resolved", "served")})
+        props.update(geometry_source=source, derived=source not in ("boundary", "surveyed"))
+        features.append({"type": "Feature", "id": row["code"], "geometry": geometry, "properties": props})
+    return {"type": "FeatureCollection", "features": features}

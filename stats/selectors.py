@@ -15,17 +15,18 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.scoping import area_q
 from commissioners.models import Checkin, Dispatch
 from core.periods import SHANGHAI, days_window, in_window
 from problems.models import Claim, ClaimStatus, Problem, ProblemStatus
 from trainings.models import Training
-from villages.models import Area
+from villages.models import Area, AreaLevel
 
 from .models import Target
 from .rules import counting_rule
 from .teams import team_work_of
 
-LEVEL_FIELD = {"county": "county_code", "township": "township_code", "village": "code"}
+LEVEL_FIELD = {AreaLevel.COUNTY: "county_code", AreaLevel.TOWNSHIP: "township_code", AreaLevel.VILLAGE: "code"}
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,6 @@ class Window:
 
 
 def _within(area: Area, path: str) -> Q:
-    from accounts.scoping import area_q
-
     return area_q(area, path)
 
 
@@ -61,8 +60,8 @@ def target_progress(target: Target, *, within: Area, year: int | None = None,
         r["year"]: r["v"] or 0
         for r in whole.annotate(year=rule.year()).values("year").annotate(v=rule.measure()).order_by("year")
     }
-    names = dict(Area.objects.filter(_within(within, ""), level="county", parent=target.area_id)
-                 .values_list("code", "name")) if target.area.level == "city" else {}
+    names = dict(Area.objects.filter(_within(within, ""), level=AreaLevel.COUNTY, parent=target.area_id)
+                 .values_list("code", "name")) if target.area.level == AreaLevel.CITY else {}
     by_county_rows = {
         r["village__county_code"]: r["v"] or 0
         for r in rows.values("village__county_code").annotate(v=rule.measure()).order_by()
@@ -98,7 +97,7 @@ def targets_visible(within: Area) -> QuerySet:
     """The targets a reader whose area is ``within`` sees: the city's plan, and any area's own target
     inside or around theirs (the bureau sees every county's own target, a county its own)."""
     return Target.objects.select_related("area").filter(
-        Q(area__level="city") | Q(area_id__in=[within.code, within.code[:6]]) | _within(within, "area"))
+        Q(area__level=AreaLevel.CITY) | Q(area_id__in=[within.code, within.code[:6]]) | _within(within, "area"))
 
 
 def projection(achieved: int, value: int, start: date, end: date, today: date) -> dict[str, Any]:
@@ -123,7 +122,7 @@ def targets_progress(*, within: Area, year: int | None = None) -> list[dict[str,
 
 def _grouped(qs: QuerySet, level: str, path: str, **measures: Any) -> dict[str, dict[str, int]]:
     """{measure name: {area code at ``level``: value}}, all measures in one query."""
-    key = f"{path}__{LEVEL_FIELD[level]}" if level != "village" else f"{path}_id"
+    key = f"{path}__{LEVEL_FIELD[level]}" if level != AreaLevel.VILLAGE else f"{path}_id"
     out: dict[str, dict[str, int]] = {name: {} for name in measures}
     for row in qs.values(key).annotate(**measures).order_by():
         for name in measures:

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Invalid
-from villages.models import Area
+from villages.models import Area, AreaLevel
 
 from .errors import TargetExists
 from .models import Target, TargetRule
@@ -65,7 +65,7 @@ def target_check(*, rule: str, area_code: str | None, period_start: date, period
     if rule not in RULES:
         fields["rule"] = _("one of %(values)s") % {"values": ", ".join(RULES)}
     area = Area.objects.filter(code=area_code or CITY_CODE).first()
-    if area is None or area.level not in ("city", "county"):
+    if area is None or area.level not in (AreaLevel.CITY, AreaLevel.COUNTY):
         fields["area_code"] = _("the city (451000) or one of its counties")
     if period_end < period_start:
         fields["period_end"] = _("must be on or after period_start")

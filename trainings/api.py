@@ -9,8 +9,9 @@ from ninja.files import UploadedFile
 
 from api.auth import jwt_auth
 from api.pagination import PageIn, page_of
+from api.positions import Crs
 from core.errors import Invalid
-from geo.edge import point_in, point_out
+from core.positions import point_in, point_out
 from media.schemas import PhotoOut
 from media.selectors import photo_out
 from villages.selectors import village_get
@@ -20,7 +21,6 @@ from .models import Training
 from .schemas import (
     AttendeesIn,
     AttendeesOut,
-    CrsName,
     TrainingDetailOut,
     TrainingFilters,
     TrainingIn,
@@ -85,7 +85,7 @@ def training_list(request: HttpRequest, filters: Query[TrainingFilters], pager: 
 
 
 @router.get("/trainings/{training_id}", response=TrainingDetailOut, summary="One training with its photos")
-def training_read(request: HttpRequest, training_id: int, crs: CrsName = "wgs84"):
+def training_read(request: HttpRequest, training_id: int, crs: Crs = "wgs84"):
     return training_detail_out(training_get(request.auth, training_id), crs)
 
 

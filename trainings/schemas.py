@@ -9,13 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from pydantic import AwareDatetime, Field, PlainValidator, WithJsonSchema
 
-from api.positions import AnsweredCrs
+from api.positions import AnsweredCrs, Crs
 from media.schemas import PhotoOut
 
 from .models import DURATION_MAX_HOURS, DURATION_MIN_HOURS, HEADCOUNT_MAX
-
-CrsName = Literal["wgs84", "gcj02", "bd09"]
-
 
 # A window's bounds become Shanghai instants (a day's 00:00+08:00, a microsecond past `to`); at the ends of the
 # calendar that arithmetic overflows, so they are held to the years the statistics accept.
@@ -70,7 +67,7 @@ class TrainingIn(Schema):
     )
     lat: float | None = Field(None, description="Where it was held (optional; needs the location consent).")
     lng: float | None = None
-    crs: CrsName = "wgs84"
+    crs: Crs = "wgs84"
 
 
 class UserRef(Schema):
@@ -124,7 +121,7 @@ class TrainingFilters(Schema):
         None, alias="to",
         description="A day (Asia/Shanghai, the whole day included) or an instant with offset; inclusive.",
     )
-    crs: CrsName = "wgs84"
+    crs: Crs = "wgs84"
 
 
 class AttendeeIn(Schema):

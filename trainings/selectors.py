@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.scoping import scope_q
 from core.errors import NotFound, OutsideScope
-from core.periods import SHANGHAI, day_start, in_window
+from core.periods import day_start, in_window
 from media.models import Photo, PhotoOwner
 from media.selectors import photos_of
 
@@ -97,23 +97,3 @@ def training_get(user: User, training_id: int) -> Training:
 
 def training_photos(training: Training) -> list[Photo]:
     return photos_of(PhotoOwner.TRAINING, [training.pk]).get(training.pk, [])
-
-
-def trainees_by_day_and_county(*, start: Bound = None, end: Bound = None) -> list[dict]:
-    """Trainings and trainees (Σ headcount, 人次) per Asia/Shanghai day and county, in SQL:
-    ``[{"day": date, "county_code": str, "trainings": int, "trainees": int}, ...]`` ordered by day, county.
-
-    Headcount is the declared person-times, the unit of the trainee target; rosters do not enter it.
-    """
-    qs = Training.objects.all()
-    since, until = training_window(start, end)
-    if since:
-        qs = qs.filter(started_at__gte=since)
-    if until:
-        qs = qs.filter(started_at__lt=until)
-    return list(
-        qs.annotate(day=TruncDate("started_at", tzinfo=SHANGHAI), county_code=F("village__county_code"))
-        .values("day", "county_code")
-        .annotate(trainings=Count("id"), trainees=Sum("headcount"))
-        .order_by("day", "county_code")
-    )

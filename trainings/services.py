@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +22,10 @@ from accounts.models import Role, User
 from accounts.scoping import area_in_scope, ensure_role
 from accounts.services import ensure_location_consent
 from core.errors import ClientIdReused, Invalid
+from core.idempotency import insert_once
 from media.models import Photo, PhotoOwner
 from media.services import photo_attach
-from villages.models import Area, Category
+from villages.models import Area, AreaLevel, Category
 
 from .errors import NotYourTraining
 from .models import (
@@ -70,7 +71,7 @@ def _training_errors(
 ) -> dict[str, str]:
     """Every rule a new training breaks, by field; empty when it keeps them all."""
     errors: dict[str, str] = {}
-    if village.level != "village":
+    if village.level != AreaLevel.VILLAGE:
         errors["village_code"] = _("must be a village code (12 digits)")
     if not topic.strip():
         errors["topic"] = _("must not be blank")
@@ -165,17 +166,14 @@ def training_record(
         started_at=started_at.astimezone(UTC), duration_hours=hours, headcount=headcount,
         female_count=female_count, poverty_household_count=poverty_household_count, lat=lat, lng=lng,
     )
-    try:
-        with transaction.atomic():
-            training.save()
-    except IntegrityError:
-        # The same training sent twice at once (a retry racing the original): the unique constraint let one
-        # in; answer the other with its result. Anything else that broke the insert is a real error.
-        existing = Training.objects.filter(commissioner=commissioner, client_id=client_id).first()
-        if existing is None:
-            raise
-        return _replayed(existing, content, position)
-    return Recorded(training, created=True)
+
+    def insert() -> Training:
+        training.save()
+        return training
+
+    training, created = insert_once(
+        insert, lambda: Training.objects.filter(commissioner=commissioner, client_id=client_id).first())
+    return Recorded(training, created=True) if created else _replayed(training, content, position)
 
 
 def may_see_training(user: User, training: Training) -> bool:

@@ -75,9 +75,9 @@ class Area(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    (Q(level__in=["city", "county"]) & Q(code__regex=r"^[0-9]{6}$"))
-                    | (Q(level="township") & Q(code__regex=r"^[0-9]{9}$"))
-                    | (Q(level="village") & Q(code__regex=r"^[0-9]{12}$"))
+                    (Q(level__in=[AreaLevel.CITY, AreaLevel.COUNTY]) & Q(code__regex=r"^[0-9]{6}$"))
+                    | (Q(level=AreaLevel.TOWNSHIP) & Q(code__regex=r"^[0-9]{9}$"))
+                    | (Q(level=AreaLevel.VILLAGE) & Q(code__regex=r"^[0-9]{12}$"))
                 ),
                 name="villages_area_code_matches_level",
             ),

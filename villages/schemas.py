@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
 
-from api.positions import GEOJSON_DATUM, AnsweredCrs
+from api.positions import GEOJSON_DATUM, AnsweredCrs, Crs, CrsIn
+from core.positions import point_out
+from geo.lookup import Located
+from geo.shapes import rfc7946
+
+from .models import Area, AreaLevel
+
+if TYPE_CHECKING:
+    from .services import PositionsImported
 
 
 class AreaOut(Schema):
@@ -35,17 +43,9 @@ class AreaPage(Schema):
     items: list[AreaOut]
 
 
-class AreaFilters(Schema):
-    level: Literal["city", "county", "township", "village"] | None = None
+class AreaFilters(CrsIn):
+    level: AreaLevel | None = None
     parent: str | None = Field(None, max_length=12, pattern=r"^[0-9]{6,12}$")
-    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
-
-
-class PositionIn(Schema):
-    lat: float
-    lng: float
-    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
-    accuracy_m: float | None = Field(None, ge=0, le=100_000, description="The phone's or survey's accuracy (m).")
 
 
 class PositionRowOut(Schema):
@@ -75,4 +75,58 @@ class CategoryPage(Schema):
     items: list[CategoryOut]
 
 
-CrsName = Literal["wgs84", "gcj02", "bd09"]
+class LocateIn(Schema):
+    lat: float = Field(..., description="Latitude in `crs`.")
+    lng: float = Field(..., description="Longitude in `crs`.")
+    crs: Crs = "wgs84"
+
+
+class AreaRef(Schema):
+    code: str
+    name: str
+
+
+class LocateOut(Schema):
+    county: AreaRef | None = Field(None, description="The county containing the point; null outside Baise.")
+    township: AreaRef | None = Field(None, description="The township of the nearest village.")
+    village: AreaRef | None = Field(None, description="The nearest village in that county (generated positions).")
+    distance_m: float | None = Field(None, description="Geodesic distance to that village's position, metres.")
+
+
+def _ref(pair: tuple[str, str] | None) -> dict | None:
+    return {"code": pair[0], "name": pair[1]} if pair else None
+
+
+def located_out(found: Located) -> dict:
+    return {
+        "county": _ref(found.county),
+        "township": _ref(found.township),
+        "village": _ref(found.village),
+        "distance_m": round(found.distance_m, 1) if found.distance_m is not None else None,
+    }
+
+
+def area_out(area: Area, crs: str, *, geometry: bool = False) -> dict:
+    lat, lng = point_out(area.lat, area.lng, crs)
+    out = {
+        "code": area.code,
+        "name": area.name,
+        "level": area.level,
+        "parent": area.parent_id,
+        "lat": lat,
+        "lng": lng,
+        "crs": crs,
+        "position_source": area.position_source,
+        "position_accuracy_m": area.position_accuracy_m,
+        "position_updated_at": area.position_updated_at,
+    }
+    if geometry:
+        # Stored as the boundary data drew it; answered as RFC 7946 wants (one county: cheap).
+        out["geometry"] = rfc7946(area.geometry)
+    return out
+
+
+def positions_import_out(done: PositionsImported) -> dict:
+    return {"created": 0, "updated": done.updated, "unchanged": done.unchanged, "invalid": done.invalid,
+            "dry_run": done.dry_run,
+            "rows": [{"row": r.row, "code": r.code, "status": r.status, "errors": r.errors} for r in done.rows]}

@@ -22,7 +22,7 @@ from geo.fences import (
 )
 from geo.lookup import AreaIndex, CountyShape, PlacePoint
 
-from .models import Area, Category
+from .models import Area, AreaLevel, Category
 
 
 def areas_list(*, level: str | None = None, parent: str | None = None) -> QuerySet[Area]:
@@ -42,13 +42,22 @@ def area_get(code: str, *, with_geometry: bool = False) -> Area:
     return area
 
 
+def village_not_found(code: str) -> NotFound:
+    return NotFound(_("No village with code %(code)s.") % {"code": code}, code="village_not_found")
+
+
 def village_get(code: str) -> Area:
     # With its geometry (null for villages until a boundary is surveyed): the check-in fence reads
     # it, and a deferred field would cost a second query on every check-in.
-    area = Area.objects.filter(code=code, level="village").first()
+    area = Area.objects.filter(code=code, level=AreaLevel.VILLAGE).first()
     if area is None:
-        raise NotFound(_("No village with code %(code)s.") % {"code": code}, code="village_not_found")
+        raise village_not_found(code)
     return area
+
+
+def villages_by_code(codes: set[str]) -> dict[str, Area]:
+    """Many villages (with their geometry, as `village_get`) in one query; unknown codes are left out."""
+    return Area.objects.filter(code__in=codes, level=AreaLevel.VILLAGE).in_bulk()
 
 
 def categories_list() -> QuerySet[Category]:
@@ -83,17 +92,17 @@ def area_index_reset() -> None:
 def _area_index_build() -> AreaIndex:
     counties = [
         CountyShape(code, name, geometry)
-        for code, name, geometry in Area.objects.filter(level="county", geometry__isnull=False).values_list(
+        for code, name, geometry in Area.objects.filter(level=AreaLevel.COUNTY, geometry__isnull=False).values_list(
             "code", "name", "geometry"
         )
     ]
     townships = [
-        PlacePoint(*row) for row in Area.objects.filter(level="township", lat__isnull=False).values_list(
+        PlacePoint(*row) for row in Area.objects.filter(level=AreaLevel.TOWNSHIP, lat__isnull=False).values_list(
             "code", "name", "parent_id", "lat", "lng")
     ]
     # Columns, not an object per village, read in chunks so that a national set (490,000 villages)
     # never has all its rows as Python objects at once.
-    rows = Area.objects.filter(level="village", lat__isnull=False).values_list(
+    rows = Area.objects.filter(level=AreaLevel.VILLAGE, lat__isnull=False).values_list(
         "code", "name", "parent_id", "lat", "lng").order_by("code").iterator(chunk_size=_INDEX_CHUNK)
     chunks: list[list[np.ndarray]] = [[], [], [], [], []]
     while batch := list(itertools.islice(rows, _INDEX_CHUNK)):
@@ -121,7 +130,7 @@ def _county_shape(county_code: str) -> BaseGeometry | None:
         with _AREA_INDEX_LOCK:
             if not _COUNTY_SHAPES:
                 shapes = {}
-                for code, geometry in Area.objects.filter(level="county", geometry__isnull=False).values_list(
+                for code, geometry in Area.objects.filter(level=AreaLevel.COUNTY, geometry__isnull=False).values_list(
                         "code", "geometry"):
                     shapes[code] = shape(geometry)
                     shapely.prepare(shapes[code])

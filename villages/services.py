@@ -15,8 +15,8 @@ from shapely.geometry import shape
 from accounts.models import Role, User
 from accounts.scoping import area_contains, ensure_area_in_scope, ensure_role
 from core.errors import Forbidden, Invalid
+from core.positions import point_in
 from geo.cells import cell_of
-from geo.edge import point_in
 from geo.placement import place_areas
 
 from .hooks import village_moved

@@ -4,27 +4,23 @@ the check-in endpoint's throughput is compared with, served by the same process 
 
 from __future__ import annotations
 
-from typing import Literal
 from uuid import UUID
 
 from django.http import HttpRequest
 from django.urls import path
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from pydantic import AwareDatetime, Field
 
+from api.positions import PointIn
 from config.urls import urlpatterns as project_urlpatterns
 
 bare_api = NinjaAPI(urls_namespace="bench", title="bench", docs_url=None, openapi_url=None)
 
 
-class BareIn(Schema):
+class BareIn(PointIn):
     # The same fields and validation as commissioners.schemas.CheckinIn.
     client_id: UUID
     village_code: str = Field(..., pattern=r"^[0-9]{12}$")
-    lat: float
-    lng: float
-    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
-    accuracy_m: float | None = Field(None, ge=0, le=100_000)
     occurred_at: AwareDatetime
     note: str = Field("", max_length=2000)
     problem_id: int | None = None

@@ -1,1 +1,1 @@
-"""The near selector (geo/near.py) against PostGIS: run.py; what-if variants: lean_prototype.py."""
+"""The near selector (core/near.py, geo/near.py) against PostGIS: run.py; what-if variants: lean_prototype.py."""

@@ -1,4 +1,4 @@
-"""Benchmark the "near" selector (geo/near.py) against PostGIS on the same rows.
+"""Benchmark the "near" selector (core/near.py and geo/near.py) against PostGIS on the same rows.
 
 One command (Issue 3):
 
@@ -123,7 +123,8 @@ def village_qs():
 
 def ours_top_call(radius_km: float, limit: int) -> Callable[[float, float], list]:
     """The service's paged "near" call (problems/selectors.py: problems_list and friends)."""
-    from geo.near import nearest_page, rows_near, with_objects
+    from core.near import rows_near, with_objects
+    from geo.near import nearest_page
 
     def ours_top(lat: float, lng: float) -> list:
         qs = village_qs()
@@ -141,7 +142,7 @@ def make_contenders(radius_km: float, limit: int) -> dict[str, tuple[Callable, C
     """
     from django.db import connection
 
-    from geo.near import rows_near
+    from core.near import rows_near
 
     def ours_all(lat: float, lng: float) -> list:
         # The fan-out path (notifications, matching): light hits, no model instances.
@@ -263,6 +264,7 @@ def profile(points: list, radius_km: float, limit: int) -> dict:
     """Time each stage of one call of ours, separately, on the same points."""
     from django.db import connection
 
+    import core.near as db_near
     import geo.near as near
     from geo.distance import geodesic_m
 
@@ -279,8 +281,8 @@ def profile(points: list, radius_km: float, limit: int) -> dict:
         return original(lat, lng, lats, lngs)
 
     def candidates(lat: float, lng: float):
-        # The candidate query rows_near runs (geo/near.py), built the same way.
-        return village_qs().filter(near.near_filter(lat, lng, radius_km)).order_by().values_list("pk", "lat", "lng")
+        # The candidate query rows_near runs (core/near.py), built the same way.
+        return village_qs().filter(db_near.near_filter(lat, lng, radius_km)).order_by().values_list("pk", "lat", "lng")
 
     plans = {}
     near.geodesic_many_m = counting  # counting only, in this process, for this profile
@@ -298,14 +300,14 @@ def profile(points: list, radius_km: float, limit: int) -> dict:
             t3 = clock()
             counter["n"] = 0
             qs = village_qs()
-            hits = near.rows_near(qs, lat, lng, radius_km)
+            hits = db_near.rows_near(qs, lat, lng, radius_km)
             t4 = clock()
             geodesic_calls["rows_near"].append(counter["n"])
             counter["n"] = 0
             page = near.nearest_page(hits, lat, lng, 0, limit)
             t5 = clock()
             geodesic_calls["nearest_page"].append(counter["n"])
-            near.with_objects(qs, page)
+            db_near.with_objects(qs, page)
             t6 = clock()
             stages["compile_sql"].append((t1 - t0) / 1e6)
             stages["db_execute_fetch"].append((t2 - t1) / 1e6)
@@ -455,7 +457,7 @@ def main() -> None:
     log("checking answers against PostGIS ...")
     correctness = check(points, results, args.radius_km)
 
-    from geo.near import near_filter
+    from core.near import near_filter
     from villages.models import Area
 
     candidates = [Area.objects.filter(level="village").filter(near_filter(lat, lng, args.radius_km)).count()

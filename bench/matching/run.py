@@ -160,7 +160,7 @@ def costs(problems: list) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from geo import near
+    from core import near
     from problems import audience, matching
 
     seen: list[int] = []

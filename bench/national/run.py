@@ -182,8 +182,8 @@ def bench_stats(repeats: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from bench.datasets.national import PROVINCE_CITY
-    from stats.api import coverage_features
     from stats.models import Target, TargetRule
+    from stats.schemas import coverage_features
     from stats.selectors import Window, coverage, target_progress
     from villages.models import Area
 

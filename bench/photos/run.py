@@ -138,7 +138,8 @@ def child(case: str, input_path: str, owner_id: int) -> dict:
 
     from accounts.models import Role, User
     from media.models import PhotoOwner
-    from media.services import photo_attach, photo_thumbnail_make
+    from media.services import photo_attach
+    from media.thumbnails import photo_thumbnail_make
 
     call_command("migrate", verbosity=0, interactive=False)
     from villages.models import Area

@@ -143,7 +143,8 @@ def test_county_staff_cannot_rename_someone_of_another_county_through_a_sheet(ap
 
 def test_nothing_is_half_written_when_a_write_fails(api):
     staff = CountyStaffFactory()
-    with mock.patch("commissioners.candidates.candidates_refresh", side_effect=RuntimeError("boom")):
+    # The last write: the apps keeping records of people (a commissioner's profile) change theirs.
+    with mock.patch("accounts.hooks.people_changed", side_effect=RuntimeError("boom")):
         response = upload(api, staff, xlsx(GOOD))
     assert response.status_code == 500
     assert not User.objects.filter(phone__startswith="137000000").exists()

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from commissioners.models import CommissionerProfile
+from core.positions import point_out
 from geo.datums import from_wgs84, wgs84_to_gcj02
-from geo.edge import point_out
 from tests.factories import TownshipStaffFactory
 from tests.fixtures_problems import VILLAGE, make_commissioner, problem_payload
 from villages.models import Area

@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from commissioners.models import Checkin
 from problems.claims import claim_accept, claim_create
+from problems.models import Problem
 from tests.client import error_code
 from tests.factories import BureauFactory, CountyStaffFactory
 from tests.fixtures_problems import make_commissioner
@@ -78,8 +80,6 @@ def test_a_photo_first_used_by_another_commissioner_is_not_named(api, village, c
 @pytest.fixture
 def someone_elses_problem(village, staff, post_problem):
     """A problem in progress, accepted for another commissioner."""
-    from problems.models import Problem
-
     problem = Problem.objects.get(pk=post_problem()["id"])
     worker = make_commissioner(village)
     claim = claim_create(commissioner=worker, problem=problem)
@@ -99,6 +99,13 @@ def test_a_batch_item_naming_a_hidden_problem_is_invalid_alone(api, village, com
     results = api.as_user(commissioner).post("/checkins/batch", {"items": [good, bad]}).json()["results"]
     assert [r["status"] for r in results] == ["created", "invalid"]
     assert results[1]["errors"]["code"] == "outside_scope"
+
+
+def test_a_checkin_naming_no_problem_that_exists_is_404(api, village, commissioner):
+    response = api.as_user(commissioner).post("/checkins", at(village, minutes_ago=5, problem_id=10**9))
+    assert response.status_code == 404
+    assert error_code(response) == "problem_not_found"
+    assert not Checkin.objects.exists()
 
 
 def test_a_checkin_may_name_an_open_problem(api, village, commissioner, post_problem):

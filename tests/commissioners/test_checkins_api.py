@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Consent
+from commissioners import checkins
 from commissioners.models import Checkin
 from geo.datums import wgs84_to_gcj02
 from tests.client import error_code
@@ -200,6 +201,20 @@ def test_a_batch_without_consent_is_refused_whole(api, village, commissioner):
     response = api.as_user(commissioner).post("/checkins/batch", {"items": [at(village)]})
     assert response.status_code == 403
     assert not Checkin.objects.exists()
+
+
+def test_a_batch_asks_who_may_check_in_once_and_loads_its_villages_once(phone, village, monkeypatch):
+    asked = []
+    original = checkins.ensure_may_check_in
+    monkeypatch.setattr(checkins, "ensure_may_check_in", lambda user: asked.append(user.pk) or original(user))
+    loads = []
+    original_load = checkins.villages_by_code
+    monkeypatch.setattr(checkins, "villages_by_code", lambda codes: loads.append(codes) or original_load(codes))
+
+    response = phone.post("/checkins/batch", {"items": [at(village, minutes_ago=m) for m in (50, 40, 30, 20)]})
+
+    assert [r["status"] for r in response.json()["results"]] == ["created"] * 4
+    assert len(asked) == 1 and loads == [{village.code}]
 
 
 def test_a_batch_is_capped(phone, village):

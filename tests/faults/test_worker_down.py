@@ -20,7 +20,7 @@ from django.db import transaction
 from media.models import Photo, PhotoOwner
 from media.services import photo_attach
 from notifications.models import Notification
-from notifications.services import fanout_on_commit
+from notifications.tasks import fanout_on_commit
 from problems.services import problem_post
 from tests.factories import TownshipStaffFactory
 from tests.fixtures_problems import VILLAGE, make_commissioner

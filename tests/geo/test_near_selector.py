@@ -4,9 +4,10 @@ import random
 
 import pytest
 
+from core.near import rows_near
 from geo.cells import cell_of
 from geo.distance import geodesic_m, haversine_km
-from geo.near import nearest_page, rows_near
+from geo.near import nearest_page
 from villages.models import Area, AreaLevel
 
 pytestmark = pytest.mark.django_db

@@ -45,11 +45,11 @@ def test_a_thumbnail_not_yet_made_is_made_on_demand_not_the_original(api, photo)
 
 
 def test_a_thumbnail_made_on_demand_is_kept_and_made_once(api, photo, monkeypatch):
-    import media.services
+    import media.thumbnails
 
     made = []
-    real = media.services.thumbnail_of
-    monkeypatch.setattr(media.services, "thumbnail_of", lambda *a, **k: made.append(1) or real(*a, **k))
+    real = media.thumbnails.thumbnail_of
+    monkeypatch.setattr(media.thumbnails, "thumbnail_of", lambda *a, **k: made.append(1) or real(*a, **k))
     first, first_data = fetch(api, photo["thumbnail_url"])
     second, second_data = fetch(api, photo["thumbnail_url"])
     assert (first.status_code, second.status_code) == (200, 200)

@@ -7,13 +7,8 @@ from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from core.errors import NotFound
 from notifications.models import Notification
-from notifications.services import (
-    fanout_on_commit,
-    notification_mark_read,
-    notifications_mark_all_read,
-    notify,
-)
-from notifications.tasks import notify_many_task
+from notifications.services import notification_mark_read, notifications_mark_all_read, notify
+from notifications.tasks import fanout_on_commit, notify_many_task
 from tests.factories import CommissionerFactory, TownshipStaffFactory
 
 from .conftest import accepted

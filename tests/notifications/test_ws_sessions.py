@@ -9,7 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from accounts import services
+from accounts import hooks, services
 from config.asgi import application
 from notifications import tickets
 from notifications.hub import hub
@@ -88,7 +88,7 @@ async def test_another_persons_ending_leaves_my_socket_open(me):
 
 async def test_a_socket_opened_with_a_token_issued_after_the_ending_stays_open(me, monkeypatch):
     announced = []
-    monkeypatch.setattr(services, "sessions_end_announce", lambda *args: announced.append(args))
+    monkeypatch.setattr(hooks, "sessions_ended", lambda *args: announced.append(args))
     await database_sync_to_async(services.user_sessions_end)(user=me)
     communicator = await connect(ws_path(me))  # a fresh token, under the new version
     hub_of_this_loop = hub()
@@ -100,7 +100,7 @@ async def test_a_socket_opened_with_a_token_issued_after_the_ending_stays_open(m
 
 async def test_an_ending_the_hub_missed_closes_the_socket_when_it_rejoins(me, monkeypatch):
     communicator = await connect(ws_path(me))
-    monkeypatch.setattr(services, "sessions_end_announce", lambda *args: None)  # Redis was down
+    monkeypatch.setattr(hooks, "sessions_ended", lambda *args: None)  # Redis was down
     await database_sync_to_async(services.user_sessions_end)(user=me)
     hub()._catch_up_all()  # what the hub does after (re)joining
     await assert_closed_with(communicator, 4403)

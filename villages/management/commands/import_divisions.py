@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from stats.services import targets_seed
+from villages.hooks import setup_steps
 from villages.models import Area, Category
 from villages.services import areas_import, categories_seed
 
@@ -17,4 +17,5 @@ class Command(BaseCommand):
             f"{Area.objects.filter(level='township').count()} townships, "
             f"{Area.objects.filter(level='village').count()} villages)")
         self.stdout.write(f"categories: {categories_seed()} created ({Category.objects.count()} in all)")
-        self.stdout.write(f"targets: {targets_seed()} created")
+        for name, step in setup_steps():  # stats: the targets
+            self.stdout.write(f"{name}: {step()} created")

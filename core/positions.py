@@ -1,4 +1,4 @@
-"""The API edge of geo: positions in the client's datum in, WGS-84 stored, the asked datum out.
+"""Positions at the edge: in the client's datum in, WGS-84 stored, the asked datum out.
 
 Phones in China report GCJ-02 (AMap, Tencent) or BD-09 (Baidu); the service stores WGS-84 and
 converts here, once, so nothing behind the edge ever sees another datum.
@@ -7,16 +7,13 @@ converts here, once, so nothing behind the edge ever sees another datum.
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import Invalid
+from geo.datums import SUPPORTED_CRS, from_wgs84, to_wgs84
+from geo.distance import InvalidCoordinate, validate_point
 
-from .datums import SUPPORTED_CRS, from_wgs84, to_wgs84
-from .distance import InvalidCoordinate, validate_point
-
-CrsName = Literal["wgs84", "gcj02", "bd09"]
+from .errors import Invalid
 
 
 def _coordinate_reason(exc: InvalidCoordinate) -> str:

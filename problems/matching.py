@@ -149,8 +149,7 @@ def ranked_for(problem: Problem, *, limit: int = 10) -> list[Match | TeamMatch]:
     found = problem_audience(problem, fields=_FIELDS)
     recent = _recent_servers(problem.village_id)
     people = _people(problem, found, recent, limit)
-    audience = found.values["commissioner_id"].tolist() if len(found) else []
-    teams = team_matches_for(problem, audience_ids=audience, recent=recent, limit=limit)
+    teams = team_matches_for(problem, recent=recent, limit=limit)
     both: list[Match | TeamMatch] = [*people, *teams]
     both.sort(key=lambda m: (-m.score, m.distance_km if m.distance_km is not None else float("inf"),
                              isinstance(m, TeamMatch)))

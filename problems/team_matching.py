@@ -1,8 +1,9 @@
 """Matching for teams: which shared service teams should take up a problem, and why.
 
 A team is a candidate when it is active, its industry is the problem's category, and either its
-service area covers the village (the village itself or its township) or one of its members is in the
-problem's audience (problems/audience.py: the expertise, available, home within reach). It is scored
+service area covers the village (the village itself or its township) or one of its active members is
+within `PROBLEM_REACH_KM` of the problem (their home, else their registered area: the team's industry is
+the expertise that counts). It is scored
 with the weights individuals are scored with (settings.MATCHING), each component in [0, 1]:
 
 - distance: its nearest member's (exp(-d / decay)); a member without a home counts from their area;
@@ -11,7 +12,10 @@ with the weights individuals are scored with (settings.MATCHING), each component
 - recent_service: a member served the village lately (an accepted claim, a check-in or a dispatch).
 
 Every figure goes back in `reasons`, in words a staff member reads (industry, covers the village,
-members and their distances, workload, record). Six queries whatever the number of teams.
+members and their distances, workload, record). Every candidate is scored as numpy columns (haversine for
+the ranking, as for people; the geodesic for what is shown), and names are loaded for the results only:
+five queries whatever the number of teams (the service areas holding the village, the members of the
+industry's teams, their records, and the results' teams and members).
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 
-from commissioners.models import CommissionerProfile
 from geo.distance import geodesic_many_m
+from geo.near import haversine_many_km
 from teams.models import Membership, ServiceArea, Team
 from villages.models import Area
 
@@ -51,24 +55,12 @@ def teams_covering_q(village: Area) -> Q:
     return Q(pk__in=ServiceArea.objects.filter(area_id__in=[village.code, village.township_code]).values("team_id"))
 
 
-def _candidates(problem: Problem, audience_ids: list[int]) -> tuple[list[Team], set[int]]:
-    """The candidate teams and, among them, those covering the village. Two queries."""
-    near = Q(pk__in=Membership.objects.filter(user_id__in=audience_ids).values("team_id")) if audience_ids else Q(
-        pk__in=[])
-    teams = list(
-        Team.objects.filter(industry_id=problem.category_id, active=True)
-        .filter(teams_covering_q(problem.village) | near)
-        .annotate(covers=Count("service_areas", filter=Q(
-            service_areas__area_id__in=[problem.village_id, problem.village.township_code])))
-        .order_by("pk")
-    )
-    return teams, {t.pk for t in teams if t.covers}
-
-
-def _records(team_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
-    """team -> (problems in progress, resolved, rating sum, rating count), from its accepted claims."""
+def _records(problem: Problem) -> dict[int, tuple[int, int, int, int]]:
+    """team -> (problems in progress, resolved, rating sum, rating count), from the accepted claims of the
+    active teams of the problem's industry."""
     rated = Q(problem__status__in=DONE, problem__rating__isnull=False)
-    rows = (Claim.objects.filter(team_id__in=team_ids, status=ClaimStatus.ACCEPTED).values("team_id")
+    rows = (Claim.objects.filter(team__industry_id=problem.category_id, team__active=True,
+                                 status=ClaimStatus.ACCEPTED).values("team_id")
             .annotate(active=Count("id", filter=Q(problem__status=ProblemStatus.IN_PROGRESS)),
                       resolved=Count("id", filter=Q(problem__status__in=DONE)),
                       rating_sum=Sum("problem__rating", filter=rated), rating_count=Count("id", filter=rated))
@@ -76,70 +68,89 @@ def _records(team_ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
     return {r["team_id"]: (r["active"], r["resolved"], r["rating_sum"] or 0, r["rating_count"]) for r in rows}
 
 
-def team_matches_for(problem: Problem, *, audience_ids: list[int], recent: set[int], limit: int = 10
-                     ) -> list[TeamMatch]:
-    """The best ``limit`` teams for ``problem``, scored (module docstring). ``audience_ids``: the problem's
-    audience; ``recent``: who served the village lately (both as matching computed them for people)."""
-    teams, covering = _candidates(problem, audience_ids)
-    if not teams:
+def team_matches_for(problem: Problem, *, recent: set[int], limit: int = 10) -> list[TeamMatch]:
+    """The best ``limit`` teams for ``problem``, scored (module docstring). ``recent``: who served the village
+    lately (as matching computed it for people)."""
+    industry = {"team__industry_id": problem.category_id, "team__active": True}
+    covering = set(ServiceArea.objects.filter(area_id__in=[problem.village_id, problem.village.township_code],
+                                              **industry).values_list("team_id", flat=True))
+    # Every active member of every active team of the industry, with where they are: home, else their
+    # registered area.
+    rows = list(Membership.objects.filter(user__is_active=True, **industry).order_by("team_id", "role", "id")
+                .values_list("team_id", "user_id", "user__commissioner__home_lat", "user__commissioner__home_lng",
+                             "user__area__lat", "user__area__lng"))
+    if not rows:
         return []
-    ids = [t.pk for t in teams]
-    memberships = list(Membership.objects.filter(team_id__in=ids, user__is_active=True)
-                       .select_related("user", "user__area").order_by("team_id", "role", "id"))
-    homes = dict((pk, (lat, lng)) for pk, lat, lng in CommissionerProfile.objects.filter(
-        user_id__in={m.user_id for m in memberships}, home_lat__isnull=False)
-        .values_list("user_id", "home_lat", "home_lng"))
-    # Members without a home position count from their registered area's position.
-    points = [homes.get(m.user_id) or (m.user.area.lat, m.user.area.lng) for m in memberships]
-    known = [i for i, p in enumerate(points) if p[0] is not None]
-    km = np.full(len(memberships), np.inf)
-    if known:
-        metres = geodesic_many_m(problem.lat, problem.lng, [points[i][0] for i in known],
-                                 [points[i][1] for i in known])
-        km[known] = metres / 1000
-    records = _records(ids)
+    team = np.array([r[0] for r in rows])
+    user = np.array([r[1] for r in rows])
+    lat = np.array([r[2] if r[2] is not None else r[4] for r in rows], dtype=float)
+    lng = np.array([r[3] if r[3] is not None else r[5] for r in rows], dtype=float)
+    km = haversine_many_km(problem.lat, problem.lng, lat, lng)
+    km = np.where(np.isnan(km), np.inf, km)
+    starts = np.flatnonzero(np.r_[True, team[1:] != team[:-1]])  # rows are grouped by team
+    teams = team[starts]
+    nearest = np.minimum.reduceat(km, starts)
+    within = np.add.reduceat((km <= settings.PROBLEM_REACH_KM).astype(int), starts)
+    covers = np.isin(teams, list(covering))
+    candidate = covers | (within > 0)
+    if not candidate.any():
+        return []
+    served = np.add.reduceat(np.isin(user, list(recent)).astype(int), starts) > 0 if recent else np.zeros(
+        len(teams), dtype=bool)
+    records = _records(problem)
+    record = np.array([records.get(int(t), (0, 0, 0, 0)) for t in teams], dtype=float).reshape(len(teams), 4)
+    rating = np.divide(record[:, 2], record[:, 3], out=np.full(len(teams), np.nan), where=record[:, 3] > 0)
     w = settings.MATCHING
     weights = {name: w["weights"][key] for name, key in _WEIGHT_OF.items()}
-    reach = settings.PROBLEM_REACH_KM
-    by_team: dict[int, list[int]] = {}
-    for i, m in enumerate(memberships):
-        by_team.setdefault(m.team_id, []).append(i)
-    found = []
-    for team in teams:
-        rows = by_team.get(team.pk, [])
-        if not rows:
-            continue  # no active member: nobody could go
-        nearest = float(min(km[rows]))
-        active, resolved, rating_sum, rating_count = records.get(team.pk, (0, 0, 0, 0))
-        rating = rating_sum / rating_count if rating_count else None
-        served = any(memberships[i].user_id in recent for i in rows)
-        components = {
-            "distance": float(np.exp(-nearest / w["distance_decay_km"])) if np.isfinite(nearest) else 0.0,
-            "service_area": 1.0 if team.pk in covering else 0.0,
-            "workload": 1.0 / (1.0 + active),
-            "track_record": float(1.0 - np.exp(-resolved / w["resolved_scale"])),
-            "rating": 0.5 if rating is None else (rating - 1.0) / 4.0,
-            "recent_service": 1.0 if served else 0.0,
-        }
-        score = round(sum(weights[name] * c for name, c in components.items()), 4)
-        distance = round(nearest, 3) if np.isfinite(nearest) else None
+    components = {
+        "distance": np.where(np.isfinite(nearest), np.exp(-nearest / w["distance_decay_km"]), 0.0),
+        "service_area": covers.astype(float),
+        "workload": 1.0 / (1.0 + record[:, 0]),
+        "track_record": 1.0 - np.exp(-record[:, 1] / w["resolved_scale"]),
+        "rating": np.where(np.isnan(rating), 0.5, (rating - 1.0) / 4.0),
+        "recent_service": served.astype(float),
+    }
+    score = np.round(sum(weights[name] * c for name, c in components.items()), 4)
+    order = np.lexsort((teams, nearest, -score))
+    top = order[candidate[order]][:limit]
+    return _results(problem, top, teams=teams, starts=starts, rows=rows, score=score, components=components,
+                    weights=weights, covers=covers, within=within, served=served, record=record, rating=rating)
+
+
+def _results(problem: Problem, top: np.ndarray, *, teams, starts, rows, score, components, weights, covers, within,
+             served, record, rating) -> list[TeamMatch]:
+    """The chosen teams with their names and members (two queries), their distances on the ellipsoid."""
+    chosen = [int(teams[i]) for i in top]
+    found = Team.objects.in_bulk(chosen)
+    people = {(t, u): {"id": u, "name": name, "area_code": area, "role": role}
+              for t, u, name, area, role in Membership.objects.filter(team_id__in=chosen)
+              .values_list("team_id", "user_id", "user__name", "user__area_id", "role")}
+    ends = np.r_[starts[1:], len(rows)]
+    out = []
+    for i in top:
+        members = rows[starts[i]:ends[i]]
+        known = [m for m in members if m[2] is not None or m[4] is not None]
+        metres = geodesic_many_m(problem.lat, problem.lng, np.array([m[2] if m[2] is not None else m[4] for m in known],
+                                                                    dtype=float),
+                                 np.array([m[3] if m[3] is not None else m[5] for m in known], dtype=float))
+        exact = {m[1]: round(float(d) / 1000, 3) for m, d in zip(known, metres.tolist(), strict=True)}
+        nearest = min(exact.values()) if exact else None
+        rate = None if np.isnan(rating[i]) else round(float(rating[i]), 2)
+        team_id = int(teams[i])
         reasons = {
-            "industry": team.industry_id,
-            "service_area_covers_village": team.pk in covering,
-            "members": len(rows),
-            "nearest_member_km": distance,
-            "members_within_reach": int(sum(1 for i in rows if km[i] <= reach)),
-            "member_distances_km": {str(memberships[i].user_id): round(float(km[i]), 3) if np.isfinite(km[i])
-                                    else None for i in rows},
-            "active_problems": active,
-            "resolved_count": resolved,
-            "average_rating": round(rating, 2) if rating is not None else None,
-            "recent_village_service": served,
-            "components": {name: round(c, 4) for name, c in components.items()},
+            "industry": problem.category_id,
+            "service_area_covers_village": bool(covers[i]),
+            "members": len(members),
+            "nearest_member_km": nearest,
+            "members_within_reach": int(within[i]),
+            "member_distances_km": {str(m[1]): exact.get(m[1]) for m in members},
+            "active_problems": int(record[i, 0]),
+            "resolved_count": int(record[i, 1]),
+            "average_rating": rate,
+            "recent_village_service": bool(served[i]),
+            "components": {name: round(float(c[i]), 4) for name, c in components.items()},
             "weights": weights,
         }
-        members = [{"id": memberships[i].user_id, "name": memberships[i].user.name,
-                    "area_code": memberships[i].user.area_id, "role": memberships[i].role} for i in rows]
-        found.append(TeamMatch(team, score, distance, reasons, members))
-    found.sort(key=lambda m: (-m.score, m.distance_km if m.distance_km is not None else float("inf"), m.team.pk))
-    return found[:limit]
+        out.append(TeamMatch(found[team_id], float(score[i]), nearest, reasons,
+                             [people[(team_id, m[1])] for m in members]))
+    return out

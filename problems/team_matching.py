@@ -27,6 +27,7 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 
+from geo.cells import bbox_around
 from geo.distance import geodesic_many_m
 from geo.near import haversine_many_km
 from teams.models import Membership, ServiceArea, Team
@@ -74,9 +75,15 @@ def team_matches_for(problem: Problem, *, recent: set[int], limit: int = 10) -> 
     industry = {"team__industry_id": problem.category_id, "team__active": True}
     covering = set(ServiceArea.objects.filter(area_id__in=[problem.village_id, problem.village.township_code],
                                               **industry).values_list("team_id", flat=True))
-    # Every active member of every active team of the industry, with where they are: home, else their
-    # registered area.
-    rows = list(Membership.objects.filter(user__is_active=True, **industry).order_by("team_id", "role", "id")
+    # The active members of the industry's teams that could be within reach (home, else registered area, in
+    # the box around the reach), and every member of the teams covering the village. A member outside the box
+    # is beyond reach: leaving them out changes a team's distance component by less than exp(-reach / decay).
+    box = bbox_around(problem.lat, problem.lng, settings.PROBLEM_REACH_KM)
+    home = Q(user__commissioner__home_lat__range=(box[0], box[2]), user__commissioner__home_lng__range=(box[1], box[3]))
+    area = Q(user__commissioner__home_lat__isnull=True, user__area__lat__range=(box[0], box[2]),
+             user__area__lng__range=(box[1], box[3]))
+    rows = list(Membership.objects.filter(home | area | Q(team_id__in=covering), user__is_active=True, **industry)
+                .order_by("team_id", "role", "id")
                 .values_list("team_id", "user_id", "user__commissioner__home_lat", "user__commissioner__home_lng",
                              "user__area__lat", "user__area__lng"))
     if not rows:
@@ -113,37 +120,39 @@ def team_matches_for(problem: Problem, *, recent: set[int], limit: int = 10) -> 
     score = np.round(sum(weights[name] * c for name, c in components.items()), 4)
     order = np.lexsort((teams, nearest, -score))
     top = order[candidate[order]][:limit]
-    return _results(problem, top, teams=teams, starts=starts, rows=rows, score=score, components=components,
-                    weights=weights, covers=covers, within=within, served=served, record=record, rating=rating)
+    return _results(problem, top, teams=teams, score=score, components=components, weights=weights, covers=covers,
+                    within=within, served=served, record=record, rating=rating)
 
 
-def _results(problem: Problem, top: np.ndarray, *, teams, starts, rows, score, components, weights, covers, within,
-             served, record, rating) -> list[TeamMatch]:
-    """The chosen teams with their names and members (two queries), their distances on the ellipsoid."""
+def _results(problem: Problem, top: np.ndarray, *, teams, score, components, weights, covers, within, served,
+             record, rating) -> list[TeamMatch]:
+    """The chosen teams with all their active members (two queries), distances on the ellipsoid."""
     chosen = [int(teams[i]) for i in top]
     found = Team.objects.in_bulk(chosen)
-    people = {(t, u): {"id": u, "name": name, "area_code": area, "role": role}
-              for t, u, name, area, role in Membership.objects.filter(team_id__in=chosen)
-              .values_list("team_id", "user_id", "user__name", "user__area_id", "role")}
-    ends = np.r_[starts[1:], len(rows)]
+    members: dict[int, list[tuple]] = {}
+    for row in (Membership.objects.filter(team_id__in=chosen, user__is_active=True).order_by("team_id", "role", "id")
+                .values_list("team_id", "user_id", "user__name", "user__area_id", "role",
+                             "user__commissioner__home_lat", "user__commissioner__home_lng", "user__area__lat",
+                             "user__area__lng")):
+        members.setdefault(row[0], []).append(row)
     out = []
     for i in top:
-        members = rows[starts[i]:ends[i]]
-        known = [m for m in members if m[2] is not None or m[4] is not None]
-        metres = geodesic_many_m(problem.lat, problem.lng, np.array([m[2] if m[2] is not None else m[4] for m in known],
-                                                                    dtype=float),
-                                 np.array([m[3] if m[3] is not None else m[5] for m in known], dtype=float))
-        exact = {m[1]: round(float(d) / 1000, 3) for m, d in zip(known, metres.tolist(), strict=True)}
+        team_id = int(teams[i])
+        rows = members.get(team_id, [])
+        known = [r for r in rows if (r[5] if r[5] is not None else r[7]) is not None]
+        metres = geodesic_many_m(problem.lat, problem.lng,
+                                 np.array([r[5] if r[5] is not None else r[7] for r in known], dtype=float),
+                                 np.array([r[6] if r[6] is not None else r[8] for r in known], dtype=float))
+        exact = {r[1]: round(float(d) / 1000, 3) for r, d in zip(known, metres.tolist(), strict=True)}
         nearest = min(exact.values()) if exact else None
         rate = None if np.isnan(rating[i]) else round(float(rating[i]), 2)
-        team_id = int(teams[i])
         reasons = {
             "industry": problem.category_id,
             "service_area_covers_village": bool(covers[i]),
-            "members": len(members),
+            "members": len(rows),
             "nearest_member_km": nearest,
             "members_within_reach": int(within[i]),
-            "member_distances_km": {str(m[1]): exact.get(m[1]) for m in members},
+            "member_distances_km": {str(r[1]): exact.get(r[1]) for r in rows},
             "active_problems": int(record[i, 0]),
             "resolved_count": int(record[i, 1]),
             "average_rating": rate,
@@ -152,5 +161,5 @@ def _results(problem: Problem, top: np.ndarray, *, teams, starts, rows, score, c
             "weights": weights,
         }
         out.append(TeamMatch(found[team_id], float(score[i]), nearest, reasons,
-                             [people[(team_id, m[1])] for m in members]))
+                             [{"id": r[1], "name": r[2], "area_code": r[3], "role": r[4]} for r in rows]))
     return out

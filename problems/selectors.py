@@ -77,19 +77,24 @@ def problems_list(
 def problem_detail(problem: Problem, *, viewer: User) -> dict:
     """The problem with its photos, claims and history: four queries whatever their number.
 
-    Staff see every claim. A commissioner sees their own claims and their teams' only: other commissioners' names and
-    messages are theirs and the staff's (PIPL art. 6), so the history drops the other claimants'
-    `claimed` events and shows no other commissioner as an actor."""
+    Staff see every claim. A commissioner sees their own claims and their teams' only: other commissioners'
+    names and messages are theirs and the staff's (PIPL art. 6), so the history drops the other claimants'
+    `claimed` events and shows no commissioner as an actor but themselves and their teammates on the claims
+    they see (a team member sees who of the team claimed and resolved it)."""
     claims = Claim.objects.filter(problem=problem).select_related("commissioner", "team").order_by("created_at", "id")
     is_commissioner = viewer.role == Role.COMMISSIONER
+    allies = {viewer.pk}
     if is_commissioner:
-        claims = claims.filter(works_on_q(viewer))
+        claims = list(claims.filter(works_on_q(viewer)))
+        teams = {c.team_id for c in claims if c.team_id}
+        if teams:
+            allies |= set(Membership.objects.filter(team_id__in=teams).values_list("user_id", flat=True))
     events = list(problem.events.select_related("actor").order_by("at", "id"))
     photos = photos_of(PhotoOwner.PROBLEM, [problem.pk]).get(problem.pk, [])
 
     def someone_else(event) -> bool:
         actor = event.actor
-        return is_commissioner and actor is not None and actor.role == Role.COMMISSIONER and actor.pk != viewer.pk
+        return is_commissioner and actor is not None and actor.role == Role.COMMISSIONER and actor.pk not in allies
 
     history = []
     for e in events:

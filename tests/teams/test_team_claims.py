@@ -132,3 +132,15 @@ def test_a_declined_team_hears_of_it_every_member(api, staff, village, members, 
 
     told = set(Notification.objects.filter(type="claim.declined").values_list("recipient_id", flat=True))
     assert told == {m.pk for m in members}
+
+
+def test_a_member_sees_who_of_the_team_claimed_and_resolved_it(api, staff, village, members, team, post_problem):
+    pid = post_problem()["id"]
+    claim_id = claim_for_team(api, members[0], pid, team).json()["id"]
+    api.as_user(staff).post(f"/problems/{pid}/claims/{claim_id}/accept")
+    api.as_user(members[2]).post(f"/problems/{pid}/resolve", {"summary": "已解决"})
+
+    history = api.as_user(members[1]).get(f"/problems/{pid}").json()["history"]
+
+    actors = {h["kind"]: (h["actor"] or {}).get("id") for h in history}
+    assert (actors["claimed"], actors["resolved"]) == (members[0].pk, members[2].pk)

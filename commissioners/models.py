@@ -36,7 +36,8 @@ class CommissionerProfile(models.Model):
             ),
         ]
         indexes = [
-            # "available commissioners near a point": matching and the problem.posted fan-out.
+            # "commissioners near a point": the staff's list with `near` (matching and the problem.posted
+            # audience read MatchingCandidate instead).
             models.Index(fields=["home_cell", "available"], name="commissioners_profile_cell"),
         ]
 

@@ -1,7 +1,10 @@
+"""The production setup (areas, categories, targets). It lives with stats, the one app that may import both
+villages and its own targets: villages imports nothing above it."""
+
 from django.core.management.base import BaseCommand
 
-from villages.hooks import setup_steps
-from villages.models import Area, Category
+from stats.services import targets_seed
+from villages.models import Area, AreaLevel, Category
 from villages.services import areas_import, categories_seed
 
 
@@ -13,9 +16,8 @@ class Command(BaseCommand):
         result = areas_import()
         self.stdout.write(
             f"areas: {result.created} created, {result.updated} updated, {result.unchanged} unchanged "
-            f"({Area.objects.filter(level='county').count()} counties, "
-            f"{Area.objects.filter(level='township').count()} townships, "
-            f"{Area.objects.filter(level='village').count()} villages)")
+            f"({Area.objects.filter(level=AreaLevel.COUNTY).count()} counties, "
+            f"{Area.objects.filter(level=AreaLevel.TOWNSHIP).count()} townships, "
+            f"{Area.objects.filter(level=AreaLevel.VILLAGE).count()} villages)")
         self.stdout.write(f"categories: {categories_seed()} created ({Category.objects.count()} in all)")
-        for name, step in setup_steps():  # stats: the targets
-            self.stdout.write(f"{name}: {step()} created")
+        self.stdout.write(f"targets: {targets_seed()} created")

@@ -27,6 +27,10 @@ class NotificationType(models.TextChoices):
     CLAIM_DECLINED = "claim.declined", "揭榜未被采纳"
     PROBLEM_RESOLVED = "problem.resolved", "难题已解决"
     PROBLEM_ESCALATED = "problem.escalated", "难题上报县级"
+    PROBLEM_MESSAGE = "problem.message", "难题新留言"
+    PROBLEM_REJECTED = "problem.rejected", "验收未通过"
+    PROBLEM_REFERRED = "problem.referred", "难题转交"
+    PROBLEM_CLOSED = "problem.closed", "难题已办结"
 
 
 class Payload(BaseModel):
@@ -87,6 +91,33 @@ class ProblemEscalatedPayload(Payload):
     village_code: str = Field(..., pattern=VILLAGE_CODE)
 
 
+class ProblemMessagePayload(Payload):
+    problem_id: int
+    message_id: int
+    author_id: int
+    author_name: str = Field(..., max_length=64)
+    author_role: Literal["commissioner", "township_staff", "county_staff", "bureau"]
+    excerpt: str = Field(..., max_length=100, description="The message's first 100 characters.")
+
+
+class ProblemRejectedPayload(Payload):
+    problem_id: int
+    reason: str = Field(..., max_length=2000, description="Why the staff judged it not fixed.")
+
+
+class ProblemReferredPayload(Payload):
+    problem_id: int
+    reason: str = Field(..., max_length=2000)
+    village_code: str = Field(..., pattern=VILLAGE_CODE)
+    by: Literal["commissioner", "staff"] = Field(..., description="Who handed it back.")
+
+
+class ProblemClosedPayload(Payload):
+    problem_id: int
+    rating: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=2000)
+
+
 @dataclass(frozen=True)
 class NotificationKind:
     type: NotificationType
@@ -135,6 +166,33 @@ REGISTRY: dict[str, NotificationKind] = {
             ProblemEscalatedPayload,
             "The county staff of the problem's county.",
             "An open problem went unclaimed too long or passed its deadline (its status is unchanged).",
+        ),
+        NotificationKind(
+            NotificationType.PROBLEM_MESSAGE,
+            ProblemMessagePayload,
+            "The others who may read the message: the staff taking part (the poster, the township's staff, "
+            "staff who wrote in the conversation) and, for a staff message, the live claimants (a team's claim: every "
+            "member); a team member's message also reaches the team.",
+            "A new message in a problem's conversation.",
+        ),
+        NotificationKind(
+            NotificationType.PROBLEM_REJECTED,
+            ProblemRejectedPayload,
+            "The commissioner whose claim was accepted (a team's claim: every member).",
+            "The township's staff judged the resolution did not fix it: the problem is in progress again.",
+        ),
+        NotificationKind(
+            NotificationType.PROBLEM_REFERRED,
+            ProblemReferredPayload,
+            "The county staff of the problem's county, the problem's township staff and poster, and the "
+            "commissioner whose claim was referred, every member for a team's (everyone but who referred it).",
+            "A problem was handed back (I cannot solve this): it is open to claims again.",
+        ),
+        NotificationKind(
+            NotificationType.PROBLEM_CLOSED,
+            ProblemClosedPayload,
+            "The commissioner whose claim was accepted (a team's claim: every member).",
+            "The township's staff confirmed the resolution with a rating: the problem is closed.",
         ),
     )
 }

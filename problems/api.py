@@ -12,7 +12,7 @@ from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from api.auth import jwt_auth
-from api.pagination import PageIn
+from api.pagination import PageIn, page_of
 from api.positions import Crs
 from commissioners.selectors import expertise_of
 from core.errors import Invalid
@@ -22,28 +22,40 @@ from media.selectors import photo_out
 from teams.selectors import team_for_claim
 from villages.selectors import village_get
 
-from . import claims, services
+from . import claims, closure, messages, services
 from .access import ensure_can_manage, visible_problem
+from .library import solved_search, solved_similar
 from .matching import Match, ranked_for
+from .messages import ensure_may_converse, message_photos, messages_for
 from .schemas import (
     ClaimCreatedOut,
     ClaimIn,
     ConfirmIn,
     MatchesOut,
+    MessageIn,
+    MessageOut,
+    MessagePage,
     ProblemDetailOut,
     ProblemFilters,
     ProblemIn,
     ProblemPage,
+    ReasonIn,
     ResolveIn,
+    SolvedFilters,
+    SolvedPage,
     WithdrawIn,
     match_out,
+    message_out,
     problem_detail_out,
     problem_out,
+    solved_out,
     team_match_out,
 )
 from .selectors import problem_get, problems_list
 
 router = Router(tags=["problems"], auth=jwt_auth)
+
+DETAIL_SIMILAR = 3  # solved problems shown in a problem's detail: one indexed query, bounded
 
 
 @router.post("/problems", response={201: ProblemDetailOut, 200: ProblemDetailOut},
@@ -75,10 +87,25 @@ def problem_list(request: HttpRequest, filters: Query[ProblemFilters], pager: Qu
     return {"count": count, "items": [problem_out(p, filters.crs, d) for p, d in rows]}
 
 
+@router.get("/problems/solved", response=SolvedPage,
+            summary="Solved problems: closed ones with their resolution and rating, best match first")
+def solved_list(request: HttpRequest, filters: Query[SolvedFilters], pager: Query[PageIn]):
+    """Closed problems with how they were solved and their rating, found by Chinese substrings without word
+    segmentation (`炭疽` finds 芒果炭疽病): every space-separated term must occur in the title, description or
+    resolution. Titles holding every term first, then the closest, then the most recently closed. Names no
+    person. Anyone signed in."""
+    count, found = solved_search(q=filters.q, category=filters.category, offset=pager.offset, limit=pager.limit)
+    return {"count": count, "items": [solved_out(p) for p in found]}
+
+
+
+
 @router.get("/problems/{problem_id}", response=ProblemDetailOut, summary="A problem, photos, claims, history",
             operation_id="villages_api_problem_read")
 def problem_read(request: HttpRequest, problem_id: int, crs: Crs = "wgs84"):
-    return problem_detail_out(visible_problem(request.auth, problem_id), crs, viewer=request.auth)
+    problem = visible_problem(request.auth, problem_id)
+    similar = [solved_out(p) for p in solved_similar(problem, limit=DETAIL_SIMILAR)]
+    return {**problem_detail_out(problem, crs, viewer=request.auth), "similar": similar}
 
 
 @router.post("/problems/{problem_id}/photos", response={201: PhotoOut, 200: PhotoOut},
@@ -149,3 +176,64 @@ def problem_matches(request: HttpRequest, problem_id: int, limit: int = Query(10
     items = [match_out(m, expertise.get(m.profile.user_id, [])) if isinstance(m, Match) else team_match_out(m)
              for m in found]
     return {"count": len(items), "items": items}
+
+
+@router.get("/problems/{problem_id}/similar", response=SolvedPage,
+            summary="Solved problems like this one (by title), its own category first")
+def problem_similar(request: HttpRequest, problem_id: int, limit: int = Query(5, ge=1, le=20)):
+    """Closed problems whose title is like this one's (trigram similarity at least 0.4), its own category
+    first, then the most similar, then the most recent. For whoever may see the problem."""
+    found = solved_similar(visible_problem(request.auth, problem_id), limit=limit)
+    return {"count": len(found), "items": [solved_out(p) for p in found]}
+
+
+# The conversation ----------------------------------------------------------------------------------
+
+
+@router.get("/problems/{problem_id}/messages", response=MessagePage,
+            summary="A problem's conversation, oldest first (its staff, claimants and commissioner)")
+def message_list(request: HttpRequest, problem_id: int, pager: Query[PageIn]):
+    """Staff in scope read every message; a claimant (pending or accepted) reads the staff's and their own.
+    Others: 403 (`outside_scope` where the problem is not theirs to see, else `not_in_conversation`)."""
+    problem = visible_problem(request.auth, problem_id)
+    ensure_may_converse(request.auth, problem)
+    page = page_of(messages_for(request.auth, problem), pager)
+    photos = message_photos(page["items"])
+    return {"count": page["count"], "items": [message_out(m, photos) for m in page["items"]]}
+
+
+@router.post("/problems/{problem_id}/messages", response={201: MessageOut, 200: MessageOut},
+             summary="Write in a problem's conversation (idempotent on `client_id`)")
+def message_send(request: HttpRequest, problem_id: int, payload: MessageIn):
+    """201 with the message; the same `client_id` again answers 200 with the first message. Tells the others
+    who may read it (`problem.message`). 409 `problem_wrong_status` once the problem is closed or withdrawn;
+    422 for a blank body or a photo that is not the author's own of this problem."""
+    problem = visible_problem(request.auth, problem_id)
+    sent = messages.message_post(author=request.auth, problem=problem, client_id=payload.client_id,
+                                 body=payload.body, photo_ids=payload.photo_ids)
+    return Status(201 if sent.created else 200, message_out(sent.message, message_photos([sent.message])))
+
+
+# Honest closure ------------------------------------------------------------------------------------
+
+
+@router.post("/problems/{problem_id}/reject", response=ProblemDetailOut,
+             summary="Not fixed: a resolved problem goes back to its commissioner (township staff)")
+def problem_reject(request: HttpRequest, problem_id: int, payload: ReasonIn):
+    """A `resolved` problem goes back to `in_progress` with the same accepted claim; its resolution is cleared
+    (the history keeps it) and the commissioner is told why (`problem.rejected`). A repeat answers 409."""
+    problem = visible_problem(request.auth, problem_id)
+    return problem_detail_out(closure.problem_reject(staff=request.auth, problem=problem, reason=payload.reason),
+                              viewer=request.auth)
+
+
+@router.post("/problems/{problem_id}/refer", response=ProblemDetailOut,
+             summary="Cannot solve it: the problem is open to claims again, the county is told "
+                     "(the accepted commissioner, or staff)")
+def problem_refer(request: HttpRequest, problem_id: int, payload: ReasonIn):
+    """An `in_progress` or `resolved` problem is `open` again; the accepted claim becomes `referred` (that
+    commissioner may not claim it again: 409 `claim_referred`); the county's staff are told
+    (`problem.referred`). A repeat answers 409."""
+    problem = visible_problem(request.auth, problem_id)
+    return problem_detail_out(closure.problem_refer(user=request.auth, problem=problem, reason=payload.reason),
+                              viewer=request.auth)

@@ -23,6 +23,7 @@ from .errors import (
     AlreadyClaimed,
     ClaimNotFound,
     ClaimNotPending,
+    ClaimReferred,
     NotTheAcceptedCommissioner,
     ProblemNotOpen,
     ProblemWrongStatus,
@@ -32,8 +33,9 @@ from .events import problem_event_record
 from .models import LIVE_CLAIM_STATUSES, Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus
 
 
-def _problem_staff_ids(problem: Problem) -> list[int]:
-    """Who hears about a problem's claims and resolution: the poster, and the township's staff."""
+def problem_staff_ids(problem: Problem) -> list[int]:
+    """Who hears about a problem's claims, resolution, referral and messages: the poster, and the township's
+    staff."""
     ids = set(
         User.objects.filter(role=Role.TOWNSHIP_STAFF, area_id=problem.village.township_code, is_active=True)
         .values_list("pk", flat=True)
@@ -62,10 +64,12 @@ def claim_create(*, commissioner: User, problem: Problem, message: str = "", tea
     problem = Problem.objects.select_for_update().select_related("village").get(pk=problem.pk)
     if problem.status != ProblemStatus.OPEN:
         raise ProblemNotOpen()
-    live = Claim.objects.filter(problem=problem, status__in=LIVE_CLAIM_STATUSES)
-    if live.filter(commissioner=commissioner).exists():
+    mine = set(Claim.objects.filter(problem=problem, commissioner=commissioner).values_list("status", flat=True))
+    if mine & set(LIVE_CLAIM_STATUSES):
         raise AlreadyClaimed()
-    if team is not None and live.filter(team=team).exists():
+    if ClaimStatus.REFERRED in mine:  # they said they cannot solve it: someone else takes it (docs/problems.md)
+        raise ClaimReferred()
+    if team is not None and Claim.objects.filter(problem=problem, team=team, status__in=LIVE_CLAIM_STATUSES).exists():
         raise TeamAlreadyClaimed()
     try:
         with transaction.atomic():
@@ -75,7 +79,7 @@ def claim_create(*, commissioner: User, problem: Problem, message: str = "", tea
     problem_event_record(problem=problem, kind=ProblemEventKind.CLAIMED, actor=commissioner,
                          from_status=problem.status, note=message)
     team_fields = {"team_id": team.pk, "team_name": team.name} if team is not None else {}
-    notify(recipients=_problem_staff_ids(problem), type="claim.created", payload={
+    notify(recipients=problem_staff_ids(problem), type="claim.created", payload={
         "problem_id": problem.pk, "claim_id": claim.pk, "commissioner_id": commissioner.pk,
         "commissioner_name": commissioner.name, **team_fields})
     return claim
@@ -131,6 +135,6 @@ def problem_resolve(*, commissioner: User, problem: Problem, summary: str) -> Pr
     candidates_refresh(sorted({accepted.commissioner_id, commissioner.pk}))  # workload down, track record up
     problem_event_record(problem=problem, kind=ProblemEventKind.RESOLVED, actor=commissioner,
                          from_status=ProblemStatus.IN_PROGRESS, note=summary)
-    notify(recipients=_problem_staff_ids(problem), type="problem.resolved",
+    notify(recipients=problem_staff_ids(problem), type="problem.resolved",
            payload={"problem_id": problem.pk, "summary": summary[:500]})
     return problem

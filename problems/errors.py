@@ -33,7 +33,8 @@ class ClaimNotFound(NotFound):
     message = _("No such claim on this problem.")
 
 
-class NotTheAcceptedCommissioner(Conflict):
+class NotTheAcceptedCommissioner(Forbidden):
+    # 403, not 409: whatever the problem's state, this commissioner may not do it.
     code = "not_accepted_commissioner"
     message = _("Only the commissioner whose claim was accepted can resolve this problem.")
 
@@ -41,3 +42,14 @@ class NotTheAcceptedCommissioner(Conflict):
 class TeamAlreadyClaimed(Conflict):
     code = "already_claimed"
     message = _("Your team has already claimed this problem.")
+
+
+class ClaimReferred(Conflict):
+    code = "claim_referred"
+    message = _("You referred this problem (or staff referred it from you): another commissioner takes it.")
+
+
+class NotInConversation(Forbidden):
+    code = "not_in_conversation"
+    message = _("Only the problem's staff, its claimants and the commissioner working on it take part in "
+                "its conversation.")

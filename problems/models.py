@@ -77,6 +77,13 @@ class Problem(models.Model):
             models.Index(fields=["village", "status"], name="problems_problem_village"),
             # the escalation sweep: open, not yet escalated, oldest first.
             models.Index(fields=["status", "escalated_at", "created_at"], name="problems_problem_escalation"),
+            # The library of solved problems (problems/library.py): without a query, the most recently closed;
+            # with a category, that category's (a short term's LIKE then scans only these rows). The text
+            # indexes are backend-specific and made by migration 0006_solved_search (pg_trgm GIN / FTS5).
+            models.Index(fields=["-closed_at", "-id"], condition=Q(status="closed"),
+                         name="problems_problem_solved_recent"),
+            models.Index(fields=["category", "-closed_at"], condition=Q(status="closed"),
+                         name="problems_problem_solved_cat"),
         ]
 
     def __str__(self) -> str:
@@ -92,6 +99,8 @@ class ProblemEventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", "撤回"
     ESCALATED = "escalated", "超时上报"
     PHOTO_ADDED = "photo_added", "上传照片"
+    REJECTED = "rejected", "验收未通过"
+    REFERRED = "referred", "转交"
 
 
 class ProblemEvent(models.Model):
@@ -124,6 +133,8 @@ class ClaimStatus(models.TextChoices):
     ACCEPTED = "accepted", "已确认"
     DECLINED = "declined", "未选中"
     WITHDRAWN = "withdrawn", "已撤回"
+    # The accepted commissioner could not solve it (or staff judged so): the problem was opened again.
+    REFERRED = "referred", "已转交"
 
 
 LIVE_CLAIM_STATUSES = (ClaimStatus.PENDING, ClaimStatus.ACCEPTED)
@@ -182,3 +193,33 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"claim {self.pk} on problem {self.problem_id} by {self.commissioner_id}"
+
+
+class ProblemMessage(models.Model):
+    """One message in a problem's conversation (problems/messages.py says who takes part)."""
+
+    problem = models.ForeignKey(Problem, related_name="messages", on_delete=models.CASCADE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="problem_messages",
+        # What was said on a problem stays with it: authors are deactivated, never deleted.
+        on_delete=models.PROTECT,
+    )
+    client_id = models.UUIDField(help_text="The phone's id for this write; a retry returns the first result.")
+    body = models.TextField(max_length=2000)
+    # Photos the author added to the problem (media.Photo ids, owner kind "problem"), shown with the message.
+    photo_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "client_id"], name="problems_message_client_id_once"),
+            models.CheckConstraint(condition=~Q(body=""), name="problems_message_body_not_empty"),
+        ]
+        indexes = [
+            # a conversation, oldest first (the list and its count).
+            models.Index(fields=["problem", "created_at", "id"], name="problems_message_conversation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on problem {self.problem_id} by {self.author_id}"

@@ -24,9 +24,11 @@ from core.queueing import enqueue_on_commit
 from geo.cells import cell_of
 from media.models import Photo, PhotoOwner
 from media.services import photo_attach
+from notifications.services import notify
 from villages.models import Area, AreaLevel, Category
 
 from .access import ensure_can_manage
+from .claims import claimant_ids
 from .errors import NotYourTownship, ProblemNotOpen, ProblemWrongStatus
 from .events import problem_event_record
 from .models import Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus, Urgency
@@ -134,9 +136,10 @@ def problem_confirm(*, staff: User, problem: Problem, rating: int, comment: str 
     problem.rating_comment = comment
     problem.closed_at = timezone.now()
     problem.save(update_fields=["status", "rating", "rating_comment", "closed_at", "updated_at"])
-    # The rating joins the accepted commissioner's track record.
-    candidates_refresh(Claim.objects.filter(problem=problem, status=ClaimStatus.ACCEPTED)
-                       .values_list("commissioner_id", flat=True))
+    claims = list(Claim.objects.filter(problem=problem, status=ClaimStatus.ACCEPTED))
+    candidates_refresh([c.commissioner_id for c in claims])  # the rating joins the accepted commissioner's record
     problem_event_record(problem=problem, kind=ProblemEventKind.CLOSED, actor=staff,
                          from_status=ProblemStatus.RESOLVED, note=comment)
+    notify(recipients=sorted({pk for c in claims for pk in claimant_ids(c)}), type="problem.closed",
+           payload={"problem_id": problem.pk, "rating": rating, "comment": comment})
     return problem

@@ -68,6 +68,9 @@ class World:
             # made with problem_in_progress: its claim, accepted
             "accepted_claim": lambda: self.get("problem_in_progress") and self._made["accepted_claim"],
             "problem_resolved": self._problem_resolved,
+            # the open problem, once the commissioner has claimed it (a party to its conversation)
+            "problem_claimed": lambda: self.get("claim") and self.get("problem_open"),
+            "problem_closed": self._problem_closed,
             "checkin": self._checkin,
             "training": self._training,
             "photo": self._photo,
@@ -134,6 +137,11 @@ class World:
         claim = claim_create(commissioner=self.people["commissioner"], problem=problem)
         problem = claim_accept(staff=self.people["township_in"], problem=problem, claim_id=claim.pk)
         return problem_resolve(commissioner=self.people["commissioner"], problem=problem, summary="已喷药防治")
+
+    def _problem_closed(self):
+        from problems.services import problem_confirm
+
+        return problem_confirm(staff=self.people["township_in"], problem=self._problem_resolved(), rating=5)
 
     def _checkin(self):
         from commissioners.checkins import checkin_record

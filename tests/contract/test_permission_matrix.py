@@ -148,6 +148,22 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/problems/{problem_id}/confirm"): Row("401 403 200 403 403 403 403",
                                                     ids={"problem_id": "problem_resolved"},
                                                     body=lambda w: {"rating": 5}),
+    # A problem's conversation: its staff (in scope) and its claimants (the commissioner claimed it).
+    ("GET", "/problems/{problem_id}/messages"): Row("401 200 200 403 200 403 200",
+                                                    ids={"problem_id": "problem_claimed"}),
+    ("POST", "/problems/{problem_id}/messages"): Row(
+        "401 201 201 403 201 403 201", ids={"problem_id": "problem_claimed"},
+        body=lambda w: {"client_id": str(uuid.uuid4()), "body": "明天上午到"}),
+    # Honest closure: the township's staff reject a resolution; the accepted commissioner or staff in scope refer.
+    ("POST", "/problems/{problem_id}/reject"): Row("401 403 200 403 403 403 403",
+                                                   ids={"problem_id": "problem_resolved"},
+                                                   body=lambda w: {"reason": "还在落果"}),
+    ("POST", "/problems/{problem_id}/refer"): Row("401 200 200 403 200 403 200",
+                                                  ids={"problem_id": "problem_in_progress"},
+                                                  body=lambda w: {"reason": "需要植保站化验"}),
+    # The library of solved problems: anyone signed in (it names no person); similar as the problem's detail.
+    ("GET", "/problems/solved"): Row("401 seen seen seen seen seen seen", listed="problem_closed"),
+    ("GET", "/problems/{problem_id}/similar"): Row("401 200 200 403 200 403 200", ids={"problem_id": "problem_open"}),
     # Field service: a commissioner's own check-ins; staff see their area's.
     ("POST", "/checkins"): Row("401 201 403 403 403 403 403", body=checkin_body),
     ("POST", "/checkins/batch"): Row("401 200 403 403 403 403 403", body=lambda w: {"items": [checkin_body(w)]}),

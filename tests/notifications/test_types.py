@@ -7,6 +7,8 @@ from tests.factories import CommissionerFactory
 
 CONTRACT_TYPES = {
     "problem.posted", "claim.created", "claim.accepted", "claim.declined", "problem.resolved", "problem.escalated",
+    # v1.1, a problem's whole life
+    "problem.message", "problem.rejected", "problem.referred", "problem.closed",
 }
 
 

@@ -144,3 +144,41 @@ def test_a_member_sees_who_of_the_team_claimed_and_resolved_it(api, staff, villa
 
     actors = {h["kind"]: (h["actor"] or {}).get("id") for h in history}
     assert (actors["claimed"], actors["resolved"]) == (members[0].pk, members[2].pk)
+
+
+def test_every_member_takes_part_in_the_conversation_and_hears_of_closure(
+        api, staff, village, members, team, post_problem, django_capture_on_commit_callbacks):
+    pid = post_problem()["id"]
+    claim_id = claim_for_team(api, members[0], pid, team).json()["id"]
+    api.as_user(staff).post(f"/problems/{pid}/claims/{claim_id}/accept")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = api.as_user(members[1]).post(f"/problems/{pid}/messages",
+                                            {"client_id": str(uuid.uuid4()), "body": "明天三人一起到果园"})
+    assert sent.status_code == 201, sent.content
+    heard = set(Notification.objects.filter(type="problem.message").values_list("recipient_id", flat=True))
+    assert {members[0].pk, members[2].pk, staff.pk} <= heard and members[1].pk not in heard
+    assert [m["body"] for m in api.as_user(members[2]).get(f"/problems/{pid}/messages").json()["items"]] == [
+        "明天三人一起到果园"]
+
+    api.as_user(members[2]).post(f"/problems/{pid}/resolve", {"summary": "已喷药"})
+    with django_capture_on_commit_callbacks(execute=True):
+        api.as_user(staff).post(f"/problems/{pid}/reject", {"reason": "仍有黑斑"})
+    told = set(Notification.objects.filter(type="problem.rejected").values_list("recipient_id", flat=True))
+    assert told == {m.pk for m in members}
+    api.as_user(members[1]).post(f"/problems/{pid}/resolve", {"summary": "再次喷药"})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.as_user(staff).post(f"/problems/{pid}/confirm", {"rating": 5}).status_code == 200
+    told = set(Notification.objects.filter(type="problem.closed").values_list("recipient_id", flat=True))
+    assert told == {m.pk for m in members}
+
+
+def test_any_member_may_refer_the_teams_problem(api, staff, members, team, post_problem):
+    pid = post_problem()["id"]
+    claim_id = claim_for_team(api, members[0], pid, team).json()["id"]
+    api.as_user(staff).post(f"/problems/{pid}/claims/{claim_id}/accept")
+
+    response = api.as_user(members[2]).post(f"/problems/{pid}/refer", {"reason": "需要植保专家"})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "open"

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('problems', '0002_problems_tables'),
+        ('problems', '0006_solved_search'),
         ('teams', '0001_teams'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

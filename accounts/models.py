@@ -147,6 +147,7 @@ class AuditAction(models.TextChoices):
     PERSONAL_READ = "personal_read", "查看个人信息"
     ACCOUNT = "account", "账号变更"
     ADMIN = "admin", "后台变更"
+    TEAM = "team", "团队变更"
 
 
 class AuditEvent(models.Model):

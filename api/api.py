@@ -13,6 +13,7 @@ from media.api import router as photos_router
 from notifications.api import router as notifications_router
 from problems.api import router as problems_router
 from stats.api import router as stats_router
+from teams.api import router as teams_router
 from trainings.api import router as trainings_router
 from villages.api import router as areas_router
 
@@ -57,6 +58,7 @@ api.add_router("", areas_router)
 api.add_router("", commissioners_router)
 api.add_router("", notifications_router)
 api.add_router("", problems_router)
+api.add_router("", teams_router)
 api.add_router("", trainings_router)
 api.add_router("", photos_router)
 api.add_router("", stats_router)

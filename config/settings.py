@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "accounts",
     "villages",
     "commissioners",
+    "teams",
     "problems",
     "trainings",
     "notifications",

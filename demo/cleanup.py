@@ -18,6 +18,7 @@ from commissioners.models import Checkin, CommissionerProfile, Dispatch
 from media.models import Photo, PhotoOwner
 from notifications.models import Notification
 from problems.models import Claim, Problem, ProblemEvent
+from teams.models import Membership, Team, TeamDispatch
 from trainings.models import Training
 
 from .activity import MARK
@@ -44,6 +45,7 @@ def demo_rows() -> dict[str, QuerySet]:
     problems = Problem.objects.filter(Q(title__startswith=MARK) | Q(posted_by__in=people))
     checkins = Checkin.objects.filter(Q(note__startswith=MARK) | Q(commissioner__in=people) | Q(problem__in=problems))
     trainings = Training.objects.filter(Q(topic__startswith=MARK) | Q(commissioner__in=people))
+    teams = Team.objects.filter(Q(name__startswith=MARK) | Q(created_by__in=people))
     return {
         "photos": Photo.objects.filter(
             Q(uploaded_by__in=people)
@@ -52,11 +54,17 @@ def demo_rows() -> dict[str, QuerySet]:
             | Q(owner_kind=PhotoOwner.TRAINING, owner_id__in=trainings.values("pk"))),
         "checkins": checkins,
         "trainings": trainings,
+        # A team dispatch's items hold its dispatches: they go first.
+        "team_dispatches": TeamDispatch.objects.filter(Q(team__in=teams) | Q(dispatched_by__in=people)),
         "dispatches": Dispatch.objects.filter(
             Q(note__startswith=MARK) | Q(commissioner__in=people) | Q(dispatched_by__in=people)),
-        "claims": Claim.objects.filter(Q(message=MARK) | Q(commissioner__in=people) | Q(problem__in=problems)),
+        "claims": Claim.objects.filter(Q(message=MARK) | Q(commissioner__in=people) | Q(problem__in=problems)
+                                       | Q(team__in=teams)),
         "problem_events": ProblemEvent.objects.filter(Q(problem__in=problems) | Q(actor__in=people)),
         "problems": problems,
+        # After the claims that name them; a demo person's membership of a real team goes too.
+        "teams": teams,
+        "team_memberships": Membership.objects.filter(user__in=people),
         "notifications": Notification.objects.filter(recipient__in=people),
         "consents": Consent.objects.filter(user__in=people),
         "commissioner_profiles": CommissionerProfile.objects.filter(user__in=people),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import models
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 from pydantic import ValidationError as PydanticValidationError
 
 VILLAGE_CODE = r"^[0-9]{12}$"
@@ -40,25 +40,44 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ProblemPostedPayload(Payload):
+class TeamFieldsOmittedWhenEmpty(Payload):
+    """Payloads that grew team fields: a notification about no team stores and sends none of them (not
+    nulls), so what every existing client receives for a person's claim is unchanged."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_team_fields(self, handler: Any) -> dict[str, Any]:
+        data = handler(self)
+        for key in ("team_id", "team_name", "team_ids"):
+            if key in data and not data[key]:
+                del data[key]
+        return data
+
+
+class ProblemPostedPayload(TeamFieldsOmittedWhenEmpty):
     problem_id: int
     title: str = Field(..., min_length=1, max_length=200)
     category: str = Field(..., max_length=32, description="A category code (`GET /categories`).")
     village_code: str = Field(..., pattern=VILLAGE_CODE)
     urgency: Literal["low", "normal", "high"]
-    distance_km: float = Field(..., ge=0, description="From the recipient's home position to the problem.")
+    distance_km: float = Field(..., ge=0, description="From the recipient's home position to the problem (a team "
+                                                    "member without one: from their registered area).")
+    team_ids: list[int] = Field(default_factory=list,
+                                description="The recipient's teams serving the village (why a team member hears).")
 
 
-class ClaimCreatedPayload(Payload):
+class ClaimCreatedPayload(TeamFieldsOmittedWhenEmpty):
     problem_id: int
     claim_id: int
     commissioner_id: int
     commissioner_name: str = Field(..., max_length=64)
+    team_id: int | None = Field(None, description="Set when the commissioner claimed for their team.")
+    team_name: str | None = Field(None, max_length=64)
 
 
-class ClaimDecidedPayload(Payload):
+class ClaimDecidedPayload(TeamFieldsOmittedWhenEmpty):
     problem_id: int
     claim_id: int
+    team_id: int | None = Field(None, description="A team's claim: every member is told.")
 
 
 class ProblemResolvedPayload(Payload):
@@ -114,7 +133,8 @@ REGISTRY: dict[str, NotificationKind] = {
             NotificationType.PROBLEM_POSTED,
             ProblemPostedPayload,
             "Available, active commissioners with the problem's category in their expertise whose home is "
-            "within the search radius of the problem.",
+            "within the search radius of the problem, and the members of active teams of that industry whose "
+            "service area covers the village.",
             "A village posted a problem a commissioner could take up (揭榜).",
         ),
         NotificationKind(
@@ -126,13 +146,13 @@ REGISTRY: dict[str, NotificationKind] = {
         NotificationKind(
             NotificationType.CLAIM_ACCEPTED,
             ClaimDecidedPayload,
-            "The commissioner whose claim it is.",
+            "The commissioner whose claim it is (a team's claim: every member).",
             "The problem's staff accepted the claim: the problem is in progress.",
         ),
         NotificationKind(
             NotificationType.CLAIM_DECLINED,
             ClaimDecidedPayload,
-            "The commissioner whose claim it is.",
+            "The commissioner whose claim it is (a team's claim: every member).",
             "Another claim was accepted, or the problem was withdrawn.",
         ),
         NotificationKind(
@@ -151,26 +171,27 @@ REGISTRY: dict[str, NotificationKind] = {
             NotificationType.PROBLEM_MESSAGE,
             ProblemMessagePayload,
             "The others who may read the message: the staff taking part (the poster, the township's staff, "
-            "staff who wrote in the conversation) and, for a staff message, the live claimants.",
+            "staff who wrote in the conversation) and, for a staff message, the live claimants (a team's claim: every "
+            "member); a team member's message also reaches the team.",
             "A new message in a problem's conversation.",
         ),
         NotificationKind(
             NotificationType.PROBLEM_REJECTED,
             ProblemRejectedPayload,
-            "The commissioner whose claim was accepted.",
+            "The commissioner whose claim was accepted (a team's claim: every member).",
             "The township's staff judged the resolution did not fix it: the problem is in progress again.",
         ),
         NotificationKind(
             NotificationType.PROBLEM_REFERRED,
             ProblemReferredPayload,
             "The county staff of the problem's county, the problem's township staff and poster, and the "
-            "commissioner whose claim was referred (everyone but who referred it).",
+            "commissioner whose claim was referred, every member for a team's (everyone but who referred it).",
             "A problem was handed back (I cannot solve this): it is open to claims again.",
         ),
         NotificationKind(
             NotificationType.PROBLEM_CLOSED,
             ProblemClosedPayload,
-            "The commissioner whose claim was accepted.",
+            "The commissioner whose claim was accepted (a team's claim: every member).",
             "The township's staff confirmed the resolution with a rating: the problem is closed.",
         ),
     )

@@ -9,7 +9,7 @@ from accounts.scoping import area_in_scope, ensure_area_in_scope
 from core.errors import OutsideScope
 
 from .models import ClaimStatus, Problem, ProblemStatus
-from .selectors import problem_get
+from .selectors import problem_get, works_on_q
 
 
 def ensure_can_manage(staff: User, problem: Problem) -> None:
@@ -18,12 +18,12 @@ def ensure_can_manage(staff: User, problem: Problem) -> None:
 
 
 def may_see_problem(user: User, problem: Problem) -> bool:
-    """Commissioners: an open problem, or one they work on (their claim accepted). A declined or
-    withdrawn claimant has no business with it once it is no longer open. Staff: their area's.
+    """Commissioners: an open problem, or one they work on (their claim, or their team's, accepted). A
+    declined or withdrawn claimant has no business with it once it is no longer open. Staff: their area's.
     (The same rule, as a queryset: selectors.problems_visible_to.)"""
     if user.role == Role.COMMISSIONER:
         return problem.status == ProblemStatus.OPEN or problem.claims.filter(
-            commissioner=user, status=ClaimStatus.ACCEPTED).exists()
+            works_on_q(user), status=ClaimStatus.ACCEPTED).exists()
     return area_in_scope(user, problem.village)
 
 

@@ -19,12 +19,13 @@ from core.errors import Invalid
 from core.positions import parse_near, point_in
 from media.schemas import PhotoOut
 from media.selectors import photo_out
+from teams.selectors import team_for_claim
 from villages.selectors import village_get
 
 from . import claims, closure, messages, services
 from .access import ensure_can_manage, visible_problem
 from .library import solved_search, solved_similar
-from .matching import matches_for
+from .matching import Match, ranked_for
 from .messages import ensure_may_converse, message_photos, messages_for
 from .schemas import (
     ClaimCreatedOut,
@@ -48,6 +49,7 @@ from .schemas import (
     problem_detail_out,
     problem_out,
     solved_out,
+    team_match_out,
 )
 from .selectors import problem_get, problems_list
 
@@ -133,11 +135,15 @@ def problem_confirm(request: HttpRequest, problem_id: int, payload: ConfirmIn):
 
 
 @router.post("/problems/{problem_id}/claims", response={201: ClaimCreatedOut}, summary="Claim a problem (揭榜)",
+             description="With `team_id`, a member claims for their team: once accepted, every member may check "
+                         "in against the problem and resolve it, and every member is told.",
              operation_id="commissioners_api_claim")
 def claim(request: HttpRequest, problem_id: int, payload: ClaimIn):
     problem = visible_problem(request.auth, problem_id)
-    created = claims.claim_create(commissioner=request.auth, problem=problem, message=payload.message)
+    team = team_for_claim(request.auth, payload.team_id) if payload.team_id is not None else None
+    created = claims.claim_create(commissioner=request.auth, problem=problem, message=payload.message, team=team)
     return Status(201, {"id": created.pk, "status": created.status, "problem_id": problem.pk,
+                        "team": {"id": team.pk, "name": team.name} if team else None,
                         "created_at": created.created_at})
 
 
@@ -160,14 +166,15 @@ def problem_resolve(request: HttpRequest, problem_id: int, payload: ResolveIn):
 
 
 @router.get("/problems/{problem_id}/matches", response=MatchesOut,
-            summary="Commissioners ranked for a problem, with the reasons",
+            summary="Commissioners and teams ranked for a problem, with the reasons",
             operation_id="commissioners_api_problem_matches")
 def problem_matches(request: HttpRequest, problem_id: int, limit: int = Query(10, ge=1, le=50)):
     problem = problem_get(problem_id)
     ensure_can_manage(request.auth, problem)
-    found = matches_for(problem, limit=limit)
-    expertise = expertise_of([m.profile.user_id for m in found])
-    items = [match_out(m, expertise.get(m.profile.user_id, [])) for m in found]
+    found = ranked_for(problem, limit=limit)
+    expertise = expertise_of([m.profile.user_id for m in found if isinstance(m, Match)])
+    items = [match_out(m, expertise.get(m.profile.user_id, [])) if isinstance(m, Match) else team_match_out(m)
+             for m in found]
     return {"count": len(items), "items": items}
 
 

@@ -15,6 +15,8 @@ from accounts.scoping import ensure_role
 from commissioners.candidates import candidates_refresh
 from core.errors import Invalid
 from notifications.services import notify
+from teams.models import Team
+from teams.selectors import is_member, member_ids
 
 from .access import ensure_can_manage
 from .errors import (
@@ -25,6 +27,7 @@ from .errors import (
     NotTheAcceptedCommissioner,
     ProblemNotOpen,
     ProblemWrongStatus,
+    TeamAlreadyClaimed,
 )
 from .events import problem_event_record
 from .models import LIVE_CLAIM_STATUSES, Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus
@@ -41,8 +44,22 @@ def problem_staff_ids(problem: Problem) -> list[int]:
     return sorted(ids)
 
 
+def claimant_ids(claim: Claim) -> list[int]:
+    """Who a claim's news reaches: its commissioner, and every member of its team."""
+    if claim.team_id is None:
+        return [claim.commissioner_id]
+    return sorted({claim.commissioner_id, *member_ids(claim.team_id)})
+
+
+def works_on(user: User, claim: Claim) -> bool:
+    """Whether ``user`` works on an accepted ``claim``: its commissioner, or a member of its team."""
+    return claim.commissioner_id == user.pk or (claim.team_id is not None and is_member(user.pk, claim.team_id))
+
+
 @transaction.atomic
-def claim_create(*, commissioner: User, problem: Problem, message: str = "") -> Claim:
+def claim_create(*, commissioner: User, problem: Problem, message: str = "", team: Team | None = None) -> Claim:
+    """A commissioner's claim, or (``team``, of which they are a member: teams.selectors.team_for_claim)
+    their team's."""
     ensure_role(commissioner, Role.COMMISSIONER)
     problem = Problem.objects.select_for_update().select_related("village").get(pk=problem.pk)
     if problem.status != ProblemStatus.OPEN:
@@ -52,16 +69,19 @@ def claim_create(*, commissioner: User, problem: Problem, message: str = "") -> 
         raise AlreadyClaimed()
     if ClaimStatus.REFERRED in mine:  # they said they cannot solve it: someone else takes it (docs/problems.md)
         raise ClaimReferred()
+    if team is not None and Claim.objects.filter(problem=problem, team=team, status__in=LIVE_CLAIM_STATUSES).exists():
+        raise TeamAlreadyClaimed()
     try:
         with transaction.atomic():
-            claim = Claim.objects.create(problem=problem, commissioner=commissioner, message=message)
-    except IntegrityError as exc:  # the constraint caught a double tap the check above raced with
-        raise AlreadyClaimed() from exc
+            claim = Claim.objects.create(problem=problem, commissioner=commissioner, team=team, message=message)
+    except IntegrityError as exc:  # the constraints caught a double tap the checks above raced with
+        raise (AlreadyClaimed() if team is None else TeamAlreadyClaimed()) from exc
     problem_event_record(problem=problem, kind=ProblemEventKind.CLAIMED, actor=commissioner,
                          from_status=problem.status, note=message)
+    team_fields = {"team_id": team.pk, "team_name": team.name} if team is not None else {}
     notify(recipients=problem_staff_ids(problem), type="claim.created", payload={
         "problem_id": problem.pk, "claim_id": claim.pk, "commissioner_id": commissioner.pk,
-        "commissioner_name": commissioner.name})
+        "commissioner_name": commissioner.name, **team_fields})
     return claim
 
 
@@ -79,22 +99,21 @@ def claim_accept(*, staff: User, problem: Problem, claim_id: int) -> Problem:
     now = timezone.now()
     problem.status = ProblemStatus.IN_PROGRESS
     problem.save(update_fields=["status", "updated_at"])
-    declined = list(
-        Claim.objects.filter(problem=problem, status=ClaimStatus.PENDING).exclude(pk=claim.pk)
-        .values_list("pk", "commissioner_id")
-    )
-    Claim.objects.filter(pk__in=[pk for pk, _user in declined]).update(status=ClaimStatus.DECLINED, decided_at=now)
+    declined = list(Claim.objects.filter(problem=problem, status=ClaimStatus.PENDING).exclude(pk=claim.pk))
+    Claim.objects.filter(pk__in=[c.pk for c in declined]).update(status=ClaimStatus.DECLINED, decided_at=now)
     claim.status = ClaimStatus.ACCEPTED
     claim.decided_at = now
     claim.save(update_fields=["status", "decided_at"])
     candidates_refresh([claim.commissioner_id])  # one more problem in progress: their workload
     problem_event_record(problem=problem, kind=ProblemEventKind.ACCEPTED, actor=staff,
                          from_status=ProblemStatus.OPEN, note=f"claim {claim.pk}")
-    notify(recipients=[claim.commissioner_id], type="claim.accepted",
-           payload={"problem_id": problem.pk, "claim_id": claim.pk})
-    for declined_pk, commissioner_id in declined:
-        notify(recipients=[commissioner_id], type="claim.declined",
-               payload={"problem_id": problem.pk, "claim_id": declined_pk})
+    team = {"team_id": claim.team_id} if claim.team_id else {}
+    notify(recipients=claimant_ids(claim), type="claim.accepted",
+           payload={"problem_id": problem.pk, "claim_id": claim.pk, **team})
+    for other in declined:
+        notify(recipients=claimant_ids(other), type="claim.declined",
+               payload={"problem_id": problem.pk, "claim_id": other.pk,
+                        **({"team_id": other.team_id} if other.team_id else {})})
     return problem
 
 
@@ -103,7 +122,7 @@ def problem_resolve(*, commissioner: User, problem: Problem, summary: str) -> Pr
     ensure_role(commissioner, Role.COMMISSIONER)
     problem = Problem.objects.select_for_update().select_related("village").get(pk=problem.pk)
     accepted = Claim.objects.filter(problem=problem, status=ClaimStatus.ACCEPTED).first()
-    if accepted is None or accepted.commissioner_id != commissioner.pk:
+    if accepted is None or not works_on(commissioner, accepted):
         raise NotTheAcceptedCommissioner()
     if problem.status != ProblemStatus.IN_PROGRESS:
         raise ProblemWrongStatus(_("Only a problem in progress can be resolved."))
@@ -113,7 +132,7 @@ def problem_resolve(*, commissioner: User, problem: Problem, summary: str) -> Pr
     problem.resolution_summary = summary
     problem.resolved_at = timezone.now()
     problem.save(update_fields=["status", "resolution_summary", "resolved_at", "updated_at"])
-    candidates_refresh([commissioner.pk])  # workload down, track record up
+    candidates_refresh(sorted({accepted.commissioner_id, commissioner.pk}))  # workload down, track record up
     problem_event_record(problem=problem, kind=ProblemEventKind.RESOLVED, actor=commissioner,
                          from_status=ProblemStatus.IN_PROGRESS, note=summary)
     notify(recipients=problem_staff_ids(problem), type="problem.resolved",

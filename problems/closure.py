@@ -26,10 +26,11 @@ from core.errors import Invalid
 from notifications.services import notify
 
 from .access import ensure_can_manage
-from .claims import problem_staff_ids
+from .claims import claimant_ids, problem_staff_ids
 from .errors import NotTheAcceptedCommissioner, ProblemWrongStatus
 from .events import problem_event_record
 from .models import Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus
+from .selectors import works_on_q
 
 REFERABLE = (ProblemStatus.IN_PROGRESS, ProblemStatus.RESOLVED)
 
@@ -63,7 +64,7 @@ def problem_reject(*, staff: User, problem: Problem, reason: str) -> Problem:
     candidates_refresh([accepted.commissioner_id])  # in progress again, and one resolved fewer
     problem_event_record(problem=problem, kind=ProblemEventKind.REJECTED, actor=staff,
                          from_status=ProblemStatus.RESOLVED, note=reason)
-    notify(recipients=[accepted.commissioner_id], type="problem.rejected",
+    notify(recipients=claimant_ids(accepted), type="problem.rejected",
            payload={"problem_id": problem.pk, "reason": reason})
     return problem
 
@@ -74,8 +75,8 @@ def problem_refer(*, user: User, problem: Problem, reason: str) -> Problem:
     ensure_role(user, Role.COMMISSIONER, *STAFF_ROLES)
     problem = Problem.objects.select_for_update().select_related("village").get(pk=problem.pk)
     if user.role == Role.COMMISSIONER:
-        # Their own claim, accepted (or, for a repeat, already referred: that answers 409 below).
-        if not Claim.objects.filter(problem=problem, commissioner=user,
+        # Their own claim or their team's, accepted (or, for a repeat, already referred: that answers 409 below).
+        if not Claim.objects.filter(works_on_q(user), problem=problem,
                                     status__in=[ClaimStatus.ACCEPTED, ClaimStatus.REFERRED]).exists():
             raise NotTheAcceptedCommissioner(_("Only the commissioner whose claim was accepted, or staff, "
                                                "can refer this problem."))
@@ -102,7 +103,7 @@ def problem_refer(*, user: User, problem: Problem, reason: str) -> Problem:
                          note=reason)
     county_staff = User.objects.filter(role=Role.COUNTY_STAFF, area_id=problem.village.county_code,
                                        is_active=True).values_list("pk", flat=True)
-    recipients = {*county_staff, *problem_staff_ids(problem), accepted.commissioner_id} - {user.pk}
+    recipients = {*county_staff, *problem_staff_ids(problem), *claimant_ids(accepted)} - {user.pk}
     notify(recipients=sorted(recipients), type="problem.referred",
            payload={"problem_id": problem.pk, "reason": reason, "village_code": problem.village_id,
                     "by": "commissioner" if user.role == Role.COMMISSIONER else "staff"})

@@ -39,6 +39,11 @@ class NotTheAcceptedCommissioner(Forbidden):
     message = _("Only the commissioner whose claim was accepted can resolve this problem.")
 
 
+class TeamAlreadyClaimed(Conflict):
+    code = "already_claimed"
+    message = _("Your team has already claimed this problem.")
+
+
 class ClaimReferred(Conflict):
     code = "claim_referred"
     message = _("You referred this problem (or staff referred it from you): another commissioner takes it.")

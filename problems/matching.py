@@ -14,6 +14,8 @@ workload and track record, so the candidates are one index range per grid row of
 (the one near selector, geo/near.py, as numpy columns) with no per-candidate query, and scoring
 is vectorised. Recent service in the village is one query about the village. Three queries,
 whatever the number of candidates.
+
+Teams are ranked beside people (`ranked_for`, what `/problems/{id}/matches` answers): problems/team_matching.py.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from villages.models import Area
 
 from .audience import problem_audience
 from .models import Claim, ClaimStatus, Problem, ProblemStatus
+from .team_matching import TeamMatch, team_matches_for
 
 _FIELDS = ("commissioner_id", "county_code", "active_problems", "resolved_count", "rating_sum", "rating_count",
            "via_field")
@@ -115,11 +118,10 @@ class _Ranking:
         return Match(int(v["commissioner_id"][i]), float(self.score[i]), km, reasons)
 
 
-def matches_for(problem: Problem, *, limit: int = 10) -> list[Match]:
-    found = problem_audience(problem, fields=_FIELDS)
+def _people(problem: Problem, found: NearArrays, recent: set[int], limit: int) -> list[Match]:
     if not len(found):
         return []
-    ranking = _Ranking(problem, found, _recent_servers(problem.village_id))
+    ranking = _Ranking(problem, found, recent)
     top: list[Match] = []
     rank = 0
     while len(top) < limit and rank < len(ranking):
@@ -140,6 +142,23 @@ def matches_for(problem: Problem, *, limit: int = 10) -> list[Match]:
     for match, m in zip(top, metres.tolist(), strict=True):
         match.distance_km = match.reasons["distance_km"] = round(m / 1000, 3)
     return top
+
+
+def matches_for(problem: Problem, *, limit: int = 10) -> list[Match]:
+    """The best ``limit`` commissioners for ``problem``."""
+    return _people(problem, problem_audience(problem, fields=_FIELDS), _recent_servers(problem.village_id), limit)
+
+
+def ranked_for(problem: Problem, *, limit: int = 10) -> list[Match | TeamMatch]:
+    """Commissioners and teams on one scale (the same weights; problems/team_matching.py), best first."""
+    found = problem_audience(problem, fields=_FIELDS)
+    recent = _recent_servers(problem.village_id)
+    people = _people(problem, found, recent, limit)
+    teams = team_matches_for(problem, recent=recent, limit=limit)
+    both: list[Match | TeamMatch] = [*people, *teams]
+    both.sort(key=lambda m: (-m.score, m.distance_km if m.distance_km is not None else float("inf"),
+                             isinstance(m, TeamMatch)))
+    return both[:limit]
 
 
 def matchable_for_open_problems(area: Area) -> set[int]:

@@ -6,7 +6,8 @@ commissioners with a live claim on it (pending, or accepted). A commissioner rea
 and their own, never another claimant's (as the problem's detail names no other claimant, PIPL art. 6).
 Each message is written once per ``client_id`` of its author (a replay answers the first message) and
 tells the others who may read it (`problem.message`): every staff member who takes part (the poster, the
-township's staff, any other staff who wrote), and, for a staff message, the live claimants.
+township's staff, any other staff who wrote), and, for a staff message, the live claimants. A team's claim
+makes every member a claimant: they read and write as one, and hear each other's messages.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from core.errors import ClientIdReused, Invalid
 from core.idempotency import insert_once
 from media.models import Photo, PhotoOwner
 from notifications.services import notify
+from teams.models import Membership
 
-from .claims import problem_staff_ids
+from .claims import claimant_ids, problem_staff_ids
 from .errors import NotInConversation, ProblemWrongStatus
 from .models import LIVE_CLAIM_STATUSES, Claim, Problem, ProblemMessage, ProblemStatus
+from .selectors import works_on_q
 
 EXCERPT_LENGTH = 100
 MAX_PHOTOS = 9
@@ -39,9 +42,17 @@ class Sent:
 
 
 def may_converse(user: User, problem: Problem) -> bool:
+    """Staff in scope; a commissioner with a live claim, their own or their team's."""
     if user.role == Role.COMMISSIONER:
-        return Claim.objects.filter(problem=problem, commissioner=user, status__in=LIVE_CLAIM_STATUSES).exists()
+        return Claim.objects.filter(works_on_q(user), problem=problem, status__in=LIVE_CLAIM_STATUSES).exists()
     return area_in_scope(user, problem.village)
+
+
+def _teammates(user: User, problem: Problem) -> set[int]:
+    """The members of the teams whose live claim on ``problem`` ``user`` takes part in (themselves among them)."""
+    teams = Claim.objects.filter(works_on_q(user), problem=problem, status__in=LIVE_CLAIM_STATUSES,
+                                 team__isnull=False).values("team_id")
+    return {user.pk, *Membership.objects.filter(team_id__in=teams).values_list("user_id", flat=True)}
 
 
 def ensure_may_converse(user: User, problem: Problem) -> None:
@@ -53,7 +64,8 @@ def messages_for(user: User, problem: Problem) -> QuerySet[ProblemMessage]:
     """The conversation as ``user`` may read it, oldest first (the caller checked ``may_converse``)."""
     messages = ProblemMessage.objects.filter(problem=problem).select_related("author").order_by("created_at", "id")
     if user.role == Role.COMMISSIONER:
-        messages = messages.filter(Q(author=user) | ~Q(author__role=Role.COMMISSIONER))
+        # The staff's, their own, and their teammates' on the team's claim (never another claimant's).
+        messages = messages.filter(Q(author_id__in=_teammates(user, problem)) | ~Q(author__role=Role.COMMISSIONER))
     return messages
 
 
@@ -115,7 +127,9 @@ def _audience(problem: Problem, author: User) -> list[int]:
     ids.update(ProblemMessage.objects.filter(problem=problem).exclude(author__role=Role.COMMISSIONER)
                .values_list("author_id", flat=True))
     if author.role != Role.COMMISSIONER:
-        ids.update(Claim.objects.filter(problem=problem, status__in=LIVE_CLAIM_STATUSES)
-                   .values_list("commissioner_id", flat=True))
+        for claim in Claim.objects.filter(problem=problem, status__in=LIVE_CLAIM_STATUSES):
+            ids.update(claimant_ids(claim))
+    else:
+        ids.update(_teammates(author, problem))
     ids.discard(author.pk)
     return sorted(ids)

@@ -150,6 +150,12 @@ class Claim(models.Model):
         # Claims count toward a commissioner's assessment: never deleted with a user.
         on_delete=models.PROTECT,
     )
+    team = models.ForeignKey(
+        "teams.Team", null=True, blank=True, related_name="claims",
+        # A team's claims are its record (matching, /stats/teams): a team is retired, never deleted.
+        on_delete=models.PROTECT,
+        help_text="Set when a member claims for their team: once accepted, every member works on the problem.",
+    )
     message = models.TextField(max_length=2000, blank=True)
     status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
@@ -165,6 +171,12 @@ class Claim(models.Model):
                 condition=Q(status__in=["pending", "accepted"]),
                 name="problems_claim_one_live_per_commissioner",
             ),
+            # One live claim per team and problem: two members cannot claim it twice for their team.
+            models.UniqueConstraint(
+                fields=["problem", "team"],
+                condition=Q(status__in=["pending", "accepted"], team__isnull=False),
+                name="problems_claim_one_live_per_team",
+            ),
             # Whatever races, a problem has at most one accepted claim.
             models.UniqueConstraint(
                 fields=["problem"],
@@ -175,6 +187,8 @@ class Claim(models.Model):
         indexes = [
             # workload and track record in matching: a commissioner's claims by status.
             models.Index(fields=["commissioner", "status"], name="problems_claim_by_status"),
+            # a team's workload and record (matching, /stats/teams): its claims by status.
+            models.Index(fields=["team", "status"], condition=Q(team__isnull=False), name="problems_claim_team_status"),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from media.selectors import photo_out
 from .matching import Match
 from .models import Problem, ProblemMessage
 from .selectors import problem_detail
+from .team_matching import TeamMatch
 
 
 class ProblemIn(Schema):
@@ -69,9 +70,15 @@ class ProblemPage(Schema):
     items: list[ProblemOut]
 
 
+class TeamRef(Schema):
+    id: int
+    name: str
+
+
 class ClaimOut(Schema):
     id: int
-    commissioner: UserRef
+    commissioner: UserRef = Field(..., description="Who claimed (for their team, when `team` is set).")
+    team: TeamRef | None = Field(None, description="The team claimed for: once accepted, every member works on it.")
     message: str
     status: str
     created_at: datetime
@@ -154,12 +161,15 @@ class ConfirmIn(Schema):
 
 class ClaimIn(Schema):
     message: str = Field("", max_length=2000)
+    team_id: int | None = Field(None, ge=1, le=2**63 - 1,
+                                description="Claim for this team (a member claims for it; an active team).")
 
 
 class ClaimCreatedOut(Schema):
     id: int
     status: str
     problem_id: int
+    team: TeamRef | None = None
     created_at: datetime
 
 
@@ -174,13 +184,33 @@ class MatchCommissionerOut(Schema):
     county_code: str = Field(..., description="The county of the commissioner's registered area (never their home).")
 
 
+class MatchTeamMemberOut(Schema):
+    id: int
+    name: str
+    area_code: str = Field(..., description="Where the member is registered (never their home).")
+    role: str = Field(..., description="leader (组长) or member (组员).")
+
+
+class MatchTeamOut(Schema):
+    id: int
+    name: str
+    industry: str
+    county_code: str = Field(..., description="The team's home county.")
+    members: list[MatchTeamMemberOut]
+
+
 class MatchOut(Schema):
-    commissioner: MatchCommissionerOut
+    kind: Literal["commissioner", "team"]
+    commissioner: MatchCommissionerOut | None = Field(None, description="For `kind: commissioner`.")
+    team: MatchTeamOut | None = Field(None, description="For `kind: team`, instead of `commissioner`.")
     score: float = Field(..., description="0..1, the weighted sum of `reasons.components`.")
-    distance_km: float = Field(..., description="Geodesic, from the commissioner's home to the problem.")
+    distance_km: float | None = Field(..., description="Geodesic, from the commissioner's home to the problem (a "
+                                                        "team: its nearest member's).")
     reasons: dict[str, Any] = Field(
         ..., description="Every component of the score and the figures behind it; `expertise`: the category of the "
-                         "commissioner's expertise that covers the problem (its own, or the field above an industry).")
+                         "commissioner's expertise that covers the problem (its own, or the field above an industry); "
+                         "a team: industry, whether its service area covers the village, its members' distances, "
+                         "workload and record.")
 
 
 class MatchesOut(Schema):
@@ -208,10 +238,19 @@ def problem_detail_out(problem: Problem, crs: str = "wgs84", *, viewer: User) ->
     return {**problem_out(problem, crs), **problem_detail(problem, viewer=viewer)}
 
 
+def team_match_out(match: TeamMatch) -> dict:
+    """One ranked team: who (never a member's home), the score, its nearest member's distance, the reasons."""
+    team = match.team
+    return {"kind": "team", "team": {"id": team.pk, "name": team.name, "industry": team.industry_id,
+                                     "county_code": team.home_county_id, "members": match.members},
+            "score": match.score, "distance_km": match.distance_km, "reasons": match.reasons}
+
+
 def match_out(match: Match, expertise: list[str]) -> dict:
     """One ranked commissioner: who (never their home), the score, the distance and the reasons."""
     profile = match.profile
-    return {"commissioner": {"id": profile.user_id, "name": profile.user.name, "expertise": expertise,
+    return {"kind": "commissioner",
+            "commissioner": {"id": profile.user_id, "name": profile.user.name, "expertise": expertise,
                              "county_code": profile.user.area_id[:6]},
             "score": match.score, "distance_km": match.distance_km, "reasons": match.reasons}
 

@@ -12,6 +12,7 @@ from core.near import rows_near, with_objects
 from geo.near import nearest_page
 from media.models import PhotoOwner
 from media.selectors import photo_out, photos_of
+from teams.models import Membership
 
 from .models import Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus
 
@@ -29,13 +30,20 @@ def problem_get(problem_id: int) -> Problem:
     return problem
 
 
+def works_on_q(user: User) -> Q:
+    """Claims (accepted ones, with a status filter) that make ``user`` work on their problem: their own,
+    and their teams'."""
+    return Q(commissioner=user) | Q(team_id__in=Membership.objects.filter(user=user).values("team_id"))
+
+
 def problems_visible_to(user: User) -> QuerySet[Problem]:
-    """Commissioners: open problems anywhere and those they work on (their claim accepted); a claimant
+    """Commissioners: open problems anywhere and those they work on (their claim, or their team's,
+    accepted); a claimant
     who was declined, or withdrew, loses a problem once it is no longer open. Staff: their area's.
     (The same rule, for one problem: problems/access.py `may_see_problem`.)"""
     qs = _problems()
     if user.role == Role.COMMISSIONER:
-        mine = Claim.objects.filter(commissioner=user, status=ClaimStatus.ACCEPTED).values("problem_id")
+        mine = Claim.objects.filter(works_on_q(user), status=ClaimStatus.ACCEPTED).values("problem_id")
         return qs.filter(Q(status=ProblemStatus.OPEN) | Q(pk__in=mine))
     return qs.filter(scope_q(user, "village"))
 
@@ -69,19 +77,24 @@ def problems_list(
 def problem_detail(problem: Problem, *, viewer: User) -> dict:
     """The problem with its photos, claims and history: four queries whatever their number.
 
-    Staff see every claim. A commissioner sees their own claim only: other commissioners' names and
-    messages are theirs and the staff's (PIPL art. 6), so the history drops the other claimants'
-    `claimed` events and shows no other commissioner as an actor."""
-    claims = Claim.objects.filter(problem=problem).select_related("commissioner").order_by("created_at", "id")
+    Staff see every claim. A commissioner sees their own claims and their teams' only: other commissioners'
+    names and messages are theirs and the staff's (PIPL art. 6), so the history drops the other claimants'
+    `claimed` events and shows no commissioner as an actor but themselves and their teammates on the claims
+    they see (a team member sees who of the team claimed and resolved it)."""
+    claims = Claim.objects.filter(problem=problem).select_related("commissioner", "team").order_by("created_at", "id")
     is_commissioner = viewer.role == Role.COMMISSIONER
+    allies = {viewer.pk}
     if is_commissioner:
-        claims = claims.filter(commissioner=viewer)
+        claims = list(claims.filter(works_on_q(viewer)))
+        teams = {c.team_id for c in claims if c.team_id}
+        if teams:
+            allies |= set(Membership.objects.filter(team_id__in=teams).values_list("user_id", flat=True))
     events = list(problem.events.select_related("actor").order_by("at", "id"))
     photos = photos_of(PhotoOwner.PROBLEM, [problem.pk]).get(problem.pk, [])
 
     def someone_else(event) -> bool:
         actor = event.actor
-        return is_commissioner and actor is not None and actor.role == Role.COMMISSIONER and actor.pk != viewer.pk
+        return is_commissioner and actor is not None and actor.role == Role.COMMISSIONER and actor.pk not in allies
 
     history = []
     for e in events:
@@ -97,7 +110,8 @@ def problem_detail(problem: Problem, *, viewer: User) -> dict:
         "photos": [photo_out(p) for p in photos],
         "claims": [
             {"id": c.pk, "commissioner": {"id": c.commissioner_id, "name": c.commissioner.name},
-             "message": c.message, "status": c.status, "created_at": c.created_at, "decided_at": c.decided_at}
+             "team": {"id": c.team_id, "name": c.team.name} if c.team_id else None, "message": c.message,
+             "status": c.status, "created_at": c.created_at, "decided_at": c.decided_at}
             for c in claims
         ],
         "history": history,

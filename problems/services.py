@@ -28,6 +28,7 @@ from notifications.services import notify
 from villages.models import Area, AreaLevel, Category
 
 from .access import ensure_can_manage
+from .claims import claimant_ids
 from .errors import NotYourTownship, ProblemNotOpen, ProblemWrongStatus
 from .events import problem_event_record
 from .models import Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus, Urgency
@@ -135,11 +136,10 @@ def problem_confirm(*, staff: User, problem: Problem, rating: int, comment: str 
     problem.rating_comment = comment
     problem.closed_at = timezone.now()
     problem.save(update_fields=["status", "rating", "rating_comment", "closed_at", "updated_at"])
-    accepted = list(Claim.objects.filter(problem=problem, status=ClaimStatus.ACCEPTED)
-                    .values_list("commissioner_id", flat=True))
-    candidates_refresh(accepted)  # the rating joins the accepted commissioner's track record
+    claims = list(Claim.objects.filter(problem=problem, status=ClaimStatus.ACCEPTED))
+    candidates_refresh([c.commissioner_id for c in claims])  # the rating joins the accepted commissioner's record
     problem_event_record(problem=problem, kind=ProblemEventKind.CLOSED, actor=staff,
                          from_status=ProblemStatus.RESOLVED, note=comment)
-    notify(recipients=accepted, type="problem.closed",
+    notify(recipients=sorted({pk for c in claims for pk in claimant_ids(c)}), type="problem.closed",
            payload={"problem_id": problem.pk, "rating": rating, "comment": comment})
     return problem

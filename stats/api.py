@@ -30,6 +30,8 @@ from .schemas import (
     TargetOut,
     TargetPatchIn,
     TargetsOut,
+    TeamFiguresIn,
+    TeamFiguresPage,
     TrainingModesOut,
     WindowIn,
     coverage_features,
@@ -46,6 +48,7 @@ from .selectors import (
     trainings_by_mode,
 )
 from .services import target_create, target_update
+from .teams import team_figures
 
 router = Router(tags=["stats"], auth=jwt_auth)
 
@@ -132,6 +135,17 @@ def dispatch_programmes(request: HttpRequest, filters: Query[WindowIn]):
 def plan_baselines(request: HttpRequest, filters: Query[WindowIn]):
     ensure_role(request.auth, *STATS_ROLES)
     return {"items": baselines_beside(window=_window(filters), within=stats_area_for(request.auth))}
+@router.get("/stats/teams", response=TeamFiguresPage, summary="Figures per shared service team (staff in scope)",
+            description="Per team: members, service days, trainings and trainees in its service area, problems "
+                        "resolved and their average rating, in the window. County staff: their county's teams and "
+                        "those serving it; the bureau: all (docs/teams.md).")
+def team_stats(request: HttpRequest, filters: Query[TeamFiguresIn], pager: Query[PageIn]):
+    ensure_role(request.auth, *STATS_ROLES)
+    window = _window(filters)
+    if filters.county:
+        ensure_area_in_scope(request.auth, area_get(filters.county))
+    rows = team_figures(within=request.auth.area, start=window.start, end=window.end, county=filters.county)
+    return {"count": len(rows), "items": rows[pager.offset : pager.offset + pager.limit]}
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from accounts.scoping import area_q
 from core.periods import SHANGHAI
 from core.sheets import text_or_value
-from villages.models import Area, AreaLevel
+from villages.models import Area, AreaLevel, Category
 
 from .models import Target
 from .selectors import (
@@ -38,6 +38,7 @@ from .selectors import (
     targets_progress,
     trainings_by_mode,
 )
+from .teams import team_figures
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,15 @@ ASSESSMENT_COLUMNS = (
     Column("trainings", "培训场次", "count"),
     Column("trainees", "培训人次", "count"), Column("problems_claimed", "揭榜数", "count"),
     Column("problems_resolved", "解决问题数", "count"), Column("average_rating", "平均评分", "decimal"),
-    Column("flagged_checkins", "存疑签到数", "count"),
+    Column("flagged_checkins", "存疑签到数", "count"), Column("teams", "所在团队数", "count"),
+    Column("team_problems_resolved", "团队解决问题数（他人揭榜）", "count"),
+)
+TEAM_COLUMNS = (
+    Column("id", "团队编号"), Column("name", "团队名称"), Column("county_name", "所属县区"),
+    Column("industry_name", "产业"), Column("members", "成员数", "count"),
+    Column("service_days", "服务天数", "count"), Column("trainings", "培训场次", "count"),
+    Column("trainees", "培训人次", "count"), Column("problems_resolved", "解决问题数", "count"),
+    Column("rating_avg", "平均评分", "decimal"),
 )
 TARGET_COLUMNS = (
     Column("name", "目标"), Column("unit", "单位"), Column("target", "目标值", "count"),
@@ -307,6 +316,13 @@ def workbook(*, period: Period, within: Area) -> bytes:
         row["county_name"] = names.get(row["county_code"], "")
         row["sending_units"] = "、".join(row["sending_units"])
     _sheet(wb, "特派员考核", ASSESSMENT_COLUMNS, people, title=title, period=period)
+
+    teams = team_figures(within=within, start=period.start, end=period.end)
+    industries = dict(Category.objects.values_list("code", "name"))
+    for row in teams:
+        row["county_name"] = names.get(row["county_code"], "") or row["county_code"]
+        row["industry_name"] = industries.get(row["industry"], row["industry"])
+    _sheet(wb, "共享团队", TEAM_COLUMNS, teams, title=title, period=period)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

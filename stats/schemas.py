@@ -139,6 +139,30 @@ class FeatureCollection(Schema):
     features: list[Feature]
 
 
+class TeamFiguresIn(WindowIn):
+    county: str | None = Field(None, pattern=r"^[0-9]{6}$", description="Teams of this county or serving it.")
+
+
+class TeamFiguresOut(Schema):
+    id: int
+    name: str
+    county_code: str = Field(..., description="The team's home county.")
+    industry: str
+    active: bool
+    members: int
+    service_days: int = Field(..., description="Distinct (member, Asia/Shanghai day) pairs with a verified check-in "
+                                               "in the service area or against the team's problems.")
+    trainings: int = Field(..., description="The members' trainings in the service area.")
+    trainees: int = Field(..., description="Their headcount (人次).")
+    problems_resolved: int = Field(..., description="Resolved in the window on the team's accepted claims.")
+    rating_avg: float | None = Field(None, description="The villages' average rating of those, 1–5.")
+
+
+class TeamFiguresPage(Schema):
+    count: int
+    items: list[TeamFiguresOut]
+
+
 class AssessmentIn(WindowIn):
     county: str | None = Field(None, pattern=r"^[0-9]{6}$")
     sort: str = Field("-service_days", description="A column, `-` for descending: service_days, trainees, …")
@@ -161,6 +185,9 @@ class AssessmentOut(Schema):
     problems_resolved: int
     average_rating: float | None = None
     flagged_checkins: int
+    teams: int = Field(..., description="The shared service teams they belong to.")
+    team_problems_resolved: int = Field(..., description="Problems their teams resolved in the window on a claim "
+                                                         "another member made: a member's team work counts for them.")
 
 
 class AssessmentPage(Schema):

@@ -24,6 +24,7 @@ from villages.models import Area, AreaLevel
 
 from .models import BaselineMeasure, PlanBaseline, Target
 from .rules import counting_rule
+from .teams import team_work_of
 
 LEVEL_FIELD = {AreaLevel.COUNTY: "county_code", AreaLevel.TOWNSHIP: "township_code", AreaLevel.VILLAGE: "code"}
 
@@ -174,14 +175,17 @@ def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]
 
 ASSESSMENT_SORTS = ("service_days", "dispatches", *(f"dispatches_{p}" for p in Programme.values), "trainings",
                     "trainees", "problems_claimed",
-                    "problems_resolved", "average_rating", "flagged_checkins", "name")
+                    "problems_resolved", "average_rating", "flagged_checkins", "teams",
+                    "team_problems_resolved", "name")
 
 
 def commissioner_assessment(*, window: Window, within: Area, sort: str = "-service_days") -> list[dict[str, Any]]:
     """Per commissioner whose home is inside ``within``: service days (distinct Shanghai days with a
     verified check-in: a multi-day trip counts every day), dispatches, trainings and trainees,
     problems claimed and resolved, average rating and flagged check-ins. Dispatches are also counted by
-    programme (``dispatches_three_regions``…), with the units that sent the person (派出单位). Eight queries."""
+    programme (``dispatches_three_regions``…), with the units that sent the person (派出单位). Their team work:
+    the teams they belong to, and the problems their teams resolved on a claim another member made (their own
+    claims for a team are in problems_claimed/resolved already). Nine queries."""
     since, until = days_window(window.start, window.end)
     people = User.objects.filter(_within(within, "area"), role=Role.COMMISSIONER).order_by("pk")
     ids = list(people.values_list("pk", flat=True))
@@ -224,11 +228,13 @@ def commissioner_assessment(*, window: Window, within: Area, sort: str = "-servi
                                             problem__resolved_at__isnull=False), "problem__resolved_at")
         .values("commissioner_id").annotate(n=Count("id"), rating=Avg("problem__rating")).order_by()
     }
+    team_work = team_work_of(ids, window.start, window.end)
     rows = []
     for pk, name, area in people.values_list("pk", "name", "area_id"):
         n_trainings, trainees = trained.get(pk, (0, 0))
         n_resolved, rating = resolved.get(pk, (0, None))
         sent = dispatched.get(pk, {})
+        n_teams, team_resolved = team_work[pk]
         rows.append({
             "commissioner_id": pk, "name": name, "area_code": area, "county_code": area[:6],
             "service_days": service_days.get(pk, 0), "dispatches": sent.get("n", 0),
@@ -236,7 +242,7 @@ def commissioner_assessment(*, window: Window, within: Area, sort: str = "-servi
             "sending_units": units.get(pk, []),
             "trainings": n_trainings, "trainees": trainees, "problems_claimed": claimed.get(pk, 0),
             "problems_resolved": n_resolved, "average_rating": round(float(rating), 2) if rating is not None else None,
-            "flagged_checkins": flagged.get(pk, 0),
+            "flagged_checkins": flagged.get(pk, 0), "teams": n_teams, "team_problems_resolved": team_resolved,
         })
     key = sort.lstrip("-")
     descending = sort.startswith("-")

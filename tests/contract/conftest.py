@@ -76,6 +76,7 @@ class World:
             "photo": self._photo,
             "notification": self._notification,
             "dispatch": self._dispatch,
+            "team": self._team,
             "refresh": self._refresh,
             "target_code": self._target_code,
             "commissioner_id": lambda: self.people["commissioner"].pk,
@@ -178,6 +179,15 @@ class World:
 
         return dispatch_create(staff=self.people["county_in"], commissioner=self.people["commissioner"],
                                village=village_get(VILLAGE), starts_on=timezone.localdate())
+
+    def _team(self):
+        """右江区's team serving 百城街道, the commissioner its leader."""
+        from teams.services import team_create
+
+        commissioner = self.people["commissioner"]
+        return team_create(staff=self.people["county_in"], name="芒果技术服务共享团队", industry="fruit-trees",
+                           leader_id=commissioner.pk, member_ids=[commissioner.pk],
+                           service_area_codes=["451002001"]).team
 
     def _target_code(self) -> str:
         """The plan's dispatch target (path parameters name a target by its code)."""

@@ -190,7 +190,21 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                            ids={"notification_id": "notification"}),
     ("GET", "/notifications/types"): Row("200 200 200 200 200 200 200"),
     ("POST", "/notifications/ticket"): Row("401 200 200 200 200 200 200"),
+    # Shared service teams: county staff manage their county's, the bureau all; staff see those of or serving
+    # their area, a commissioner the teams they belong to. The team is 右江区's, serves 百城街道, and the
+    # commissioner is its leader. A team may serve any township of the city: 田阳区's staff create one too.
+    ("POST", "/teams"): Row("401 403 403 403 201 201 201", body=lambda w: {
+        "name": "芒果技术服务共享团队", "industry": "fruit-trees", "leader_id": w.id("commissioner_id"),
+        "member_ids": [w.id("commissioner_id")], "service_area_codes": ["451002001"]}),
+    ("GET", "/teams"): Row("401 seen seen hidden seen hidden seen", listed="team"),
+    ("GET", "/teams/{team_id}"): Row("401 200 200 403 200 403 200", ids={"team_id": "team"}),
+    ("PATCH", "/teams/{team_id}"): Row("401 403 403 403 200 403 200", ids={"team_id": "team"},
+                                       body=lambda w: {"name": "芒果一队"}),
+    ("POST", "/teams/{team_id}/dispatches"): Row(
+        "401 403 403 403 201 403 201", ids={"team_id": "team"},
+        body=lambda w: {"village_code": VILLAGE, "starts_on": timezone.localdate().isoformat()}),
     # Statistics: county staff (their county's figures) and the bureau.
+    ("GET", "/stats/teams"): Row("401 403 403 403 200 200 200"),
     ("GET", "/stats/targets"): Row("401 403 403 403 200 200 200"),
     ("GET", "/stats/coverage"): Row("401 403 403 403 200 200 200"),
     ("GET", "/stats/commissioners"): Row("401 403 403 403 200 200 200"),

@@ -25,7 +25,7 @@ from trainings.models import Training
 pytestmark = pytest.mark.django_db
 EXPORT = "/stats/export.xlsx"
 V1 = "451002001001"  # 右江区 百城街道 百胜社区居委会
-DATA_SHEETS = ("目标", "县区", "乡镇", "村", "特派员考核")
+DATA_SHEETS = ("目标", "县区", "乡镇", "村", "特派员考核", "共享团队")
 LEVEL_SHEETS = ("县区", "乡镇", "村")
 LONG_NAME = "长" * 50  # the longest name accounts/names.py accepts
 WINDOW_2024 = {"from": "2024-01-01", "to": "2024-12-31"}

@@ -28,8 +28,9 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / f"export-{'postg
 # At most this many pages per sheet, for Baise's 12 counties, 135 townships and 1,897 villages. The
 # writer before issue 15 printed 1, 2, 2, 6, 84 and 2 (97 pages, the wide tables split in two); this
 # one prints 1, 1, 1, 4, 39 and 1.
-MOST_PAGES = {"说明": 1, "目标": 1, "县区": 1, "乡镇": 5, "村": 42, "培训方式": 1, "选派类别": 1, "特派员考核": 1}
-TABLES = ("目标", "县区", "乡镇", "村", "培训方式", "选派类别", "特派员考核")
+MOST_PAGES = {"说明": 1, "目标": 1, "县区": 1, "乡镇": 5, "村": 42, "培训方式": 1, "选派类别": 1, "特派员考核": 1,
+              "共享团队": 1}
+TABLES = ("目标", "县区", "乡镇", "村", "培训方式", "选派类别", "特派员考核", "共享团队")
 A4_LANDSCAPE = (842, 595)  # points
 
 

@@ -35,7 +35,7 @@ def test_a_name_that_looks_like_a_formula_is_a_text_cell_exactly_as_typed(export
 def test_the_workbook_holds_no_formula_at_all(exported):
     with zipfile.ZipFile(io.BytesIO(exported)) as archive:
         sheets = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
-    assert len(sheets) == 8
+    assert len(sheets) == 9
     assert not any(b"<f>" in sheet or b"<f " in sheet for sheet in sheets)
 
 

@@ -13,6 +13,7 @@ from demo.activity import MARK, demo_activity_seed
 from demo.people import demo_users_seed
 from problems.models import Claim, Problem, ProblemEvent
 from stats.models import Target
+from teams.models import Membership, Team
 from trainings.models import Training
 from villages.models import Area, Category
 
@@ -32,6 +33,8 @@ def marked() -> dict[str, int]:
         "problems": Problem.objects.filter(title__startswith=MARK).count(),
         "problem_events": ProblemEvent.objects.filter(problem__title__startswith=MARK).count(),
         "claims": Claim.objects.filter(message=MARK).count(),
+        "teams": Team.objects.filter(name__startswith=MARK).count(),
+        "team_memberships": Membership.objects.filter(user__name__startswith="演示-").count(),
     }
 
 

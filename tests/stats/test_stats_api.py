@@ -205,7 +205,7 @@ def test_the_workbook_has_a_sheet_per_level_and_the_targets_with_chinese_headers
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(response.content))
-    assert wb.sheetnames == ["说明", "目标", "县区", "乡镇", "村", "培训方式", "选派类别", "特派员考核"]
+    assert wb.sheetnames == ["说明", "目标", "县区", "乡镇", "村", "培训方式", "选派类别", "特派员考核", "共享团队"]
     # Rows 1-2 are the sheet's title and period; row 3 the headers (tests/stats/test_export.py).
     targets = list(wb["目标"].values)[2:]
     assert targets[0][:4] == ("目标", "单位", "目标值", "已完成")

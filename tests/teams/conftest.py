@@ -1,0 +1,1 @@
+from tests.fixtures_problems import *  # noqa: F403

@@ -19,7 +19,6 @@ from core.errors import Invalid
 from core.positions import parse_near, point_in
 from media.schemas import PhotoOut
 from media.selectors import photo_out
-from teams.selectors import team_for_claim
 from villages.selectors import village_get
 
 from . import claims, closure, messages, services
@@ -98,8 +97,6 @@ def solved_list(request: HttpRequest, filters: Query[SolvedFilters], pager: Quer
     return {"count": count, "items": [solved_out(p) for p in found]}
 
 
-
-
 @router.get("/problems/{problem_id}", response=ProblemDetailOut, summary="A problem, photos, claims, history",
             operation_id="villages_api_problem_read")
 def problem_read(request: HttpRequest, problem_id: int, crs: Crs = "wgs84"):
@@ -140,8 +137,9 @@ def problem_confirm(request: HttpRequest, problem_id: int, payload: ConfirmIn):
              operation_id="commissioners_api_claim")
 def claim(request: HttpRequest, problem_id: int, payload: ClaimIn):
     problem = visible_problem(request.auth, problem_id)
-    team = team_for_claim(request.auth, payload.team_id) if payload.team_id is not None else None
-    created = claims.claim_create(commissioner=request.auth, problem=problem, message=payload.message, team=team)
+    created = claims.claim_create(commissioner=request.auth, problem=problem, message=payload.message,
+                                  team_id=payload.team_id)
+    team = created.team
     return Status(201, {"id": created.pk, "status": created.status, "problem_id": problem.pk,
                         "team": {"id": team.pk, "name": team.name} if team else None,
                         "created_at": created.created_at})

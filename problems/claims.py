@@ -16,7 +16,7 @@ from commissioners.candidates import candidates_refresh
 from core.errors import Invalid
 from notifications.services import notify
 from teams.models import Team
-from teams.selectors import is_member, member_ids
+from teams.selectors import is_member, member_ids, team_for_claim
 
 from .access import ensure_can_manage
 from .errors import (
@@ -31,6 +31,7 @@ from .errors import (
 )
 from .events import problem_event_record
 from .models import LIVE_CLAIM_STATUSES, Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus
+from .selectors import works_on_q
 
 
 def problem_staff_ids(problem: Problem) -> list[int]:
@@ -57,17 +58,23 @@ def works_on(user: User, claim: Claim) -> bool:
 
 
 @transaction.atomic
-def claim_create(*, commissioner: User, problem: Problem, message: str = "", team: Team | None = None) -> Claim:
-    """A commissioner's claim, or (``team``, of which they are a member: teams.selectors.team_for_claim)
-    their team's."""
+def claim_create(*, commissioner: User, problem: Problem, message: str = "", team_id: int | None = None) -> Claim:
+    """A commissioner's claim, or (``team_id``: a team of which they are an active member) their team's. The
+    team is checked under its row lock, so a change of its members or its retirement waits or is seen."""
     ensure_role(commissioner, Role.COMMISSIONER)
     problem = Problem.objects.select_for_update().select_related("village").get(pk=problem.pk)
+    team = None
+    if team_id is not None:
+        Team.objects.select_for_update().filter(pk=team_id).first()
+        team = team_for_claim(commissioner, team_id)
     if problem.status != ProblemStatus.OPEN:
         raise ProblemNotOpen()
     mine = set(Claim.objects.filter(problem=problem, commissioner=commissioner).values_list("status", flat=True))
     if mine & set(LIVE_CLAIM_STATUSES):
         raise AlreadyClaimed()
-    if ClaimStatus.REFERRED in mine:  # they said they cannot solve it: someone else takes it (docs/problems.md)
+    referred = Claim.objects.filter(problem=problem, status=ClaimStatus.REFERRED)
+    if referred.filter(works_on_q(commissioner)).exists() or (team is not None and referred.filter(team=team).exists()):
+        # They, or a team of theirs, said they cannot solve it: someone else takes it (docs/problems.md).
         raise ClaimReferred()
     if team is not None and Claim.objects.filter(problem=problem, team=team, status__in=LIVE_CLAIM_STATUSES).exists():
         raise TeamAlreadyClaimed()

@@ -34,6 +34,8 @@ from .selectors import works_on_q
 EXCERPT_LENGTH = 100
 MAX_PHOTOS = 9
 
+CLOSED_FOR_TALK = (ProblemStatus.CLOSED, ProblemStatus.WITHDRAWN)
+
 
 @dataclass(frozen=True)
 class Sent:
@@ -101,7 +103,7 @@ def message_post(*, author: User, problem: Problem, client_id: uuid.UUID, body: 
     if existing is not None:
         return _replayed(existing, problem, body)
     ensure_may_converse(author, problem)
-    if problem.status in (ProblemStatus.CLOSED, ProblemStatus.WITHDRAWN):
+    if problem.status in CLOSED_FOR_TALK:
         raise ProblemWrongStatus(_("The conversation of a closed or withdrawn problem is over."))
     text = body.strip()
     if not text:
@@ -109,6 +111,10 @@ def message_post(*, author: User, problem: Problem, client_id: uuid.UUID, body: 
     photos = _photo_ids_checked(author, problem, photo_ids or [])
 
     def insert() -> ProblemMessage:
+        # Checked again under the problem's row lock: a confirm or withdrawal that committed since the check
+        # above ends the conversation before this message, not after it.
+        if Problem.objects.select_for_update().values_list("status", flat=True).get(pk=problem.pk) in CLOSED_FOR_TALK:
+            raise ProblemWrongStatus(_("The conversation of a closed or withdrawn problem is over."))
         message = ProblemMessage.objects.create(problem=problem, author=author, client_id=client_id, body=text,
                                                 photo_ids=photos)
         notify(recipients=_audience(problem, author), type="problem.message", payload={

@@ -32,6 +32,7 @@ from .claims import claimant_ids
 from .errors import NotYourTownship, ProblemNotOpen, ProblemWrongStatus
 from .events import problem_event_record
 from .models import Claim, ClaimStatus, Problem, ProblemEventKind, ProblemStatus, Urgency
+from .selectors import works_on_q
 from .tasks import problem_posted_fanout_task
 
 
@@ -95,7 +96,7 @@ def problem_photo_add(*, user: User, problem: Problem, upload: UploadedFile) -> 
     problem is still being worked on: a closed or withdrawn problem's record is final."""
     if problem.status in (ProblemStatus.CLOSED, ProblemStatus.WITHDRAWN):
         raise ProblemWrongStatus(_("Photos cannot be added to a closed or withdrawn problem."))
-    is_worker = Claim.objects.filter(problem=problem, commissioner=user, status=ClaimStatus.ACCEPTED).exists()
+    is_worker = Claim.objects.filter(works_on_q(user), problem=problem, status=ClaimStatus.ACCEPTED).exists()
     if not is_worker:
         ensure_can_manage(user, problem)
     photo, created = photo_attach(owner_kind=PhotoOwner.PROBLEM, owner_id=problem.pk, uploaded_by=user, upload=upload)

@@ -216,3 +216,10 @@ def test_a_commissioner_of_no_claim_on_an_in_progress_problem_gets_403(api, staf
     problem = in_progress(api, staff, commissioner)
     stranger = CommissionerFactory()
     assert say(api, stranger, problem["id"]).status_code == 403
+
+
+def test_a_photo_id_beyond_the_database_integer_is_422_not_500(api, staff):
+    problem = posted(api, staff)
+    response = say(api, staff, problem["id"], photo_ids=[2**63])
+    assert response.status_code == 422
+    assert "photo_ids" in str(response.json()["error"]["fields"])

@@ -57,7 +57,7 @@ def test_members_claiming_for_their_team_at_once_make_one_claim(team):
         code=VILLAGE), category_code="fruit-trees", title="t", description="d").problem
     members = [m.user for m in team.memberships.select_related("user")]
 
-    results, errors = race(3, lambda i: claim_create(commissioner=members[i], problem=problem, team=team))
+    results, errors = race(3, lambda i: claim_create(commissioner=members[i], problem=problem, team_id=team.pk))
 
     assert len(results) == 1 and {e.code for e in errors} == {"already_claimed"}
     assert Claim.objects.filter(team=team).count() == 1

@@ -46,3 +46,18 @@ def coverage_params(params: QueryDict) -> tuple[str, Window]:
     if errors:
         raise Invalid(_("The filters are invalid."), fields=errors)
     return level, Window(start, end)
+
+
+def team_params(params: QueryDict) -> tuple[int, Window]:
+    """``team`` (a team's id, required) and the ``from``/``to`` window."""
+    errors: dict[str, str] = {}
+    raw = params.get("team", "").strip()
+    team_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    if team_id is None:
+        errors["team"] = _("must be the id of a team")
+    start, end = _day(params, "from", errors), _day(params, "to", errors)
+    if start and end and end < start:
+        errors["to"] = _("the end date may not be before the start date")
+    if errors:
+        raise Invalid(_("The filters are invalid."), fields=errors)
+    return team_id, Window(start, end)

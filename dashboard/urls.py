@@ -11,4 +11,5 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(next_page="dashboard:login"), name="logout"),
     path("data/coverage.json", views.coverage_data, name="coverage"),
     path("data/targets.json", views.targets_data, name="targets"),
+    path("data/team.json", views.team_data, name="team"),
 ]

@@ -20,11 +20,12 @@ from api.errors import error_response
 from core.errors import DomainError
 from stats.schemas import coverage_features
 from stats.selectors import Window, baselines_beside, stats_area_for, targets_progress
+from stats.teams import team_figures
 from villages.models import AreaLevel
 
 from .forms import PhoneLoginForm
-from .params import coverage_params
-from .selectors import plan_period, township_names
+from .params import coverage_params, team_params
+from .selectors import plan_period, team_service_area, township_names, visible_team, visible_teams
 
 # The same roles as the API's /stats endpoints: the bureau sees the city, county staff their county.
 DASHBOARD_ROLES = (Role.BUREAU, Role.COUNTY_STAFF)
@@ -53,9 +54,10 @@ def index(request: HttpRequest) -> HttpResponse:
     if not may_view(user):
         return render(request, "dashboard/forbidden.html", {"role": Role(user.role).label}, status=403)
     start, end = plan_period()
+    teams = visible_teams(user)
     config = {
         "urls": {"coverage": reverse("dashboard:coverage"), "targets": reverse("dashboard:targets"),
-                 "login": reverse("dashboard:login")},
+                 "team": reverse("dashboard:team"), "login": reverse("dashboard:login")},
         "plan": {"from": start.isoformat(), "to": end.isoformat()},
         "area": {"code": user.area.code, "name": user.area.name, "level": user.area.level},
         # The level the map opens at: the city's counties for the bureau; for county staff, whose
@@ -65,7 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "tiles": {"url": getattr(settings, "DASHBOARD_TILE_URL", ""),
                   "attribution": getattr(settings, "DASHBOARD_TILE_ATTRIBUTION", "")},
     }
-    return render(request, "dashboard/index.html", {"config": config, "role": Role(user.role).label})
+    return render(request, "dashboard/index.html", {"config": config, "role": Role(user.role).label, "teams": teams})
 
 
 def _data_view(view: Callable[[HttpRequest], dict]) -> Callable[[HttpRequest], HttpResponse]:
@@ -121,3 +123,21 @@ def targets_data(request: HttpRequest) -> dict:
             # The previous plan's results beside the current plan's so far (/stats/baselines).
             "baselines": baselines_beside(window=Window(start, end), within=within),
             "plan": {"from": start, "to": end}}
+
+
+@_data_view
+def team_data(request: HttpRequest) -> dict:
+    """One shared service team's work in the window, for the team filter: the team, its service area and
+    what of it to highlight at each map level, and its figures (stats/teams.py, as /stats/teams). A team
+    the reader may not see is 403 (county staff see their county's teams and those serving it)."""
+    team_id, window = team_params(request.GET)
+    team = visible_team(request.user, team_id)
+    figures = team_figures(within=stats_area_for(request.user), start=window.start, end=window.end,
+                           team_id=team_id)[0]
+    return {
+        "team": team,
+        **team_service_area(team_id),
+        "figures": {key: figures[key] for key in ("members", "service_days", "trainings", "trainees",
+                                                  "problems_resolved", "rating_avg")},
+        "window": {"from": window.start, "to": window.end},
+    }

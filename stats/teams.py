@@ -32,10 +32,10 @@ from trainings.models import Training
 from villages.models import Area
 
 
-def _teams(within: Area, county: str | None) -> QuerySet[Team]:
+def _teams(within: Area, county: str | None, team_id: int | None = None) -> QuerySet[Team]:
     """The teams whose figures a reader of ``within`` sees: the city's, all; a county's, the teams of that
     county and those serving a township or village of it (what its staff see of teams)."""
-    qs = Team.objects.all()
+    qs = Team.objects.all() if team_id is None else Team.objects.filter(pk=team_id)
     if within.level != "city":
         qs = qs.filter(Q(home_county_id=within.code) | serving_q(within))
     if county:
@@ -44,11 +44,12 @@ def _teams(within: Area, county: str | None) -> QuerySet[Team]:
     return qs.order_by("home_county_id", "name", "id")
 
 
-def team_figures(*, within: Area, start: date | None, end: date | None, county: str | None = None
-                 ) -> list[dict[str, Any]]:
-    """The teams of ``within`` (of or serving ``county``), with their figures for the days ``start``..``end``."""
+def team_figures(*, within: Area, start: date | None, end: date | None, county: str | None = None,
+                 team_id: int | None = None) -> list[dict[str, Any]]:
+    """The teams of ``within`` (of or serving ``county``; only ``team_id`` when given), with their figures for
+    the days ``start``..``end``."""
     since, until = days_window(start, end)
-    teams = list(_teams(within, county).values("pk", "name", "home_county_id", "industry_id", "active"))
+    teams = list(_teams(within, county, team_id).values("pk", "name", "home_county_id", "industry_id", "active"))
     ids = [t["pk"] for t in teams]
     members: dict[int, set[int]] = defaultdict(set)
     for team_id, user_id in Membership.objects.filter(team_id__in=ids).values_list("team_id", "user_id"):

@@ -5,7 +5,9 @@ One test walks the page as the bureau would: log in, wait for the county map, ch
 switch to villages, and keep a screenshot of each under tests/artifacts/ (git-ignored). Another opens
 the page as the bureau and as county staff on a phone (390 px) and a laptop (1366 px), checks the
 layout (one-line area badge, a legend that leaves the map visible, a page of finite length) and keeps
-a screenshot of each. Both check that the browser logged no error and no CSP violation.
+a screenshot of each. A third picks a shared service team (issue 17) at both widths, as the bureau and
+as county staff: its service area drawn over the map, its figures beside the area's. Each checks that the
+browser logged no error and no CSP violation.
 """
 
 from __future__ import annotations
@@ -331,4 +333,90 @@ def test_surveyed_villages_are_solid_dots_and_generated_ones_hollow_rings(server
     assert "实测 3 个" in note and "推算位置 1,894 个" in note
     assert "推算位置 1,894" in browser.find_element(By.ID, "legend").text
     _screenshot(browser, "village-positions")
+    assert _console_problems(browser) == []
+
+
+TEAM_VILLAGE = "451002001001"  # 百城街道, which the demo-like mango team serves
+
+
+@pytest.fixture
+def team(activity):
+    """A mango team of 右江区 serving 百城街道 (右江区) and 田州镇 (田阳区), with a training of 30 and a
+    day's check-in in its service area during the plan."""
+    from commissioners.models import Checkin
+    from tests.factories import CommissionerFactory
+    from tests.teams.helpers import BAICHENG, TIANDONG, TIANYANG, TIANZHOU, YOUJIANG, make_team
+    from trainings.models import Training
+
+    members = [CommissionerFactory(area_id=YOUJIANG), CommissionerFactory(area_id=TIANYANG),
+               CommissionerFactory(area_id=TIANDONG)]
+    team = make_team(members, areas=(BAICHENG, TIANZHOU))
+    Training.objects.create(client_id=uuid.uuid4(), commissioner=members[0], village_id=TEAM_VILLAGE,
+                            category_id="fruit-trees", topic="芒果修剪", started_at=datetime(2024, 4, 2, 9, tzinfo=SH),
+                            duration_hours=2, headcount=30)
+    Checkin.objects.create(client_id=uuid.uuid4(), commissioner=members[1], village_id=TEAM_VILLAGE, lat=23.9,
+                           lng=106.6, occurred_at=datetime(2024, 4, 2, 10, tzinfo=SH), distance_m=0, verified=True)
+    return team
+
+
+def _pick_team(driver, team_id: int | None, level: str) -> dict:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    Select(driver.find_element(By.ID, "team")).select_by_value(str(team_id or ""))
+    WebDriverWait(driver, WAIT_S).until(lambda d: d.execute_script(
+        "var m = document.getElementById('map');"
+        "return m.dataset.team === arguments[0] && m.dataset.state !== 'loading';", str(team_id or "")))
+    return _wait_for_map(driver, level)
+
+
+@pytest.mark.parametrize("who, size", [("bureau", LAPTOP), ("bureau", PHONE), ("county", LAPTOP), ("county", PHONE)],
+                         ids=["bureau-1366", "bureau-390", "county-1366", "county-390"])
+def test_staff_pick_a_team_and_see_its_area_and_figures(server, browser, activity, county_staff, team, who, size):
+    from selenium.webdriver.common.by import By
+
+    # Given the bureau, or 右江区's staff, on a laptop or a phone
+    user = activity if who == "bureau" else county_staff
+    _viewport(browser, *size)
+    _log_in(browser, server, user)
+    level = "county" if who == "bureau" else "township"
+    _wait_for_map(browser, level)
+    assert not browser.find_element(By.ID, "team-card").is_displayed()
+
+    # When they pick the mango team
+    state = _pick_team(browser, team.pk, level)
+
+    # Then its service area is drawn over the map: 右江区 and 田阳区 for the bureau; 百城街道 among
+    # 右江区's townships (田州镇 is in 田阳区, outside their map)
+    assert state["teamHighlighted"] == (2 if who == "bureau" else 1)
+    assert browser.execute_script("return document.querySelectorAll('#map path.team-area').length") == \
+        state["teamHighlighted"]
+    assert "团队服务范围" in browser.find_element(By.ID, "legend").text
+    # And its figures stand beside the reader's area's
+    card = browser.find_element(By.ID, "team-card")
+    assert card.is_displayed()
+    assert browser.find_element(By.ID, "team-name").text == "芒果技术服务共享团队"
+    rows = {r.get_attribute("data-figure"): [c.text for c in r.find_elements(By.CSS_SELECTOR, "th, td")]
+            for r in browser.find_elements(By.CSS_SELECTOR, "#team-rows tr")}
+    assert rows["members"] == ["团队成员", "3 人", "–"]
+    assert rows["service_days"] == ["服务天数", "1 人天", "–"]
+    # the city: 5,600 trainees of the activity, 525 of 右江区's townships, the team's 30; 右江区: 400 + 525 + 30
+    area_trainees = 6155 if who == "bureau" else 955
+    assert rows["trainees"] == ["培训人次", f"30 人次（{100 * 30 / area_trainees:.1f}%）", f"{area_trainees:,} 人次"]
+    assert browser.find_element(By.ID, "team-area-head").text == ("全市" if who == "bureau" else "右江区")
+    assert "百城街道" in browser.find_element(By.ID, "team-areas").text
+
+    # And at village level the team's villages are ringed (every village of 百城街道, and 田州镇's for the bureau)
+    browser.find_element(By.CSS_SELECTOR, "#level-switch button[data-level=village]").click()
+    state = _wait_for_map(browser, "village")
+    assert state["teamHighlighted"] > 1
+    width, height = size
+    _screenshot(browser, f"team-{who}-{width}", full_page=True)
+    if width < 600:  # the picked team's card makes the phone's page longer, but it still has an end
+        assert browser.execute_script("return document.documentElement.scrollHeight") < 5 * height
+
+    # When they go back to no team, the card and the highlight go
+    state = _pick_team(browser, None, "village")
+    assert state["teamHighlighted"] == 0
+    assert not browser.find_element(By.ID, "team-card").is_displayed()
     assert _console_problems(browser) == []

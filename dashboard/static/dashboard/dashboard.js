@@ -30,6 +30,8 @@
   var ZERO = "#eceae4";
   var SERVED = "#1f9d55";
   var UNSERVED = "#d64545";
+  // The picked team's service area, drawn over the map at every level.
+  var TEAM = "#7b3fb5";
 
   // Unserved villages listed at a time: a county has hundreds, the city close to two thousand.
   var PAGE_SIZE = 50;
@@ -37,7 +39,8 @@
   var state = (window.dashboardState = {
     level: config.level, metric: "trainees", from: config.plan.from, to: config.plan.to,
     ready: false, error: null, featureCount: 0, missingGeometry: 0,
-    villageCount: 0, unservedCount: 0, unservedPage: 0, targetsCount: 0, fits: 0
+    villageCount: 0, unservedCount: 0, unservedPage: 0, targetsCount: 0, fits: 0,
+    team: null, teamName: null, teamHighlighted: 0
   });
 
   var $ = function (id) { return document.getElementById(id); };
@@ -89,6 +92,19 @@
     return cache.get(key);
   }
 
+  // The picked team's service area and figures in the window (null when no team is picked).
+  function teamWork() {
+    if (!state.team) return Promise.resolve(null);
+    var key = ["team", state.team, state.from, state.to].join("|");
+    if (!cache.has(key)) {
+      var q = new URLSearchParams({ team: state.team, from: state.from, to: state.to });
+      var p = fetchJSON(config.urls.team + "?" + q.toString());
+      p.catch(function () { cache.delete(key); });
+      cache.set(key, p);
+    }
+    return cache.get(key);
+  }
+
   // -- map ---------------------------------------------------------------------------------------
 
   var map = L.map(mapEl, { zoomSnap: 0.25, attributionControl: false, minZoom: 6, maxZoom: 16 });
@@ -107,6 +123,7 @@
     style: { color: "#44546a", weight: 1.4, opacity: 0.9, fill: false }
   }).addTo(map);
   var dataLayer = null;
+  var teamLayer = null;
   var fitted = false;
   var fittedView = null;
 
@@ -273,6 +290,10 @@
         });
       }
     }
+    if (state.teamHighlighted) {
+      html += "<div class='team-key'><i class='swatch team-swatch'></i>团队服务范围 " + fmt(state.teamHighlighted) +
+        " 个" + LEVEL_NAMES[collection.level] + "</div>";
+    }
     if (collection.level === "township") {
       html += "<p class='derived-note'>乡镇范围为推算位置，非实测</p>";
     } else if (collection.level === "village" && guessedCount(collection)) {
@@ -310,12 +331,35 @@
     $("map-note").textContent = note + missing + base;
   }
 
-  function drawMap(collection) {
+  // The team's service area over the map: the counties, townships or villages it serves (a township it
+  // serves counts all its villages; a village it serves, its township). Not interactive: the popups stay
+  // those of the areas underneath.
+  function drawTeam(collection, work) {
+    if (teamLayer) map.removeLayer(teamLayer);
+    teamLayer = null;
+    state.teamHighlighted = 0;
+    if (!work) return;
+    var codes = new Set(work.highlight[collection.level] || []);
+    teamLayer = L.geoJSON(collection, {
+      interactive: false,
+      filter: function (f) { return !!f.geometry && codes.has(f.properties.code); },
+      style: { color: TEAM, weight: 3, opacity: 0.95, fill: false, className: "team-area" },
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, {
+          radius: 7, color: TEAM, weight: 2, opacity: 0.95, fill: false, interactive: false, className: "team-area"
+        });
+      }
+    }).addTo(map);
+    state.teamHighlighted = teamLayer.getLayers().length;
+  }
+
+  function drawMap(collection, work) {
     if (dataLayer) map.removeLayer(dataLayer);
     var drawn = collection.level === "village" ? drawVillages(collection) : drawPolygons(collection);
     dataLayer = drawn.layer.addTo(map);
     state.featureCount = dataLayer.getLayers().length;
     state.missingGeometry = collection.features.length - state.featureCount;
+    drawTeam(collection, work);
     renderLegend(collection, drawn.breaks);
     renderNote(collection);
     if (!fitted && outline.getLayers().length) {
@@ -338,6 +382,54 @@
     $("kpi-dispatches").textContent = fmt(sum("dispatches"));
     $("kpi-checkins").textContent = fmt(sum("checkins"));
     $("summary-window").textContent = state.from + " 至 " + state.to;
+  }
+
+  // The picked team's figures beside those of the reader's area (the city, or their county) where the
+  // area has the same figure. Built with textContent: team and area names are data.
+  var TEAM_FIGURES = [
+    { key: "members", name: "团队成员", unit: "人" },
+    { key: "service_days", name: "服务天数", unit: "人天" },
+    { key: "trainings", name: "培训场次", unit: "场", area: "trainings" },
+    { key: "trainees", name: "培训人次", unit: "人次", area: "trainees" },
+    { key: "problems_resolved", name: "已解决问题", unit: "个", area: "problems_resolved" },
+    { key: "rating_avg", name: "平均评分", unit: "分" }
+  ];
+
+  function renderTeam(work, counties) {
+    var card = $("team-card");
+    card.hidden = !work;
+    if (!work) return;
+    var team = work.team;
+    $("team-name").textContent = team.name;
+    $("team-meta").textContent = team.county_name + " · " + team.industry_name + (team.active ? "" : " · 已停用");
+    $("team-window").textContent = state.from + " 至 " + state.to;
+    $("team-area-head").textContent = config.area.level === "city" ? "全市" : config.area.name;
+    var body = $("team-rows");
+    body.replaceChildren();
+    TEAM_FIGURES.forEach(function (row) {
+      var value = work.figures[row.key];
+      var mine = value == null ? "–" : (row.key === "rating_avg" ? value.toFixed(2) : fmt(value)) + " " + row.unit;
+      var whole = "–";
+      if (row.area) {
+        var total = counties.features.reduce(function (t, f) { return t + (f.properties[row.area] || 0); }, 0);
+        whole = fmt(total) + " " + row.unit;
+        if (total && value) mine += "（" + (100 * value / total).toFixed(1) + "%）";
+      }
+      var tr = document.createElement("tr");
+      tr.dataset.figure = row.key;
+      [row.name, mine, whole].forEach(function (text, i) {
+        var cell = document.createElement(i ? "td" : "th");
+        if (!i) cell.scope = "row";
+        cell.className = i ? "num" + (i === 1 ? " team-value" : " area-value") : "";
+        cell.textContent = text;
+        tr.appendChild(cell);
+      });
+      body.appendChild(tr);
+    });
+    var names = work.service_area.map(function (a) { return a.name; });
+    $("team-areas").textContent = names.length
+      ? "服务范围：" + names.join("、") + "（地图上紫色勾出；服务天数、培训为成员在服务范围内的工作）"
+      : "尚未登记服务范围。";
   }
 
   var unserved = [];
@@ -506,6 +598,7 @@
     mapEl.dataset.state = phase;
     mapEl.dataset.level = state.level;
     mapEl.dataset.featureCount = String(state.featureCount);
+    mapEl.dataset.team = state.team || "";
   }
 
   // Redraw for the current level and window. A newer call supersedes an older one still loading.
@@ -515,15 +608,18 @@
     publish("loading");
     setStatus("加载中…");
     var level = state.level;
-    return Promise.all([coverage("county"), coverage("village"), coverage(level)]).then(function (res) {
+    return Promise.all([coverage("county"), coverage("village"), coverage(level), teamWork()]).then(function (res) {
       if (mine !== generation) return;
-      var counties = res[0], villages = res[1], current = res[2];
+      var counties = res[0], villages = res[1], current = res[2], work = res[3];
+      state.teamName = work ? work.team.name : null;
       outline.clearLayers();
       outline.addData(counties);
-      drawMap(current);
+      drawMap(current, work);
       renderSummary(counties, villages);
+      renderTeam(work, counties);
       renderUnserved(villages);
-      setStatus(LEVEL_NAMES[level] + " " + fmt(state.featureCount) + " 个 · " + state.from + " 至 " + state.to);
+      setStatus(LEVEL_NAMES[level] + " " + fmt(state.featureCount) + " 个 · " + state.from + " 至 " + state.to +
+        (work ? " · " + work.team.name : ""));
       publish("ready");
     }).catch(function (err) {
       if (mine !== generation) return;
@@ -599,6 +695,12 @@
   document.querySelectorAll("#level-switch button").forEach(function (b) {
     b.addEventListener("click", function () { setLevel(b.dataset.level); });
   });
+  if ($("team")) {
+    $("team").addEventListener("change", function (e) {
+      state.team = e.target.value || null;
+      refresh();
+    });
+  }
   $("metric").addEventListener("change", function (e) {
     state.metric = e.target.value;
     refresh();

@@ -112,7 +112,7 @@ async function startSession() {
 }
 
 onSession((session) => {
-  if (!session) stopLive();
+  if (!session) { stopLive(); screens.clearToast(); drawBadge(); }
 });
 
 onLive((detail) => {

@@ -7,9 +7,11 @@ the policy is strict: a script injected into a page by some future bug would not
 it could reach would have nowhere to go. The one outside origin a page may use is the basemap tile
 server, when `DASHBOARD_TILE_URL` is set.
 
-Which paths get the header is a setting (`CONTENT_SECURITY_POLICY_PATHS`): a later /app/ gets the
-same policy by being listed there. The API (JSON, read by apps, not rendered) and its docs page
-(whose bundled Swagger UI needs inline script) are not covered.
+Which paths get the header is a setting (`CONTENT_SECURITY_POLICY_PATHS`, /dashboard/ and /app/).
+The API (JSON, read by apps, not rendered), its docs page (whose bundled Swagger UI needs inline
+script) and Django's admin are not covered. The policy is per page, the browser's storage per origin:
+those uncovered pages share the field app's IndexedDB (its tokens) when they share its origin, which
+is why docs/app.md recommends the app an origin of its own in production, or at least API_DOCS=0.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 // Talking to /api/v1/: the login, the bearer header, one refresh at a time, the contract's error shape.
-import { kvDelete, kvGet, kvSet } from './store.js';
+import { forgetOthers, kvDelete, kvGet, kvSet } from './store.js';
 
 export const config = JSON.parse(document.getElementById('app-config').textContent);
 
@@ -63,6 +63,8 @@ async function send(method, path, { json, form, token } = {}) {
 export async function login(phone, password) {
   const { status, data } = await send('POST', 'auth/token', { json: { phone, password } });
   if (status !== 200) throw new ApiError(status, data);
+  // A session that ended without a logout (a failed refresh) may have left another person's data.
+  await forgetOthers(data.user.id);
   await saveSession({ access: data.access, refresh: data.refresh, user: data.user });
   return data.user;
 }
@@ -105,7 +107,9 @@ export const get = async (path) => (await call('GET', path)).data;
 // A photo (its URL as the API gave it, e.g. /api/v1/photos/7/thumbnail), with the bearer header.
 export async function blob(url) {
   if (!session) throw new ApiError(401, null);
-  const fetchIt = () => fetch(url, { headers: { Authorization: `Bearer ${session.access}` } });
+  // `no-store`: the service lets a browser keep a photo for a year, and the HTTP cache is keyed by URL,
+  // not by login; on a shared phone the next person must not read this one's photos from it.
+  const fetchIt = () => fetch(url, { headers: { Authorization: `Bearer ${session.access}` }, cache: 'no-store' });
   let response;
   try {
     response = await fetchIt();
@@ -118,10 +122,13 @@ export async function blob(url) {
   return response.blob();
 }
 
+// A phone may be shared: logging out forgets the person's finished writes (their bodies and photos)
+// and everything kept for them (store.js, forgetOthers); writes still waiting stay for their author.
 export async function logout() {
   const refresh = session && session.refresh;
   if (refresh) send('POST', 'auth/logout', { json: { refresh } }).catch(() => null);
   await saveSession(null);
+  await forgetOthers(null);
 }
 
 export async function changePassword(oldPassword, newPassword) {

@@ -1,6 +1,6 @@
 // The field app's entry: the service worker, the session, the routes, the tabs, the live badge.
 import { Offline, config, currentUser, get, loadSession, onSession, updateUser } from './api.js';
-import { flush, items, onQueue } from './queue.js';
+import { flush, mine, onQueue } from './queue.js';
 import { describeNotification, nudge, onLive, start as startLive, state as live, stop as stopLive } from './live.js';
 import * as screens from './screens.js';
 
@@ -49,7 +49,7 @@ function drawBadge() {
 }
 
 async function drawQueueCount() {
-  const all = await items();
+  const all = await mine();
   const waitingCount = all.filter((i) => i.state === 'waiting').length;
   window.fieldApp.queue = { waiting: waitingCount, total: all.length };
   const count = document.getElementById('queue-count');
@@ -112,7 +112,7 @@ async function startSession() {
 }
 
 onSession((session) => {
-  if (!session) stopLive();
+  if (!session) { stopLive(); screens.clearToast(); drawBadge(); }
 });
 
 onLive((detail) => {

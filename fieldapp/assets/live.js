@@ -1,7 +1,7 @@
 // Notifications, live: a single-use ticket, then the websocket; after a reconnect, everything after the
 // last id seen is replayed by the server (`since`). The last id is kept in IndexedDB.
 import { Offline, call, currentUser, get } from './api.js';
-import { kvGet, kvSet } from './store.js';
+import { kvGet, kvSet, userKey } from './store.js';
 
 const events = new EventTarget();
 let socket = null;
@@ -33,6 +33,7 @@ export function stop() {
   clearTimeout(timer);
   if (socket) socket.close(1000);
   socket = null;
+  Object.assign(state, { unread: 0, lastId: null });
 }
 
 // The service answers again (the queue went through): reconnect now rather than at the end of the
@@ -67,7 +68,7 @@ async function open() {
     if (err instanceof Offline || (err.status && err.status >= 429)) retry();
     return;
   }
-  state.lastId = (await kvGet(`last-notification:${currentUser().id}`)) || null;
+  state.lastId = (await kvGet(userKey('last-notification', currentUser().id))) || null;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const since = state.lastId ? `&since=${state.lastId}` : '';
   const ws = new WebSocket(`${scheme}://${location.host}/ws/notifications/?ticket=${encodeURIComponent(ticket)}${since}`);
@@ -84,7 +85,7 @@ async function open() {
     if (typeof message.id !== 'number' || !message.type || message.type === 'acked') return;
     if (state.lastId && message.id <= state.lastId) return;
     state.lastId = message.id;
-    await kvSet(`last-notification:${currentUser().id}`, message.id);
+    await kvSet(userKey('last-notification', currentUser().id), message.id);
     state.received += 1;
     state.unread += 1;
     emit({ notification: message });

@@ -22,6 +22,14 @@ function loadLeaflet() {
   return loading;
 }
 
+// Leaflet writes a string given to a tooltip, a popup or a divIcon as HTML: what a person typed (a
+// problem's title) goes in as an element whose text is set, never as a string.
+function text(value) {
+  const span = document.createElement('span');
+  span.textContent = value == null ? '' : String(value);
+  return span;
+}
+
 export async function problemsMap(element, { here, problems, countyCode, onPick }) {
   const L = await loadLeaflet();
   const map = L.map(element, { zoomControl: true, attributionControl: Boolean(config.tile_url) });
@@ -38,13 +46,13 @@ export async function problemsMap(element, { here, problems, countyCode, onPick 
     } catch (err) { /* offline: the points alone */ }
   }
   if (here) {
-    L.circleMarker([here.lat, here.lng], { radius: 8, color: '#1565c0', fillOpacity: 0.9 }).addTo(map).bindTooltip('我的位置');
+    L.circleMarker([here.lat, here.lng], { radius: 8, color: '#1565c0', fillOpacity: 0.9 }).addTo(map).bindTooltip(text('我的位置'));
     bounds.extend([here.lat, here.lng]);
   }
   for (const p of problems) {
     if (p.lat == null || p.lng == null) continue;
     const marker = L.circleMarker([p.lat, p.lng], { radius: 7, color: p.urgency === 'high' ? '#b3261e' : '#e8a317', fillOpacity: 0.8 });
-    marker.addTo(map).bindTooltip(p.title);
+    marker.addTo(map).bindTooltip(text(p.title));
     marker.on('click', () => onPick(p));
     bounds.extend([p.lat, p.lng]);
   }

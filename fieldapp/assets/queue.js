@@ -33,8 +33,15 @@ export async function items() {
   const all = await queueAll();
   return all.sort((a, b) => a.created - b.created);
 }
-export async function waiting() {
-  return (await items()).filter((i) => i.state === 'waiting');
+// What the person logged in may see: their own items. Another person's (still waiting, on a shared
+// phone) are only counted, never shown.
+export async function mine() {
+  const user = currentUser();
+  return (await items()).filter((i) => user && i.user_id === user.id);
+}
+export async function othersWaiting() {
+  const user = currentUser();
+  return (await items()).filter((i) => i.state === 'waiting' && !(user && i.user_id === user.id)).length;
 }
 
 export async function enqueue(kind, body, { photos = [], label = '', ...extra } = {}) {

@@ -4,9 +4,9 @@ import {
   ApiError, Offline, blob, call, changePassword, config, currentUser, describe, get, login, logout, newClientId,
   updateUser,
 } from './api.js';
-import { enqueue, flush, items, KINDS } from './queue.js';
+import { enqueue, flush, items, KINDS, mine, othersWaiting } from './queue.js';
 import { describeNotification, refreshUnread, state as live } from './live.js';
-import { kvGet, kvSet } from './store.js';
+import { kvGet, kvSet, userKey } from './store.js';
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -31,6 +31,13 @@ export function toast(text) {
   el.hidden = false;
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { el.hidden = true; }, 5000);
+}
+// A session ends: what was said to that person goes with it.
+export function clearToast() {
+  clearTimeout(toastTimer);
+  const el = document.getElementById('toast');
+  el.textContent = '';
+  el.hidden = true;
 }
 
 export const go = (hash) => { if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange')); else location.hash = hash; };
@@ -63,7 +70,8 @@ export function position() {
     navigator.geolocation.getCurrentPosition(
       (p) => {
         const here = { lat: p.coords.latitude, lng: p.coords.longitude, accuracy: Math.round(p.coords.accuracy) };
-        kvSet('last-position', here);
+        const user = currentUser();
+        if (user) kvSet(userKey('last-position', user.id), here);
         resolve(here);
       },
       (err) => reject(new Error(err.code === 1 ? '未允许定位：请在浏览器设置中允许本站使用位置' : '定位失败，请到开阔处重试')),
@@ -79,14 +87,16 @@ function metres(a, b) {
   return 2 * r * Math.asin(Math.sqrt(s));
 }
 
+// The townships a person has visited tell where they went: the lists are kept per person.
 async function villagesOf(township) {
-  const key = `villages:${township}`;
+  const { id } = currentUser();
+  const key = userKey('villages', id, township);
   try {
     const page = await get(`areas?level=village&parent=${township}&limit=200`);
     const list = page.items.map((a) => ({ code: a.code, name: a.name, lat: a.lat, lng: a.lng }));
     await kvSet(key, list);
-    const known = (await kvGet('village-sets')) || [];
-    if (!known.includes(key)) await kvSet('village-sets', [...known, key]);
+    const known = (await kvGet(userKey('village-sets', id))) || [];
+    if (!known.includes(key)) await kvSet(userKey('village-sets', id), [...known, key]);
     return list;
   } catch (err) {
     if (err instanceof Offline) return (await kvGet(key)) || [];
@@ -104,7 +114,7 @@ async function nearestVillages(here) {
     else if (found.village) list = [{ ...found.village, lat: here.lat, lng: here.lng }];
   } catch (err) {
     if (!(err instanceof Offline)) throw err;
-    for (const key of (await kvGet('village-sets')) || []) list = list.concat((await kvGet(key)) || []);
+    for (const key of (await kvGet(userKey('village-sets', currentUser().id))) || []) list = list.concat((await kvGet(key)) || []);
   }
   return list.filter((v) => v.lat != null)
     .map((v) => ({ ...v, distance: metres(here, v) }))
@@ -224,7 +234,7 @@ export function consentScreen(view, next = '#/checkin') {
 // ---------- commissioner ----------
 
 async function queueSummary() {
-  const all = await items();
+  const all = await mine();
   const waitingCount = all.filter((i) => i.state === 'waiting').length;
   return card(h('a', { href: '#/queue', id: 'queue-link' },
     h('b', {}, '待发送 '), h('span', { id: 'queue-count' }, String(waitingCount)), ' 条',
@@ -245,9 +255,9 @@ export async function todayScreen(view) {
         h('li', {}, `${d.village_name || d.village_code}`, h('div', { class: 'muted' }, `${d.starts_on} 起${d.ends_on ? `，至 ${d.ends_on}` : ''}`))))
         : h('p', { class: 'muted' }, '暂无选派'));
     } catch (err) { dispatches.lastChild.textContent = err instanceof Offline ? '离线：有网后显示' : describe(err); }
-    const mine = (await kvGet(`claims:${user.id}`)) || [];
+    const claimed = (await kvGet(userKey('claims', user.id))) || [];
     const rows = [];
-    for (const id of mine.slice(-20).reverse()) {
+    for (const id of claimed.slice(-20).reverse()) {
       try {
         const p = await get(`problems/${id}`);
         if (p.status === 'closed' || p.status === 'withdrawn') continue;
@@ -364,7 +374,7 @@ export async function problemsScreen(view) {
   const toggle = h('button', { class: 'secondary wide', id: 'map-toggle' }, '地图');
   view.replaceChildren(h('h2', {}, '附近的问题'), toggle, h('p'), mapBox, listCard);
   let here = null;
-  try { here = await position(); } catch (err) { here = await kvGet('last-position'); }
+  try { here = await position(); } catch (err) { here = await kvGet(userKey('last-position', currentUser().id)); }
   const near = here ? `&near=${here.lat},${here.lng}&radius_km=80` : '';
   let page;
   try { page = await get(`problems?status=open&limit=50${near}`); } catch (err) {
@@ -403,9 +413,9 @@ function photoStrip(photos) {
 
 async function rememberClaim(problemId) {
   const user = currentUser();
-  const key = `claims:${user.id}`;
-  const mine = (await kvGet(key)) || [];
-  if (!mine.includes(problemId)) await kvSet(key, [...mine, problemId].slice(-50));
+  const key = userKey('claims', user.id);
+  const claimed = (await kvGet(key)) || [];
+  if (!claimed.includes(problemId)) await kvSet(key, [...claimed, problemId].slice(-50));
 }
 
 function messagesCard(problem) {
@@ -562,8 +572,10 @@ export async function noticesScreen(view) {
   } catch (err) { box.replaceChildren(h('p', { class: 'muted' }, err instanceof Offline ? '离线：有网后显示' : describe(err))); }
 }
 
+// The person's own items only; another person's waiting items on a shared phone are counted, not shown.
 export async function queueScreen(view) {
-  const list = await items();
+  const list = await mine();
+  const others = await othersWaiting();
   const send = h('button', { class: 'wide', id: 'queue-send' }, '立即发送');
   send.addEventListener('click', busy(send, async () => {
     const outcome = await flush();
@@ -582,6 +594,7 @@ export async function queueScreen(view) {
   const waitingCount = list.filter((i) => i.state === 'waiting').length;
   view.replaceChildren(h('h2', {}, '待发送'),
     h('p', { class: 'muted', id: 'queue-summary' }, waitingCount ? `${waitingCount} 条等待发送；有网后自动发送，不会重复。` : '没有等待发送的记录。'),
+    others ? h('p', { class: 'muted', id: 'queue-others' }, `另有 ${others} 条其他账号的记录等待发送，该账号登录后发送。`) : '',
     send, h('p'), card(rows.length ? h('ul', { class: 'list', id: 'queue' }, rows) : h('p', { class: 'muted' }, '这里会列出离线时保存的签到、培训和问题')));
 }
 
@@ -648,7 +661,7 @@ export async function accountScreen(view) {
   const user = currentUser();
   const out = h('button', { class: 'danger wide', id: 'logout' }, '退出登录');
   out.addEventListener('click', busy(out, async () => {
-    const waitingCount = (await items()).filter((i) => i.state === 'waiting').length;
+    const waitingCount = (await mine()).filter((i) => i.state === 'waiting').length;
     if (waitingCount && !window.confirm(`还有 ${waitingCount} 条没有发送，退出后需要重新登录才能发送。确定退出？`)) return;
     await logout();
     go('#/login');

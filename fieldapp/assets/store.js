@@ -35,10 +35,25 @@ async function run(store, mode, work) {
 export const kvGet = (key) => run('kv', 'readonly', (s) => s.get(key));
 export const kvSet = (key, value) => run('kv', 'readwrite', (s) => { s.put(value, key); });
 export const kvDelete = (key) => run('kv', 'readwrite', (s) => { s.delete(key); });
+export const kvKeys = () => run('kv', 'readonly', (s) => s.getAllKeys());
 export const queueAll = () => run('queue', 'readonly', (s) => s.getAll());
 export const queuePut = (item) => run('queue', 'readwrite', (s) => { s.put(item); });
 export const queueDelete = (id) => run('queue', 'readwrite', (s) => { s.delete(id); });
-export const clearAll = async () => {
-  await run('kv', 'readwrite', (s) => { s.clear(); });
-  await run('queue', 'readwrite', (s) => { s.clear(); });
-};
+
+// A shared phone. What belongs to one person is kept under `<name>:<user id>[:<more>]` (the last position,
+// the last notification seen, the claimed problems, the villages of the townships visited); what names
+// no person (the session, the categories) has no `:`. Earlier builds kept the last position and the
+// village lists unkeyed (`last-position`, `village-sets`, `villages:<township>`): they go as well.
+const LEGACY = new Set(['last-position', 'village-sets']);
+export const userKey = (name, userId, ...more) => [name, userId, ...more].join(':');
+
+// Forget everyone's finished writes and per-person keys but `keep`'s (null: everyone's). Writes still
+// waiting stay: they belong to their author and are sent with the author's login only.
+export async function forgetOthers(keep) {
+  const keepId = keep === null || keep === undefined ? null : String(keep);
+  const stale = (await kvKeys()).filter((key) => typeof key === 'string'
+    && (LEGACY.has(key) || (key.includes(':') && key.split(':')[1] !== keepId)));
+  await run('kv', 'readwrite', (s) => { stale.forEach((key) => s.delete(key)); });
+  const finished = (await queueAll()).filter((item) => item.state !== 'waiting' && String(item.user_id) !== keepId);
+  await run('queue', 'readwrite', (s) => { finished.forEach((item) => s.delete(item.client_id)); });
+}

@@ -127,9 +127,10 @@ def people(baise):
     profile_update(user=commissioner, expertise=[CATEGORY], home=(village.lat + 2 / 111.2, village.lng), available=True)
     Consent.objects.filter(user=commissioner).update(withdrawn_at=timezone.now())
     staff = TownshipStaffFactory(name="黄乡镇", password_change_required=True)  # a password the county set
-    for user in (commissioner, staff):
+    colleague = CommissionerFactory(name="农特派")  # who borrows the commissioner's phone at the end
+    for user in (commissioner, staff, colleague):
         _hashed(user)
-    return {"commissioner": commissioner, "staff": staff, "village": village}
+    return {"commissioner": commissioner, "staff": staff, "colleague": colleague, "village": village}
 
 
 @pytest.fixture
@@ -264,6 +265,32 @@ open.onsuccess = function () {
 
 def _queue(driver) -> list[dict]:
     return driver.execute_async_script(QUEUE_JS)
+
+
+KV_KEYS_JS = """
+var done = arguments[arguments.length - 1];
+var open = indexedDB.open('kjtpy-field-app');
+open.onsuccess = function () {
+  var keys = open.result.transaction('kv').objectStore('kv').getAllKeys();
+  keys.onsuccess = function () { done(keys.result); };
+};
+"""
+
+# A check-in of the commissioner's that is still waiting when they hand the phone over (made here rather
+# than by stopping the server again: the rule under test is what the next person sees and sends).
+WAITING_JS = """
+var item = arguments[0], done = arguments[arguments.length - 1];
+var open = indexedDB.open('kjtpy-field-app');
+open.onsuccess = function () {
+  var tx = open.result.transaction('queue', 'readwrite');
+  tx.objectStore('queue').put(item);
+  tx.oncomplete = function () { done(true); };
+};
+"""
+
+
+def _kv_keys(driver) -> list[str]:
+    return driver.execute_async_script(KV_KEYS_JS)
 
 
 def _problems(driver) -> list[dict]:
@@ -525,6 +552,39 @@ def test_a_commissioner_works_offline_and_a_problem_goes_from_post_to_confirmed(
     status, area = _api(server, "GET", f"/areas/{VILLAGE}", staff, password=NEW_PASSWORD)
     assert area["position_source"] == "surveyed", area
     assert abs(area["lat"] - here[0]) < 1e-5 and abs(area["lng"] - here[1]) < 1e-5
+
+    # --- A shared phone: the commissioner logs out, a colleague logs in on the same browser profile ---
+    colleague = people["colleague"]
+    started = time.monotonic()
+    assert any(i["state"] == "done" for i in _queue(phone))
+    assert f"last-position:{commissioner.id}" in _kv_keys(phone)
+    waiting_id = "6f1c2a9e-0b1d-4c3e-9f7a-2d5b8e4c1a00"
+    left_waiting = {"client_id": waiting_id, "user_id": commissioner.id, "kind": "checkin",
+                    "body": {"client_id": waiting_id, "village_code": VILLAGE, "lat": here[0], "lng": here[1],
+                             "accuracy_m": 12, "occurred_at": "2025-06-01T09:00:00+08:00"},
+                    "photos": [], "photos_sent": 0, "state": "waiting", "outcome": None, "server_id": None,
+                    "result": None, "error": None, "label": "", "created": int(time.time() * 1000)}
+    phone.execute_async_script(WAITING_JS, left_waiting)
+    _go(phone, "#/me", "me")
+    phone.execute_script("window.confirm = function () { return true; }")  # "writes still waiting: log out?"
+    _click(phone, "#logout")
+    _ready(phone, "login")
+    assert phone.execute_script("return document.getElementById('toast').hidden"
+                                " && document.getElementById('badge').hidden")
+    assert [i["client_id"] for i in _queue(phone)] == [left_waiting["client_id"]], _queue(phone)
+    assert [k for k in _kv_keys(phone) if ":" in k or k in ("session", "last-position", "village-sets")] == []
+    _log_in(phone, colleague)
+    _go(phone, "#/queue", "queue")
+    assert phone.find_elements("css selector", "#queue li.queue-item") == []
+    assert "另有 1 条其他账号的记录" in _text(phone, "#queue-others")
+    assert phone.execute_script("return window.fieldApp.queue") == {"waiting": 0, "total": 0}
+    # The commissioner's waiting check-in was not sent with the colleague's login; nothing else of theirs is left.
+    assert [(i["client_id"], i["state"]) for i in _queue(phone)] == [(left_waiting["client_id"], "waiting")]
+    assert [k for k in _kv_keys(phone) if k.split(":")[1:2] == [str(commissioner.id)] or k == "last-position"] == []
+    status, checkins = _api(server, "GET", f"/checkins?commissioner={colleague.id}", colleague)
+    assert status == 200 and checkins["count"] == 0, checkins
+    _screenshot(phone, "shared-phone")
+    figures["shared_phone_s"] = round(time.monotonic() - started, 2)
 
     for driver in (phone, staff_phone):
         assert _problems(driver) == []

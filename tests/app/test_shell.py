@@ -131,3 +131,30 @@ def test_the_app_never_writes_markup_from_data():
         if name.endswith(".js") and not name.startswith("leaflet/"):
             source = path.read_text()
             assert "innerHTML" not in source and "insertAdjacentHTML" not in source and "document.write" not in source
+
+
+# Leaflet writes a string given as content as HTML (tooltips, popups, divIcon's `html`, the layers control's
+# labels, attribution prefixes). The app passes nodes: `text(…)` (map.js) or `h(…)` (screens.js).
+_CONTENT_CALL = re.compile(r"\.(bindTooltip|bindPopup|setContent|setTooltipContent|setPopupContent)\(\s*")
+_NODE_ARGUMENT = re.compile(r"(text|h)\(")
+_HTML_SINKS = re.compile(r"divIcon\([^)]*\bhtml\s*:|control\.layers\(|addAttribution\(|setPrefix\(", re.S)
+
+
+def _markup_from_data(source: str) -> list[str]:
+    found = [f"{m.group(1)}({source[m.end():m.end() + 30]}"
+             for m in _CONTENT_CALL.finditer(source) if not _NODE_ARGUMENT.match(source, m.end())]
+    return found + [m.group(0) for m in _HTML_SINKS.finditer(source)]
+
+
+def test_the_check_for_leaflet_markup_catches_strings():
+    assert _markup_from_data("marker.addTo(map).bindTooltip(p.title);")
+    assert _markup_from_data("layer.bindPopup(`<b>${p.title}</b>`)")
+    assert _markup_from_data("L.popup().setContent('x')")
+    assert _markup_from_data("L.marker(ll, { icon: L.divIcon({ className: 'n', html: p.title }) })")
+    assert not _markup_from_data("marker.bindTooltip(text(p.title)); layer.bindPopup(h('b', {}, p.title))")
+
+
+def test_leaflet_gets_nodes_never_strings():
+    for name, path in FILES.items():
+        if name.endswith(".js") and not name.startswith("leaflet/"):
+            assert _markup_from_data(path.read_text()) == [], name

@@ -6,8 +6,9 @@ exactly the available, active commissioners with a home, one row per field of ex
 is one index range per grid row of the category, no joins. Whoever matching may propose for a problem
 has heard of it, and nobody hears of a problem matching would never propose them for.
 
-The members of the active teams of the problem's industry whose service area covers the village hear of
-it too (with `team_ids`), wherever they live: matching ranks those teams (problems/team_matching.py).
+The members of the active teams of the problem's industry (or of the field above it) whose service area
+covers the village hear of it too (with `team_ids`), wherever they live: matching ranks those teams
+(problems/team_matching.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from notifications.tasks import notify_many_task
 from teams.models import Membership, Team
 
 from .models import Problem
-from .team_matching import teams_covering_q
+from .team_matching import team_industries, teams_covering_q
 
 
 def problem_audience(problem: Problem, *, fields: tuple[str, ...] = ("commissioner_id",)) -> NearArrays:
@@ -43,11 +44,11 @@ def problem_audience_km(problem: Problem) -> list[tuple[int, float]]:
 
 
 def team_audience(problem: Problem) -> dict[int, list[int]]:
-    """Members (active) of the active teams of the problem's industry whose service area covers the village
-    (the village or its township): user id -> those teams' ids. One query."""
-    rows = (Membership.objects.filter(team__in=Team.objects.filter(teams_covering_q(problem.village),
-                                                                     industry_id=problem.category_id, active=True),
-                                      user__is_active=True)
+    """Members (active) of the active teams of the problem's industry (or the field above it) whose service
+    area covers the village (the village or its township): user id -> those teams' ids. Two queries."""
+    teams = Team.objects.filter(teams_covering_q(problem.village), industry_id__in=team_industries(problem),
+                                active=True)
+    rows = (Membership.objects.filter(team__in=teams, user__is_active=True)
             .order_by("user_id", "team_id").values_list("user_id", "team_id"))
     found: dict[int, list[int]] = {}
     for user_id, team_id in rows:

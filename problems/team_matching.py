@@ -1,6 +1,7 @@
 """Matching for teams: which shared service teams should take up a problem, and why.
 
-A team is a candidate when it is active, its industry is the problem's category, and either its
+A team is a candidate when it is active, its industry is the problem's category or the field above it
+(``team_industries``: a field's team takes its industries' problems, as a person's expertise does), and either its
 service area covers the village (the village itself or its township) or one of its active members is
 within `PROBLEM_REACH_KM` of the problem (their home, else their registered area: the team's industry is
 the expertise that counts). It is scored
@@ -31,7 +32,7 @@ from geo.cells import bbox_around
 from geo.distance import geodesic_many_m
 from geo.near import haversine_many_km
 from teams.models import Membership, ServiceArea, Team
-from villages.models import Area
+from villages.models import Area, Category
 
 from .models import Claim, ClaimStatus, Problem, ProblemStatus
 from .selectors import DONE
@@ -56,11 +57,19 @@ def teams_covering_q(village: Area) -> Q:
     return Q(pk__in=ServiceArea.objects.filter(area_id__in=[village.code, village.township_code]).values("team_id"))
 
 
-def _records(problem: Problem) -> dict[int, tuple[int, int, int, int]]:
+def team_industries(problem: Problem) -> list[str]:
+    """The team industries that take up ``problem``: its category, and the field above it when it is an
+    industry (a 果树 team takes a 芒果 problem; a 芒果 team takes neither a 果树 nor a 柑橘 one), as a
+    person's expertise does (commissioners.candidates)."""
+    parent = Category.objects.filter(pk=problem.category_id).values_list("parent_id", flat=True).first()
+    return [problem.category_id] if parent is None else [problem.category_id, parent]
+
+
+def _records(problem: Problem, industries: list[str]) -> dict[int, tuple[int, int, int, int]]:
     """team -> (problems in progress, resolved, rating sum, rating count), from the accepted claims of the
-    active teams of the problem's industry."""
+    active teams of ``industries``."""
     rated = Q(problem__status__in=DONE, problem__rating__isnull=False)
-    rows = (Claim.objects.filter(team__industry_id=problem.category_id, team__active=True,
+    rows = (Claim.objects.filter(team__industry_id__in=industries, team__active=True,
                                  status=ClaimStatus.ACCEPTED).values("team_id")
             .annotate(active=Count("id", filter=Q(problem__status=ProblemStatus.IN_PROGRESS)),
                       resolved=Count("id", filter=Q(problem__status__in=DONE)),
@@ -72,7 +81,8 @@ def _records(problem: Problem) -> dict[int, tuple[int, int, int, int]]:
 def team_matches_for(problem: Problem, *, recent: set[int], limit: int = 10) -> list[TeamMatch]:
     """The best ``limit`` teams for ``problem``, scored (module docstring). ``recent``: who served the village
     lately (as matching computed it for people)."""
-    industry = {"team__industry_id": problem.category_id, "team__active": True}
+    industries = team_industries(problem)
+    industry = {"team__industry_id__in": industries, "team__active": True}
     covering = set(ServiceArea.objects.filter(area_id__in=[problem.village_id, problem.village.township_code],
                                               **industry).values_list("team_id", flat=True))
     # The active members of the industry's teams that could be within reach (home, else registered area, in
@@ -104,7 +114,7 @@ def team_matches_for(problem: Problem, *, recent: set[int], limit: int = 10) -> 
         return []
     served = np.add.reduceat(np.isin(user, list(recent)).astype(int), starts) > 0 if recent else np.zeros(
         len(teams), dtype=bool)
-    records = _records(problem)
+    records = _records(problem, industries)
     record = np.array([records.get(int(t), (0, 0, 0, 0)) for t in teams], dtype=float).reshape(len(teams), 4)
     rating = np.divide(record[:, 2], record[:, 3], out=np.full(len(teams), np.nan), where=record[:, 3] > 0)
     w = settings.MATCHING
@@ -147,7 +157,7 @@ def _results(problem: Problem, top: np.ndarray, *, teams, score, components, wei
         nearest = min(exact.values()) if exact else None
         rate = None if np.isnan(rating[i]) else round(float(rating[i]), 2)
         reasons = {
-            "industry": problem.category_id,
+            "industry": found[team_id].industry_id,
             "service_area_covers_village": bool(covers[i]),
             "members": len(rows),
             "nearest_member_km": nearest,

@@ -23,10 +23,10 @@ from core.near import arrays_near
 from geo.distance import geodesic_many_m
 from geo.near import NearArrays
 from notifications.tasks import notify_many_task
-from teams.models import Membership, Team
+from teams.models import TeamCandidate
 
 from .models import Problem
-from .team_matching import team_industries, teams_covering_q
+from .team_matching import teams_covering_q
 
 
 def problem_audience(problem: Problem, *, fields: tuple[str, ...] = ("commissioner_id",)) -> NearArrays:
@@ -44,12 +44,11 @@ def problem_audience_km(problem: Problem) -> list[tuple[int, float]]:
 
 
 def team_audience(problem: Problem) -> dict[int, list[int]]:
-    """Members (active) of the active teams of the problem's industry (or the field above it) whose service
-    area covers the village (the village or its township): user id -> those teams' ids. Two queries."""
-    teams = Team.objects.filter(teams_covering_q(problem.village), industry_id__in=team_industries(problem),
-                                active=True)
-    rows = (Membership.objects.filter(team__in=teams, user__is_active=True)
-            .order_by("user_id", "team_id").values_list("user_id", "team_id"))
+    """Members (active) of the active teams taking up the problem's category (its industry's, or the field's
+    above it) whose service area covers the village (the village or its township): user id -> those teams'
+    ids. One query, on the teams' read model (teams.TeamCandidate)."""
+    rows = (TeamCandidate.objects.filter(teams_covering_q(problem.village), category_id=problem.category_id)
+            .order_by("member_id", "team_id").values_list("member_id", "team_id"))
     found: dict[int, list[int]] = {}
     for user_id, team_id in rows:
         found.setdefault(user_id, []).append(team_id)

@@ -24,6 +24,7 @@ from commissioners.models import Dispatch, Programme
 from core.errors import ClientIdReused, Invalid, OutsideScope
 from villages.models import Area, Category
 
+from .candidates import team_candidates_refresh
 from .errors import (
     LeaderNotAMember,
     NotCommissioners,
@@ -184,6 +185,7 @@ def team_create(*, staff: User, name: str, industry: str, leader_id: int, member
     changes = {"name": name, "industry": category.code, "county_code": county.code}
     changes |= _set_members(team, members)
     changes |= _set_areas(team, areas)
+    team_candidates_refresh([team.pk])
     return TeamChange(team, changes)
 
 
@@ -216,6 +218,7 @@ def team_update(*, staff: User, team: Team, name: str | None = None, industry: s
         changes |= _set_areas(team, _service_areas(service_area_codes, prefix))
     team.updated_at = timezone.now()
     _saved(team)
+    team_candidates_refresh([team.pk])  # its industry, activity or members may have changed
     return TeamChange(team, changes)
 
 

@@ -6,6 +6,7 @@ import pytest
 from notifications.models import Notification
 from problems.matching import ranked_for
 from problems.team_matching import TeamMatch
+from teams.services import team_update
 from tests.factories import BureauFactory, CommissionerFactory
 from tests.fixtures_problems import make_commissioner
 
@@ -49,8 +50,7 @@ def test_matches_carry_kind_and_a_covering_team_with_its_reasons(api, staff, vil
 def test_a_team_of_another_industry_or_retired_is_not_ranked(staff, village, far_members, post_problem):
     make_team(far_members, name="甘蔗团队", industry="sugarcane", areas=(BAICHENG,))
     retired = make_team(far_members, name="旧芒果团队", areas=(BAICHENG,))
-    retired.active = False
-    retired.save()
+    team_update(staff=BureauFactory(), team=retired, active=False)
     from problems.models import Problem
 
     problem = Problem.objects.get(pk=post_problem()["id"])

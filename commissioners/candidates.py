@@ -24,7 +24,7 @@ from django.db import transaction
 
 from villages.models import Category
 
-from .hooks import track_records
+from .hooks import commissioners_changed, track_records
 from .models import CommissionerProfile, MatchingCandidate
 
 REBUILD_CHUNK = 2_000
@@ -40,44 +40,51 @@ def candidates_refresh(user_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     with transaction.atomic():
-        profiles = list(
-            CommissionerProfile.objects.select_for_update(of=("self",))
-            .filter(user_id__in=ids).order_by("user_id")
-            .select_related("user").only("user_id", "home_lat", "home_lng", "home_cell", "available",
-                                         "user__is_active", "user__area_id")
-        )
-        MatchingCandidate.objects.filter(commissioner_id__in=ids).delete()
-        matchable = [p for p in profiles if p.available and p.user.is_active and p.home_cell is not None]
-        if not matchable:
-            return 0
-        records = track_records([p.user_id for p in matchable])
-        expertise = CommissionerProfile.expertise.through.objects.filter(
-            commissionerprofile_id__in=[p.user_id for p in matchable]).values_list("commissionerprofile_id",
-                                                                                   "category_id")
-        by_user: dict[int, set[str]] = {}
-        for user_id, category in expertise:
-            by_user.setdefault(user_id, set()).add(category)
-        # An expertise in a field covers the field's industries (果树 covers 芒果): one row for each.
-        industries: dict[str, list[str]] = {}
-        field_of: dict[str, str] = {}
-        fields = set().union(*by_user.values()) if by_user else set()
-        for parent, code in Category.objects.filter(parent_id__in=fields).values_list("parent_id", "code"):
-            industries.setdefault(parent, []).append(code)
-            field_of[code] = parent
-        rows = []
-        for p in matchable:
-            active, resolved, rating_sum, rating_count = records.get(p.user_id, (0, 0, 0, 0))
-            own = by_user.get(p.user_id, set())
-            covered = own.union(*(industries.get(c, ()) for c in own))
-            for category in sorted(covered):
-                rows.append(MatchingCandidate(
-                    commissioner_id=p.user_id, category_id=category, home_lat=p.home_lat, home_lng=p.home_lng,
-                    home_cell=p.home_cell, county_code=p.user.area_id[:6], active_problems=active,
-                    resolved_count=resolved, rating_sum=rating_sum, rating_count=rating_count,
-                    via_field="" if category in own else field_of[category],
-                ))
-        MatchingCandidate.objects.bulk_create(rows, batch_size=1_000)
-        return len(rows)
+        rows = _refresh(ids)
+        commissioners_changed(ids)  # their teams' rows too (teams/candidates.py)
+        return rows
+
+
+def _refresh(ids: list[int]) -> int:
+    """The body of ``candidates_refresh``, inside its transaction."""
+    profiles = list(
+        CommissionerProfile.objects.select_for_update(of=("self",))
+        .filter(user_id__in=ids).order_by("user_id")
+        .select_related("user").only("user_id", "home_lat", "home_lng", "home_cell", "available",
+                                     "user__is_active", "user__area_id")
+    )
+    MatchingCandidate.objects.filter(commissioner_id__in=ids).delete()
+    matchable = [p for p in profiles if p.available and p.user.is_active and p.home_cell is not None]
+    if not matchable:
+        return 0
+    records = track_records([p.user_id for p in matchable])
+    expertise = CommissionerProfile.expertise.through.objects.filter(
+        commissionerprofile_id__in=[p.user_id for p in matchable]).values_list("commissionerprofile_id",
+                                                                               "category_id")
+    by_user: dict[int, set[str]] = {}
+    for user_id, category in expertise:
+        by_user.setdefault(user_id, set()).add(category)
+    # An expertise in a field covers the field's industries (果树 covers 芒果): one row for each.
+    industries: dict[str, list[str]] = {}
+    field_of: dict[str, str] = {}
+    fields = set().union(*by_user.values()) if by_user else set()
+    for parent, code in Category.objects.filter(parent_id__in=fields).values_list("parent_id", "code"):
+        industries.setdefault(parent, []).append(code)
+        field_of[code] = parent
+    rows = []
+    for p in matchable:
+        active, resolved, rating_sum, rating_count = records.get(p.user_id, (0, 0, 0, 0))
+        own = by_user.get(p.user_id, set())
+        covered = own.union(*(industries.get(c, ()) for c in own))
+        for category in sorted(covered):
+            rows.append(MatchingCandidate(
+                commissioner_id=p.user_id, category_id=category, home_lat=p.home_lat, home_lng=p.home_lng,
+                home_cell=p.home_cell, county_code=p.user.area_id[:6], active_problems=active,
+                resolved_count=resolved, rating_sum=rating_sum, rating_count=rating_count,
+                via_field="" if category in own else field_of[category],
+            ))
+    MatchingCandidate.objects.bulk_create(rows, batch_size=1_000)
+    return len(rows)
 
 
 def candidates_refresh_for_fields(codes: list[str], *, chunk: int = REBUILD_CHUNK) -> int:

@@ -3,7 +3,8 @@
 Problems sit above commissioners (problems → commissioners → villages): a check-in may name a problem,
 and matching's read model carries each commissioner's track record on problems. The problems app
 registers both answers in its ``AppConfig.ready()``; this module holds them. Without a registration
-a check-in may name no problem and everyone's track record is empty.
+a check-in may name no problem and everyone's track record is empty. The teams app, above too, hears which
+commissioners' matching rows were recomputed (``register_commissioners_changed``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,22 @@ def _no_problems(user: User, problem_id: int) -> None:
 
 
 _hooks: dict[str, Callable] = {"problem_reference": _no_problems, "track_records": lambda ids: {}}
+
+
+# commissioner ids whose matching rows were just recomputed (their home, availability, area, right to log in
+# or record may have changed): the teams app refreshes its own read model for their teams.
+CommissionersChanged = Callable[[list[int]], None]
+_changed: list[CommissionersChanged] = []
+
+
+def register_commissioners_changed(callback: CommissionersChanged) -> None:
+    if callback not in _changed:
+        _changed.append(callback)
+
+
+def commissioners_changed(ids: list[int]) -> None:
+    for callback in _changed:
+        callback(ids)
 
 
 def register_problem_reference_check(check: ProblemReferenceCheck) -> None:

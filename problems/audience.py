@@ -6,8 +6,9 @@ exactly the available, active commissioners with a home, one row per field of ex
 is one index range per grid row of the category, no joins. Whoever matching may propose for a problem
 has heard of it, and nobody hears of a problem matching would never propose them for.
 
-The members of the active teams of the problem's industry whose service area covers the village hear of
-it too (with `team_ids`), wherever they live: matching ranks those teams (problems/team_matching.py).
+The members of the active teams of the problem's industry (or of the field above it) whose service area
+covers the village hear of it too (with `team_ids`), wherever they live: matching ranks those teams
+(problems/team_matching.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from core.near import arrays_near
 from geo.distance import geodesic_many_m
 from geo.near import NearArrays
 from notifications.tasks import notify_many_task
-from teams.models import Membership, Team
+from teams.models import TeamCandidate
 
 from .models import Problem
 from .team_matching import teams_covering_q
@@ -43,12 +44,11 @@ def problem_audience_km(problem: Problem) -> list[tuple[int, float]]:
 
 
 def team_audience(problem: Problem) -> dict[int, list[int]]:
-    """Members (active) of the active teams of the problem's industry whose service area covers the village
-    (the village or its township): user id -> those teams' ids. One query."""
-    rows = (Membership.objects.filter(team__in=Team.objects.filter(teams_covering_q(problem.village),
-                                                                     industry_id=problem.category_id, active=True),
-                                      user__is_active=True)
-            .order_by("user_id", "team_id").values_list("user_id", "team_id"))
+    """Members (active) of the active teams taking up the problem's category (its industry's, or the field's
+    above it) whose service area covers the village (the village or its township): user id -> those teams'
+    ids. One query, on the teams' read model (teams.TeamCandidate)."""
+    rows = (TeamCandidate.objects.filter(teams_covering_q(problem.village), category_id=problem.category_id)
+            .order_by("member_id", "team_id").values_list("member_id", "team_id"))
     found: dict[int, list[int]] = {}
     for user_id, team_id in rows:
         found.setdefault(user_id, []).append(team_id)

@@ -15,6 +15,7 @@ from accounts.scoping import ensure_role
 from commissioners.candidates import candidates_refresh
 from core.errors import Invalid
 from notifications.services import notify
+from teams.candidates import team_candidates_refresh
 from teams.models import Team
 from teams.selectors import is_member, member_ids, team_for_claim
 
@@ -112,6 +113,7 @@ def claim_accept(*, staff: User, problem: Problem, claim_id: int) -> Problem:
     claim.decided_at = now
     claim.save(update_fields=["status", "decided_at"])
     candidates_refresh([claim.commissioner_id])  # one more problem in progress: their workload
+    team_candidates_refresh([claim.team_id])  # and their team's, for a team's claim
     problem_event_record(problem=problem, kind=ProblemEventKind.ACCEPTED, actor=staff,
                          from_status=ProblemStatus.OPEN, note=f"claim {claim.pk}")
     team = {"team_id": claim.team_id} if claim.team_id else {}
@@ -140,6 +142,7 @@ def problem_resolve(*, commissioner: User, problem: Problem, summary: str) -> Pr
     problem.resolved_at = timezone.now()
     problem.save(update_fields=["status", "resolution_summary", "resolved_at", "updated_at"])
     candidates_refresh(sorted({accepted.commissioner_id, commissioner.pk}))  # workload down, track record up
+    team_candidates_refresh([accepted.team_id])
     problem_event_record(problem=problem, kind=ProblemEventKind.RESOLVED, actor=commissioner,
                          from_status=ProblemStatus.IN_PROGRESS, note=summary)
     notify(recipients=problem_staff_ids(problem), type="problem.resolved",

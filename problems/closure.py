@@ -24,6 +24,7 @@ from accounts.scoping import STAFF_ROLES, ensure_role
 from commissioners.candidates import candidates_refresh
 from core.errors import Invalid
 from notifications.services import notify
+from teams.candidates import team_candidates_refresh
 
 from .access import ensure_can_manage
 from .claims import claimant_ids, problem_staff_ids
@@ -62,6 +63,7 @@ def problem_reject(*, staff: User, problem: Problem, reason: str) -> Problem:
     problem.status = ProblemStatus.IN_PROGRESS
     problem.save(update_fields=["status", *_resolution_cleared(problem), "updated_at"])
     candidates_refresh([accepted.commissioner_id])  # in progress again, and one resolved fewer
+    team_candidates_refresh([accepted.team_id])
     problem_event_record(problem=problem, kind=ProblemEventKind.REJECTED, actor=staff,
                          from_status=ProblemStatus.RESOLVED, note=reason)
     notify(recipients=claimant_ids(accepted), type="problem.rejected",
@@ -99,6 +101,7 @@ def problem_refer(*, user: User, problem: Problem, reason: str) -> Problem:
     accepted.decided_at = now
     accepted.save(update_fields=["status", "decided_at"])
     candidates_refresh([accepted.commissioner_id])  # no longer working on it
+    team_candidates_refresh([accepted.team_id])
     problem_event_record(problem=problem, kind=ProblemEventKind.REFERRED, actor=user, from_status=from_status,
                          note=reason)
     county_staff = User.objects.filter(role=Role.COUNTY_STAFF, area_id=problem.village.county_code,

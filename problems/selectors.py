@@ -118,6 +118,18 @@ def problem_detail(problem: Problem, *, viewer: User) -> dict:
     }
 
 
+def team_records(ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
+    """team -> (problems in progress, resolved, rating sum, rating count) on its accepted claims, in one
+    query: what the teams' read model carries (teams/candidates.py reads it through teams/hooks.py)."""
+    rated = Q(problem__status__in=DONE, problem__rating__isnull=False)
+    rows = (Claim.objects.filter(team_id__in=ids, status=ClaimStatus.ACCEPTED).values("team_id")
+            .annotate(active=Count("id", filter=Q(problem__status=ProblemStatus.IN_PROGRESS)),
+                      resolved=Count("id", filter=Q(problem__status__in=DONE)),
+                      rating_sum=Sum("problem__rating", filter=rated), rating_count=Count("id", filter=rated))
+            .order_by())
+    return {r["team_id"]: (r["active"], r["resolved"], r["rating_sum"] or 0, r["rating_count"]) for r in rows}
+
+
 def track_records(ids: list[int]) -> dict[int, tuple[int, int, int, int]]:
     """commissioner -> (active problems, resolved count, rating sum, rating count), in one query: what
     matching's read model carries (commissioners/candidates.py reads it through commissioners/hooks.py)."""

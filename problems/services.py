@@ -25,6 +25,7 @@ from geo.cells import cell_of
 from media.models import Photo, PhotoOwner
 from media.services import photo_attach
 from notifications.services import notify
+from teams.candidates import team_candidates_refresh
 from villages.models import Area, AreaLevel, Category
 
 from .access import ensure_can_manage
@@ -139,6 +140,7 @@ def problem_confirm(*, staff: User, problem: Problem, rating: int, comment: str 
     problem.save(update_fields=["status", "rating", "rating_comment", "closed_at", "updated_at"])
     claims = list(Claim.objects.filter(problem=problem, status=ClaimStatus.ACCEPTED))
     candidates_refresh([c.commissioner_id for c in claims])  # the rating joins the accepted commissioner's record
+    team_candidates_refresh([c.team_id for c in claims])  # and their team's
     problem_event_record(problem=problem, kind=ProblemEventKind.CLOSED, actor=staff,
                          from_status=ProblemStatus.RESOLVED, note=comment)
     notify(recipients=sorted({pk for c in claims for pk in claimant_ids(c)}), type="problem.closed",

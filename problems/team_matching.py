@@ -1,10 +1,11 @@
 """Matching for teams: which shared service teams should take up a problem, and why.
 
-A team is a candidate when it is active, its industry is the problem's category, and either its
-service area covers the village (the village itself or its township) or one of its active members is
-within `PROBLEM_REACH_KM` of the problem (their home, else their registered area: the team's industry is
-the expertise that counts). It is scored
-with the weights individuals are scored with (settings.MATCHING), each component in [0, 1]:
+A team is a candidate when it is active, its industry is the problem's category or the field above it
+(a field's team takes its industries' problems, as a person's expertise does), and either its service
+area covers the village (the village itself or its township) or one of its active members is within
+`PROBLEM_REACH_KM` of the problem (their home, else their registered area: the team's industry is the
+expertise that counts). It is scored with the weights individuals are scored with (settings.MATCHING),
+each component in [0, 1]:
 
 - distance: its nearest member's (exp(-d / decay)); a member without a home counts from their area;
 - service_area (the weight of `same_county`): the team's service area covers the village;
@@ -12,10 +13,12 @@ with the weights individuals are scored with (settings.MATCHING), each component
 - recent_service: a member served the village lately (an accepted claim, a check-in or a dispatch).
 
 Every figure goes back in `reasons`, in words a staff member reads (industry, covers the village,
-members and their distances, workload, record). Every candidate is scored as numpy columns (haversine for
-the ranking, as for people; the geodesic for what is shown), and names are loaded for the results only:
-five queries whatever the number of teams (the service areas holding the village, the members of the
-industry's teams, their records, and the results' teams and members).
+members and their distances, workload, record). The candidates come from the teams' read model
+(teams.TeamCandidate, kept by teams/candidates.py: a row per active team, category it takes up and active
+member, with the member's point and the team's record), so the category's teams are one index range with
+no joins. Every candidate is scored as numpy columns (haversine for the ranking, as for people; the
+geodesic for what is shown), and names are loaded for the results only: four queries whatever the number
+of teams (the service areas holding the village, the category's rows, and the results' teams and members).
 """
 
 from __future__ import annotations
@@ -25,16 +28,15 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 
 from geo.cells import bbox_around
 from geo.distance import geodesic_many_m
 from geo.near import haversine_many_km
-from teams.models import Membership, ServiceArea, Team
+from teams.models import Membership, ServiceArea, Team, TeamCandidate
 from villages.models import Area
 
-from .models import Claim, ClaimStatus, Problem, ProblemStatus
-from .selectors import DONE
+from .models import Problem
 
 # The component that weighs a team's service area takes the weight of an individual's same county:
 # both say "this is their patch", and one set of weights keeps people and teams on one scale.
@@ -52,46 +54,31 @@ class TeamMatch:
 
 
 def teams_covering_q(village: Area) -> Q:
-    """Teams whose service area holds the village or its township."""
-    return Q(pk__in=ServiceArea.objects.filter(area_id__in=[village.code, village.township_code]).values("team_id"))
-
-
-def _records(problem: Problem) -> dict[int, tuple[int, int, int, int]]:
-    """team -> (problems in progress, resolved, rating sum, rating count), from the accepted claims of the
-    active teams of the problem's industry."""
-    rated = Q(problem__status__in=DONE, problem__rating__isnull=False)
-    rows = (Claim.objects.filter(team__industry_id=problem.category_id, team__active=True,
-                                 status=ClaimStatus.ACCEPTED).values("team_id")
-            .annotate(active=Count("id", filter=Q(problem__status=ProblemStatus.IN_PROGRESS)),
-                      resolved=Count("id", filter=Q(problem__status__in=DONE)),
-                      rating_sum=Sum("problem__rating", filter=rated), rating_count=Count("id", filter=rated))
-            .order_by())
-    return {r["team_id"]: (r["active"], r["resolved"], r["rating_sum"] or 0, r["rating_count"]) for r in rows}
+    """Rows (of a model with a ``team``) of the teams whose service area holds the village or its township."""
+    return Q(team_id__in=ServiceArea.objects.filter(area_id__in=[village.code, village.township_code])
+             .values("team_id"))
 
 
 def team_matches_for(problem: Problem, *, recent: set[int], limit: int = 10) -> list[TeamMatch]:
     """The best ``limit`` teams for ``problem``, scored (module docstring). ``recent``: who served the village
     lately (as matching computed it for people)."""
-    industry = {"team__industry_id": problem.category_id, "team__active": True}
-    covering = set(ServiceArea.objects.filter(area_id__in=[problem.village_id, problem.village.township_code],
-                                              **industry).values_list("team_id", flat=True))
-    # The active members of the industry's teams that could be within reach (home, else registered area, in
-    # the box around the reach), and every member of the teams covering the village. A member outside the box
-    # is beyond reach: leaving them out changes a team's distance component by less than exp(-reach / decay).
+    covering = set(ServiceArea.objects.filter(area_id__in=[problem.village_id, problem.village.township_code])
+                   .values_list("team_id", flat=True))
+    # The read model's rows of the category: the members that could be within reach (in the box around the
+    # reach), and every member of the teams covering the village. A member outside the box is beyond reach:
+    # leaving them out changes a team's distance component by less than exp(-reach / decay).
     box = bbox_around(problem.lat, problem.lng, settings.PROBLEM_REACH_KM)
-    home = Q(user__commissioner__home_lat__range=(box[0], box[2]), user__commissioner__home_lng__range=(box[1], box[3]))
-    area = Q(user__commissioner__home_lat__isnull=True, user__area__lat__range=(box[0], box[2]),
-             user__area__lng__range=(box[1], box[3]))
-    rows = list(Membership.objects.filter(home | area | Q(team_id__in=covering), user__is_active=True, **industry)
-                .order_by("team_id", "role", "id")
-                .values_list("team_id", "user_id", "user__commissioner__home_lat", "user__commissioner__home_lng",
-                             "user__area__lat", "user__area__lng"))
+    near = Q(lat__range=(box[0], box[2]), lng__range=(box[1], box[3]))
+    rows = list(TeamCandidate.objects.filter(near | Q(team_id__in=covering), category_id=problem.category_id)
+                .order_by("team_id", "member_id")
+                .values_list("team_id", "member_id", "lat", "lng", "active_problems", "resolved_count",
+                             "rating_sum", "rating_count"))
     if not rows:
         return []
-    team = np.array([r[0] for r in rows])
-    user = np.array([r[1] for r in rows])
-    lat = np.array([r[2] if r[2] is not None else r[4] for r in rows], dtype=float)
-    lng = np.array([r[3] if r[3] is not None else r[5] for r in rows], dtype=float)
+    columns = np.array(rows, dtype=float)  # None (no point) becomes nan
+    team = columns[:, 0].astype(np.int64)
+    user = columns[:, 1].astype(np.int64)
+    lat, lng = columns[:, 2], columns[:, 3]
     km = haversine_many_km(problem.lat, problem.lng, lat, lng)
     km = np.where(np.isnan(km), np.inf, km)
     starts = np.flatnonzero(np.r_[True, team[1:] != team[:-1]])  # rows are grouped by team
@@ -104,8 +91,7 @@ def team_matches_for(problem: Problem, *, recent: set[int], limit: int = 10) -> 
         return []
     served = np.add.reduceat(np.isin(user, list(recent)).astype(int), starts) > 0 if recent else np.zeros(
         len(teams), dtype=bool)
-    records = _records(problem)
-    record = np.array([records.get(int(t), (0, 0, 0, 0)) for t in teams], dtype=float).reshape(len(teams), 4)
+    record = columns[starts, 4:8]  # the team's record, the same on each of its rows
     rating = np.divide(record[:, 2], record[:, 3], out=np.full(len(teams), np.nan), where=record[:, 3] > 0)
     w = settings.MATCHING
     weights = {name: w["weights"][key] for name, key in _WEIGHT_OF.items()}
@@ -147,7 +133,7 @@ def _results(problem: Problem, top: np.ndarray, *, teams, score, components, wei
         nearest = min(exact.values()) if exact else None
         rate = None if np.isnan(rating[i]) else round(float(rating[i]), 2)
         reasons = {
-            "industry": problem.category_id,
+            "industry": found[team_id].industry_id,
             "service_area_covers_village": bool(covers[i]),
             "members": len(rows),
             "nearest_member_km": nearest,

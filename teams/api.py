@@ -65,7 +65,8 @@ def team_dispatch(request: HttpRequest, team_id: int, payload: TeamDispatchIn):
     team = team_get(request.auth, team_id)
     done = services.team_dispatch(
         staff=request.auth, team=team, village=village_get(payload.village_code), starts_on=payload.starts_on,
-        ends_on=payload.ends_on, note=payload.note, client_id=payload.client_id,
+        ends_on=payload.ends_on, note=payload.note, programme=payload.programme, sending_unit=payload.sending_unit,
+        client_id=payload.client_id,
     )
     if done.created:
         audit_record(request, action=AuditAction.TEAM, subject="teams.dispatch", team_id=team.pk,

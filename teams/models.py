@@ -126,3 +126,39 @@ class TeamDispatchItem(models.Model):
 
     def __str__(self) -> str:
         return f"dispatch {self.dispatch_id} of team dispatch {self.team_dispatch_id}"
+
+
+class TeamCandidate(models.Model):
+    """Matching's read model for teams: one row per active team, category it takes up and active member.
+
+    A team takes up its industry's problems and, when its industry is a field (果树), those of the field's
+    industries (芒果, 柑橘, 香蕉), as a person's expertise does. Each row carries the member's point (their home,
+    else their registered area) and the team's record on problems, so matching and the ``problem.posted``
+    audience read a category's teams from one index, with no joins. Written only by
+    ``teams.candidates.team_candidates_refresh``, in the transaction of every write that changes it.
+    """
+
+    team = models.ForeignKey(Team, related_name="+", on_delete=models.CASCADE)
+    category = models.ForeignKey("villages.Category", related_name="+", on_delete=models.CASCADE)
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.CASCADE)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    active_problems = models.PositiveIntegerField(default=0)
+    resolved_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["category", "team", "member"], name="teams_candidate_once"),
+        ]
+        indexes = [
+            # A category's rows, grouped by team, read from the index alone.
+            models.Index(fields=["category", "team", "member"], name="teams_candidate_category",
+                         include=["lat", "lng", "active_problems", "resolved_count", "rating_sum",
+                                  "rating_count"]),
+            models.Index(fields=["team"], name="teams_candidate_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"team {self.team_id} for {self.category_id}: member {self.member_id}"

@@ -20,10 +20,11 @@ from accounts.models import Role, User
 from accounts.names import NameInvalid, person_name_clean
 from accounts.scoping import ensure_area_in_scope, ensure_role
 from commissioners.checkins import dispatch_create
-from commissioners.models import Dispatch
+from commissioners.models import Dispatch, Programme
 from core.errors import ClientIdReused, Invalid, OutsideScope
 from villages.models import Area, Category
 
+from .candidates import team_candidates_refresh
 from .errors import (
     LeaderNotAMember,
     NotCommissioners,
@@ -184,6 +185,7 @@ def team_create(*, staff: User, name: str, industry: str, leader_id: int, member
     changes = {"name": name, "industry": category.code, "county_code": county.code}
     changes |= _set_members(team, members)
     changes |= _set_areas(team, areas)
+    team_candidates_refresh([team.pk])
     return TeamChange(team, changes)
 
 
@@ -216,6 +218,7 @@ def team_update(*, staff: User, team: Team, name: str | None = None, industry: s
         changes |= _set_areas(team, _service_areas(service_area_codes, prefix))
     team.updated_at = timezone.now()
     _saved(team)
+    team_candidates_refresh([team.pk])  # its industry, activity or members may have changed
     return TeamChange(team, changes)
 
 
@@ -240,8 +243,10 @@ def _dispatched(call: TeamDispatch, created: bool) -> TeamDispatched:
 
 @transaction.atomic
 def team_dispatch(*, staff: User, team: Team, village: Area, starts_on: date, ends_on: date | None = None,
-                  note: str = "", client_id: uuid.UUID | None = None) -> TeamDispatched:
-    """Dispatch every active member to ``village`` (one Dispatch, one 人次, each), all or nothing.
+                  note: str = "", programme: str = Programme.COMMISSIONER, sending_unit: str = "",
+                  client_id: uuid.UUID | None = None) -> TeamDispatched:
+    """Dispatch every active member to ``village`` (one Dispatch, one 人次, each, under ``programme``, sent by
+    ``sending_unit``, both checked by ``dispatch_create`` as for one person), all or nothing.
 
     A member already dispatched to the village for an overlapping period refuses the whole call, naming
     them: two dispatches of one person to one village at once would count one stay twice. The same
@@ -278,6 +283,6 @@ def team_dispatch(*, staff: User, team: Team, village: Area, starts_on: date, en
     except IntegrityError as exc:  # the same client_id, at once, for another team
         raise ClientIdReused() from exc
     made = [dispatch_create(staff=staff, commissioner=member, village=village, starts_on=starts_on, ends_on=ends_on,
-                            note=note) for member in members]
+                            note=note, programme=programme, sending_unit=sending_unit) for member in members]
     TeamDispatchItem.objects.bulk_create([TeamDispatchItem(team_dispatch=call, dispatch=d) for d in made])
     return _dispatched(call, created=True)

@@ -138,3 +138,34 @@ def test_a_client_id_reused_for_another_village_is_a_conflict(api, team):
     assert response.status_code == 409
     assert error_code(response) == "client_id_reused"
     assert Dispatch.objects.count() == 3
+
+
+def test_every_member_is_dispatched_under_the_programme_and_sending_unit(api, members, team):
+    staff = CountyStaffFactory(area_id=YOUJIANG)
+
+    response = api.as_user(staff).post(f"/teams/{team.pk}/dispatches",
+                                        body(programme="three_regions", sending_unit="广西大学农学院"))
+
+    assert response.status_code == 201, response.content
+    items = response.json()["items"]
+    assert {(i["programme"], i["sending_unit"]) for i in items} == {("three_regions", "广西大学农学院")}
+    assert set(Dispatch.objects.values_list("programme", "sending_unit")) == {("three_regions", "广西大学农学院")}
+    assert Dispatch.objects.count() == 3
+
+
+def test_without_a_programme_members_are_dispatched_as_commissioners(api, members, team):
+    response = api.as_user(BureauFactory()).post(f"/teams/{team.pk}/dispatches", body())
+
+    assert {(i["programme"], i["sending_unit"]) for i in response.json()["items"]} == {("commissioner", "")}
+
+
+@pytest.mark.parametrize("extra, field", [({"programme": "volunteer"}, "programme"),
+                                          ({"sending_unit": "广西大学\n农学院"}, "sending_unit")])
+def test_an_unknown_programme_or_a_bad_sending_unit_is_refused_and_dispatches_nobody(api, members, team, extra,
+                                                                                   field):
+    response = api.as_user(BureauFactory()).post(f"/teams/{team.pk}/dispatches", body(**extra))
+
+    assert response.status_code == 422, response.content
+    assert field in response.json()["error"]["fields"]
+    assert not Dispatch.objects.exists()
+    assert not TeamDispatch.objects.exists()

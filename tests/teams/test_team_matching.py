@@ -6,6 +6,7 @@ import pytest
 from notifications.models import Notification
 from problems.matching import ranked_for
 from problems.team_matching import TeamMatch
+from teams.services import team_update
 from tests.factories import BureauFactory, CommissionerFactory
 from tests.fixtures_problems import make_commissioner
 
@@ -49,8 +50,7 @@ def test_matches_carry_kind_and_a_covering_team_with_its_reasons(api, staff, vil
 def test_a_team_of_another_industry_or_retired_is_not_ranked(staff, village, far_members, post_problem):
     make_team(far_members, name="甘蔗团队", industry="sugarcane", areas=(BAICHENG,))
     retired = make_team(far_members, name="旧芒果团队", areas=(BAICHENG,))
-    retired.active = False
-    retired.save()
+    team_update(staff=BureauFactory(), team=retired, active=False)
     from problems.models import Problem
 
     problem = Problem.objects.get(pk=post_problem()["id"])
@@ -108,3 +108,45 @@ def test_a_team_serving_another_township_does_not_hear(village, far_members, pos
     make_team(far_members, areas=(TIANZHOU,))
     post_problem()
     assert not Notification.objects.filter(type="problem.posted").exists()
+
+
+def _ranked_teams(problem_id):
+    from problems.models import Problem
+
+    return [m for m in ranked_for(Problem.objects.get(pk=problem_id)) if isinstance(m, TeamMatch)]
+
+
+def test_a_field_team_takes_its_industries_problems_and_hears_of_them(village, far_members, post_problem):
+    team = make_team(far_members, industry="fruit-trees", areas=(BAICHENG,))
+
+    body = post_problem(category="mango")
+
+    (match,) = _ranked_teams(body["id"])
+    assert match.team.pk == team.pk
+    assert match.reasons["industry"] == "fruit-trees"
+    told = Notification.objects.filter(type="problem.posted")
+    assert set(told.values_list("recipient_id", flat=True)) == {m.pk for m in far_members}
+    assert told.get(recipient=far_members[0]).payload["team_ids"] == [team.pk]
+
+
+def test_an_industry_team_takes_only_its_industry(village, far_members, post_problem):
+    team = make_team(far_members, name="芒果队", industry="mango", areas=(BAICHENG,))
+
+    mango = post_problem(category="mango")
+    assert [m.team.pk for m in _ranked_teams(mango["id"])] == [team.pk]
+    assert Notification.objects.filter(type="problem.posted").count() == len(far_members)
+    Notification.objects.all().delete()
+
+    for category in ("fruit-trees", "citrus"):  # the field above it, a sibling
+        body = post_problem(category=category)
+        assert not _ranked_teams(body["id"]), category
+        assert not Notification.objects.filter(type="problem.posted").exists(), category
+
+
+def test_a_field_team_with_a_member_within_reach_is_ranked_for_an_industry_problem(village, post_problem):
+    near = make_commissioner(village, km_north=3, expertise=("sugarcane",))
+    team = make_team([near], name="果树队", industry="fruit-trees", areas=(TIANZHOU,))
+
+    (match,) = _ranked_teams(post_problem(category="banana")["id"])
+    assert match.team.pk == team.pk
+    assert match.reasons["members_within_reach"] == 1

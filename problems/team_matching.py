@@ -138,7 +138,10 @@ def _results(problem: Problem, top: np.ndarray, *, teams, score, components, wei
             "members": len(rows),
             "nearest_member_km": nearest,
             "members_within_reach": int(within[i]),
-            "member_distances_km": {str(r[1]): exact.get(r[1]) for r in rows},
+            # Whole kilometres, members within reach only: a team's match names no more of a person's home
+            # than a person's own match does (docs/security.md).
+            "member_distances_km": {str(r[1]): round(exact[r[1]]) for r in rows
+                                    if exact.get(r[1]) is not None and exact[r[1]] <= settings.PROBLEM_REACH_KM},
             "active_problems": int(record[i, 0]),
             "resolved_count": int(record[i, 1]),
             "average_rating": rate,

@@ -251,17 +251,19 @@ def team_dispatch(*, staff: User, team: Team, village: Area, starts_on: date, en
     A member already dispatched to the village for an overlapping period refuses the whole call, naming
     them: two dispatches of one person to one village at once would count one stay twice. The same
     ``client_id`` again (a lost answer retried) answers the first result and dispatches nobody."""
-    ensure_role(staff, *MANAGER_ROLES)
     ensure_area_in_scope(staff, village)
     # The team row locked: two calls for one team (a retry racing its first try among them) are served one
     # after the other, so the second finds the first's client_id.
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    team = Team.objects.select_for_update().select_related("home_county").get(pk=team.pk)
+    ensure_can_manage_team(staff, team)  # county staff dispatch their county's teams only, as they change them
     replayed = _replay(staff, client_id)
     if replayed is not None:
         done = _dispatched(replayed, created=False)
         first = done.dispatches[0] if done.dispatches else None
-        if replayed.team_id != team.pk or first is None or (first.village_id, first.starts_on) != (
-                village.code, starts_on):
+        asked = (village.code, starts_on, ends_on, note, programme, sending_unit.strip())
+        if replayed.team_id != team.pk or first is None or (
+                first.village_id, first.starts_on, first.ends_on, first.note, first.programme,
+                first.sending_unit) != asked:
             raise ClientIdReused()
         return done
     if not team.active:

@@ -169,3 +169,24 @@ def test_an_unknown_programme_or_a_bad_sending_unit_is_refused_and_dispatches_no
     assert field in response.json()["error"]["fields"]
     assert not Dispatch.objects.exists()
     assert not TeamDispatch.objects.exists()
+
+
+def test_county_staff_do_not_dispatch_another_countys_team_serving_them(api, members):
+    """A 田阳 team serving a 右江 township: 右江's staff see it, but only 田阳's staff (and the bureau) send it."""
+    team = make_team(members, staff=CountyStaffFactory(area_id=TIANYANG), name="田阳芒果团队")
+    response = api.as_user(CountyStaffFactory(area_id=YOUJIANG)).post(f"/teams/{team.pk}/dispatches", body())
+    assert response.status_code == 403
+    assert error_code(response) == "outside_scope"
+    assert not Dispatch.objects.exists()
+
+
+@pytest.mark.parametrize("change", [{"ends_on": "2025-07-31"}, {"programme": "three_regions"},
+                                    {"sending_unit": "广西大学"}, {"note": "另一次"}])
+def test_a_client_id_reused_with_other_details_is_a_conflict(api, team, change):
+    api.as_user(BureauFactory())
+    client_id = str(uuid.uuid4())
+    api.post(f"/teams/{team.pk}/dispatches", body(client_id=client_id))
+    response = api.post(f"/teams/{team.pk}/dispatches", body(client_id=client_id, **change))
+    assert response.status_code == 409
+    assert error_code(response) == "client_id_reused"
+    assert Dispatch.objects.count() == 3

@@ -210,8 +210,9 @@ def demo_activity_seed(*, seed: int = 2021, commissioners: int = 120, scale: flo
             title=f"{MARK}{rng.choice(TOPICS[category])}难题", description=f"{MARK}村民反映的技术问题。",
             urgency=rng.choice(["low", "normal", "normal", "high"]), lat=village[1], lng=village[2],
             cell=cell_of(village[1], village[2]), status=status, created_at=created,
-            resolved_at=created + timedelta(days=rng.randrange(3, 40))
+            resolved_at=(resolved := created + timedelta(days=rng.randrange(3, 40)))
             if status in (ProblemStatus.RESOLVED, ProblemStatus.CLOSED) else None,
+            closed_at=resolved + timedelta(days=3) if status == ProblemStatus.CLOSED else None,
             rating=rng.choice([3, 4, 4, 5, 5, 5]) if status == ProblemStatus.CLOSED else None,
             resolution_summary=f"{MARK}已现场指导" if status in (ProblemStatus.RESOLVED, ProblemStatus.CLOSED) else "",
         )

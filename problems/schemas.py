@@ -113,7 +113,8 @@ class SolvedOut(Schema):
     resolution_summary: str
     rating: int = Field(..., description="The township staff's rating when they confirmed it (1–5).")
     resolved_at: datetime | None = None
-    closed_at: datetime
+    closed_at: datetime | None = Field(None, description="Null only for a problem closed before the service "
+                                                         "recorded when (problems.0008 fills it where it can).")
 
 
 class SolvedPage(Schema):

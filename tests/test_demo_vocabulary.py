@@ -51,3 +51,9 @@ def test_dispatches_use_every_programme_with_a_sending_unit(demo):
     assert set(Dispatch.objects.values_list("programme", flat=True)) == {"commissioner", "three_regions",
                                                                          "legal_entity"}
     assert not Dispatch.objects.filter(sending_unit="").exists()
+
+
+def test_closed_demo_problems_carry_their_closing_time(demo):
+    """The library of solved problems lists them by it (problems/library.py)."""
+    assert Problem.objects.filter(status="closed").exists()
+    assert not Problem.objects.filter(status="closed", closed_at__isnull=True).exists()

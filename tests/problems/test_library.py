@@ -150,3 +150,15 @@ def test_the_sqlite_index_follows_closing(api, staff, commissioner, library):
         cursor.execute("SELECT rowid FROM problems_solved_fts WHERE problems_solved_fts MATCH %s ORDER BY rowid",
                        ['"炭疽病"'])
         assert [r[0] for r in cursor.fetchall()] == [library["mango"]["id"], library["oil_tea"]["id"]]
+
+
+def test_a_problem_closed_without_a_closing_time_is_listed_not_a_500(api, staff, library):
+    """A bulk load (the demo data did) may write a closed problem with no ``closed_at``."""
+    from problems.models import Problem
+
+    Problem.objects.filter(pk=library["pig"]["id"]).update(closed_at=None)
+
+    body = search(api, staff, q="生猪疫病")
+    assert ids(body) == [library["pig"]["id"]]
+    assert body["items"][0]["closed_at"] is None
+

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.scoping import area_q
@@ -33,6 +34,7 @@ from commissioners.models import Checkin, CommissionerProfile, Dispatch, Matchin
 from geo.cells import bbox_around
 from geo.distance import geodesic_many_m
 from geo.near import NearArrays
+from teams.models import Membership
 from villages.models import Area
 
 from .audience import problem_audience
@@ -118,6 +120,16 @@ class _Ranking:
         return Match(int(v["commissioner_id"][i]), float(self.score[i]), km, reasons)
 
 
+def barred_referrers(profiles: QuerySet[CommissionerProfile], problem: Problem) -> QuerySet[CommissionerProfile]:
+    """Without those who referred ``problem`` (their own claim, or their team's): they said they cannot solve
+    it and may not claim it again (problems/claims.py), so they are not proposed for it either. Subqueries of
+    the one query that loads the results."""
+    referred = Claim.objects.filter(problem=problem, status=ClaimStatus.REFERRED)
+    teams = referred.filter(team__isnull=False).values("team_id")
+    return (profiles.exclude(user_id__in=referred.values("commissioner_id"))
+            .exclude(user_id__in=Membership.objects.filter(team_id__in=teams).values("user_id")))
+
+
 def _people(problem: Problem, found: NearArrays, recent: set[int], limit: int) -> list[Match]:
     if not len(found):
         return []
@@ -129,7 +141,8 @@ def _people(problem: Problem, found: NearArrays, recent: set[int], limit: int) -
         # back (deactivated in the admin, say) is skipped, never shown.
         batch = [ranking.match(r) for r in range(rank, min(rank + limit - len(top), len(ranking)))]
         rank += len(batch)
-        profiles = CommissionerProfile.objects.select_related("user").in_bulk([m.commissioner_id for m in batch])
+        profiles = barred_referrers(CommissionerProfile.objects.select_related("user"), problem).in_bulk(
+            [m.commissioner_id for m in batch])
         for match in batch:
             profile = profiles.get(match.commissioner_id)
             if profile is None or not (profile.available and profile.user.is_active and profile.home_cell):

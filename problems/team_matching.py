@@ -36,7 +36,7 @@ from geo.near import haversine_many_km
 from teams.models import Membership, ServiceArea, Team, TeamCandidate
 from villages.models import Area
 
-from .models import Problem
+from .models import Claim, ClaimStatus, Problem
 
 # The component that weighs a team's service area takes the weight of an individual's same county:
 # both say "this is their patch", and one set of weights keeps people and teams on one scale.
@@ -69,7 +69,9 @@ def team_matches_for(problem: Problem, *, recent: set[int], limit: int = 10) -> 
     # leaving them out changes a team's distance component by less than exp(-reach / decay).
     box = bbox_around(problem.lat, problem.lng, settings.PROBLEM_REACH_KM)
     near = Q(lat__range=(box[0], box[2]), lng__range=(box[1], box[3]))
+    referred = Claim.objects.filter(problem=problem, status=ClaimStatus.REFERRED, team__isnull=False)
     rows = list(TeamCandidate.objects.filter(near | Q(team_id__in=covering), category_id=problem.category_id)
+                .exclude(team_id__in=referred.values("team_id"))  # a team that said it cannot: not proposed again
                 .order_by("team_id", "member_id")
                 .values_list("team_id", "member_id", "lat", "lng", "active_problems", "resolved_count",
                              "rating_sum", "rating_count"))

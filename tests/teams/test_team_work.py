@@ -51,3 +51,34 @@ def test_a_team_that_referred_a_problem_does_not_take_it_up_again(api, members, 
             response = api.as_user(member).post(f"/problems/{pid}/claims", body)
             assert response.status_code == 409, (member, body, response.content)
             assert error_code(response) == "claim_referred"
+
+
+def matched(api, staff, pid):
+    response = api.as_user(staff).get(f"/problems/{pid}/matches")
+    assert response.status_code == 200, response.content
+    items = response.json()["items"]
+    return ({i["team"]["id"] for i in items if i["kind"] == "team"},
+            {i["commissioner"]["id"] for i in items if i["kind"] == "commissioner"})
+
+
+def test_a_team_that_referred_a_problem_and_its_members_are_not_proposed_for_it_again(api, staff, members, accepted):
+    team, pid = accepted
+    teams_before, people_before = matched(api, staff, pid)
+    assert team.pk in teams_before and {m.pk for m in members} <= people_before
+
+    api.as_user(members[1]).post(f"/problems/{pid}/refer", {"reason": "需要植保专家"})
+
+    teams_after, people_after = matched(api, staff, pid)
+    assert team.pk not in teams_after
+    assert not {m.pk for m in members} & people_after
+
+
+def test_a_commissioner_who_referred_is_not_proposed_again_but_others_are(api, staff, village, post_problem):
+    referrer, other = make_commissioner(village, km_north=1), make_commissioner(village, km_north=3)
+    pid = post_problem()["id"]
+    claim = api.as_user(referrer).post(f"/problems/{pid}/claims", {}).json()
+    api.as_user(staff).post(f"/problems/{pid}/claims/{claim['id']}/accept")
+    api.as_user(referrer).post(f"/problems/{pid}/refer", {"reason": "超出专业"})
+
+    _, people = matched(api, staff, pid)
+    assert referrer.pk not in people and other.pk in people

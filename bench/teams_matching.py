@@ -35,7 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import log, summarize  # noqa: E402
+from bench.common import data_set_once, log, summarize  # noqa: E402
 from bench.datasets import benchdb  # noqa: E402
 
 OUT_DIR = REPO_ROOT / "bench" / "out"
@@ -59,96 +59,90 @@ def build(commissioners: int, teams: int, problems: int, seed: int) -> dict:
     from villages.services import areas_import, categories_seed
 
     build_id = f"teams:{commissioners}:{teams}:{problems}:{seed}"
-    with connection.cursor() as cur:
-        cur.execute("CREATE TABLE IF NOT EXISTS bench_teams_meta (build_id text, seconds double precision)")
-        cur.execute("SELECT build_id, seconds FROM bench_teams_meta")
-        meta = cur.fetchone()
-    if meta and meta[0] == build_id:
-        log(f"reusing the data set {build_id} (built in {meta[1]:.0f} s)")
-        return {"build_id": build_id, "build_seconds": meta[1], "built_now": False}
-    log(f"building {build_id} ...")
-    started = time.perf_counter()
-    if not Area.objects.filter(level="village").exists():
-        areas_import()
-    categories_seed()
-    rng = random.Random(seed)
-    villages = list(Area.objects.filter(level="village").values_list("code", "county_code", "lat", "lng", "cell",
-                                                                     "parent_id"))
-    seats = {code: (lat, lng) for code, lat, lng in Area.objects.filter(level="county").values_list(
-        "code", "lat", "lng")}
-    townships = list(Area.objects.filter(level="township").values_list("code", flat=True))
-    fields = list(Category.objects.filter(parent__isnull=True).values_list("code", flat=True))
-    industries = list(Category.objects.filter(parent__isnull=False).values_list("code", flat=True))
-    now = timezone.now()
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("TRUNCATE problems_claim, problems_problem, teams_servicearea, teams_membership, teams_team,"
-                    " commissioners_matchingcandidate, commissioners_commissionerprofile_expertise,"
-                    " commissioners_commissionerprofile CASCADE")
-        cur.execute("DELETE FROM accounts_user")
-        staff = User.objects.create(phone="13900000001", name="区县工作人员", role=Role.COUNTY_STAFF,
-                                    area_id="451002")
-        people, homes = [], []
-        for i in range(commissioners):
-            code, county, lat, lng, _cell, _t = rng.choice(villages)
-            if rng.random() < 0.5:
-                area, (lat, lng), spread = county, seats[county], 4.0
-            else:
-                area, spread = code, 1.4
-            homes.append((round(lat + rng.gauss(0, spread) / 111.2, 6), round(lng + rng.gauss(0, spread) / 104.0, 6)))
-            people.append(User(phone=f"{PHONE_PREFIX}{i:07d}", name=f"特派员{i:05d}", role=Role.COMMISSIONER,
-                               area_id=area, password="!bench"))
-        people = User.objects.bulk_create(people, batch_size=2_000)
-        first = people[0].pk
-        assert people[-1].pk == first + commissioners - 1
-        CommissionerProfile.objects.bulk_create(
-            [CommissionerProfile(user=u, home_lat=lat, home_lng=lng, home_cell=cell_of(lat, lng),
-                                 available=rng.random() < 0.85) for u, (lat, lng) in zip(people, homes, strict=True)],
-            batch_size=2_000)
-        CommissionerProfile.expertise.through.objects.bulk_create(
-            [CommissionerProfile.expertise.through(commissionerprofile_id=u.pk, category_id=code)
-             for u in people for code in rng.sample(fields, rng.choice((1, 1, 1, 2, 2, 3)))], batch_size=5_000)
-        made = Team.objects.bulk_create(
-            [Team(name=f"团队{i:05d}", industry_id=rng.choice(industries) if rng.random() < 0.2 else rng.choice(fields),
-                  home_county_id=rng.choice(list(seats)), created_by=staff) for i in range(teams)],
-            batch_size=2_000)
-        members: dict[int, list[int]] = {}
-        memberships, areas = [], []
-        for team in made:
-            ids = rng.sample(range(first, first + commissioners), 3)
-            members[team.pk] = ids
-            memberships += [Membership(team=team, user_id=pk, role=MemberRole.LEADER if n == 0 else MemberRole.MEMBER)
-                            for n, pk in enumerate(ids)]
-            areas += [ServiceArea(team=team, area_id=code) for code in rng.sample(townships, 2)]
-        Membership.objects.bulk_create(memberships, batch_size=5_000)
-        ServiceArea.objects.bulk_create(areas, batch_size=5_000)
-        categories = fields + industries
-        rows, claims = [], []
-        for i in range(HISTORY + problems):
-            code, _county, lat, lng, cell, _t = rng.choice(villages)
-            history = i < HISTORY
-            status = (ProblemStatus.IN_PROGRESS if i % 3 == 0 else ProblemStatus.CLOSED) if history else \
-                ProblemStatus.OPEN
-            closed = status == ProblemStatus.CLOSED
-            rows.append(Problem(client_id=uuid.UUID(int=rng.getrandbits(128)), posted_by=staff, village_id=code,
-                                category_id=rng.choice(categories), title=f"问题{i}", description="果园出现病害。",
-                                urgency="normal", lat=lat, lng=lng, cell=cell, status=status,
-                                resolved_at=now if closed else None, closed_at=now if closed else None,
-                                rating=rng.randint(1, 5) if closed else None,
-                                created_at=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=i)))
-        Problem.objects.bulk_create(rows, batch_size=2_000)
-        for problem in rows[:HISTORY]:
-            team = rng.choice(made)
-            claims.append(Claim(problem=problem, commissioner_id=members[team.pk][0], team=team,
-                                status=ClaimStatus.ACCEPTED, decided_at=now))
-        Claim.objects.bulk_create(claims, batch_size=2_000)
-    candidates_rebuild()
-    with connection.cursor() as cur:
-        cur.execute("VACUUM ANALYZE")
-        elapsed = time.perf_counter() - started
-        cur.execute("DELETE FROM bench_teams_meta")
-        cur.execute("INSERT INTO bench_teams_meta VALUES (%s, %s)", [build_id, elapsed])
-    log(f"  built in {elapsed:.0f} s")
-    return {"build_id": build_id, "build_seconds": elapsed, "built_now": True}
+
+    def fill() -> None:
+        if not Area.objects.filter(level="village").exists():
+            areas_import()
+        categories_seed()
+        rng = random.Random(seed)
+        villages = list(Area.objects.filter(level="village").values_list("code", "county_code", "lat", "lng", "cell",
+                                                                         "parent_id"))
+        seats = {code: (lat, lng) for code, lat, lng in Area.objects.filter(level="county").values_list(
+            "code", "lat", "lng")}
+        townships = list(Area.objects.filter(level="township").values_list("code", flat=True))
+        fields = list(Category.objects.filter(parent__isnull=True).values_list("code", flat=True))
+        industries = list(Category.objects.filter(parent__isnull=False).values_list("code", flat=True))
+        now = timezone.now()
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("TRUNCATE problems_claim, problems_problem, teams_servicearea, teams_membership, teams_team,"
+                        " commissioners_matchingcandidate, commissioners_commissionerprofile_expertise,"
+                        " commissioners_commissionerprofile CASCADE")
+            cur.execute("DELETE FROM accounts_user")
+            staff = User.objects.create(phone="13900000001", name="区县工作人员", role=Role.COUNTY_STAFF,
+                                        area_id="451002")
+            people, homes = [], []
+            for i in range(commissioners):
+                code, county, lat, lng, _cell, _t = rng.choice(villages)
+                if rng.random() < 0.5:
+                    area, (lat, lng), spread = county, seats[county], 4.0
+                else:
+                    area, spread = code, 1.4
+                homes.append((round(lat + rng.gauss(0, spread) / 111.2, 6),
+                              round(lng + rng.gauss(0, spread) / 104.0, 6)))
+                people.append(User(phone=f"{PHONE_PREFIX}{i:07d}", name=f"特派员{i:05d}", role=Role.COMMISSIONER,
+                                   area_id=area, password="!bench"))
+            people = User.objects.bulk_create(people, batch_size=2_000)
+            first = people[0].pk
+            assert people[-1].pk == first + commissioners - 1
+            CommissionerProfile.objects.bulk_create(
+                [CommissionerProfile(user=u, home_lat=lat, home_lng=lng, home_cell=cell_of(lat, lng),
+                                     available=rng.random() < 0.85)
+                 for u, (lat, lng) in zip(people, homes, strict=True)],
+                batch_size=2_000)
+            CommissionerProfile.expertise.through.objects.bulk_create(
+                [CommissionerProfile.expertise.through(commissionerprofile_id=u.pk, category_id=code)
+                 for u in people for code in rng.sample(fields, rng.choice((1, 1, 1, 2, 2, 3)))], batch_size=5_000)
+            made = Team.objects.bulk_create(
+                [Team(name=f"团队{i:05d}",
+                      industry_id=rng.choice(industries) if rng.random() < 0.2 else rng.choice(fields),
+                      home_county_id=rng.choice(list(seats)), created_by=staff) for i in range(teams)],
+                batch_size=2_000)
+            members: dict[int, list[int]] = {}
+            memberships, areas = [], []
+            for team in made:
+                ids = rng.sample(range(first, first + commissioners), 3)
+                members[team.pk] = ids
+                memberships += [Membership(team=team, user_id=pk,
+                                           role=MemberRole.LEADER if n == 0 else MemberRole.MEMBER)
+                                for n, pk in enumerate(ids)]
+                areas += [ServiceArea(team=team, area_id=code) for code in rng.sample(townships, 2)]
+            Membership.objects.bulk_create(memberships, batch_size=5_000)
+            ServiceArea.objects.bulk_create(areas, batch_size=5_000)
+            categories = fields + industries
+            rows, claims = [], []
+            for i in range(HISTORY + problems):
+                code, _county, lat, lng, cell, _t = rng.choice(villages)
+                history = i < HISTORY
+                status = (ProblemStatus.IN_PROGRESS if i % 3 == 0 else ProblemStatus.CLOSED) if history else \
+                    ProblemStatus.OPEN
+                closed = status == ProblemStatus.CLOSED
+                rows.append(Problem(client_id=uuid.UUID(int=rng.getrandbits(128)), posted_by=staff, village_id=code,
+                                    category_id=rng.choice(categories), title=f"问题{i}", description="果园出现病害。",
+                                    urgency="normal", lat=lat, lng=lng, cell=cell, status=status,
+                                    resolved_at=now if closed else None, closed_at=now if closed else None,
+                                    rating=rng.randint(1, 5) if closed else None,
+                                    created_at=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=i)))
+            Problem.objects.bulk_create(rows, batch_size=2_000)
+            for problem in rows[:HISTORY]:
+                team = rng.choice(made)
+                claims.append(Claim(problem=problem, commissioner_id=members[team.pk][0], team=team,
+                                    status=ClaimStatus.ACCEPTED, decided_at=now))
+            Claim.objects.bulk_create(claims, batch_size=2_000)
+        candidates_rebuild()
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
+
+    return data_set_once("bench_teams_meta", build_id, fill)
 
 
 def refresh_read_model() -> float:

@@ -39,7 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.common import log, summarize  # noqa: E402
+from bench.common import data_set_once, log, summarize  # noqa: E402
 from bench.datasets import benchdb  # noqa: E402
 from bench.solved.corpus import INDUSTRIES, solved_problems  # noqa: E402
 
@@ -64,48 +64,38 @@ def build(count: int, seed: int) -> dict:
     from villages.services import areas_import, categories_seed
 
     build_id = f"solved:{count}:{seed}"
-    with connection.cursor() as cur:
-        cur.execute("CREATE TABLE IF NOT EXISTS bench_solved_meta (build_id text, seconds double precision)")
-        cur.execute("SELECT build_id, seconds FROM bench_solved_meta")
-        meta = cur.fetchone()
-    if meta and meta[0] == build_id:
-        log(f"reusing the data set {build_id} (built in {meta[1]:.0f} s)")
-        return {"build_id": build_id, "build_seconds": meta[1], "built_now": False}
-    log(f"building {build_id} ...")
-    started = time.perf_counter()
-    table = Problem._meta.db_table
-    with connection.cursor() as cur:
-        cur.execute(f"TRUNCATE {table} CASCADE")
-    if not Area.objects.filter(level="village").exists():
-        areas_import()
-    categories_seed()
-    staff, _ = User.objects.get_or_create(phone="13900000001", defaults={
-        "name": "乡镇工作人员", "role": Role.TOWNSHIP_STAFF, "area_id": "451002001"})
-    villages = list(Area.objects.filter(level="village").values_list("code", "lat", "lng", "cell"))
-    rng = random.Random(seed)
-    first = datetime(2021, 1, 1, tzinfo=UTC)
-    columns = ["client_id", "posted_by_id", "village_id", "category_id", "title", "description", "urgency", "lat",
-               "lng", "cell", "status", "resolution_summary", "resolved_at", "rating", "rating_comment", "closed_at",
-               "created_at", "updated_at"]
-    opened = count // 10
-    with connection.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for i, (category, title, description, resolution, rating) in enumerate(
-                solved_problems(count + opened, seed)):
-            code, lat, lng, cell = rng.choice(villages)
-            created = first + timedelta(minutes=25 * i)
-            closing = i < count
-            done = created + timedelta(days=rng.randint(1, 20))
-            copy.write_row([uuid.UUID(int=rng.getrandbits(128)), staff.pk, code, category, title, description,
-                            "normal", lat, lng, cell, "closed" if closing else "open",
-                            resolution if closing else "", done if closing else None, rating if closing else None,
-                            "", done if closing else None, created, done])
-    with connection.cursor() as cur:
-        cur.execute(f"VACUUM (ANALYZE) {table}")
-        elapsed = time.perf_counter() - started
-        cur.execute("DELETE FROM bench_solved_meta")
-        cur.execute("INSERT INTO bench_solved_meta VALUES (%s, %s)", [build_id, elapsed])
-    log(f"  built in {elapsed:.0f} s")
-    return {"build_id": build_id, "build_seconds": elapsed, "built_now": True}
+
+    def fill() -> None:
+        table = Problem._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(f"TRUNCATE {table} CASCADE")
+        if not Area.objects.filter(level="village").exists():
+            areas_import()
+        categories_seed()
+        staff, _ = User.objects.get_or_create(phone="13900000001", defaults={
+            "name": "乡镇工作人员", "role": Role.TOWNSHIP_STAFF, "area_id": "451002001"})
+        villages = list(Area.objects.filter(level="village").values_list("code", "lat", "lng", "cell"))
+        rng = random.Random(seed)
+        first = datetime(2021, 1, 1, tzinfo=UTC)
+        columns = ["client_id", "posted_by_id", "village_id", "category_id", "title", "description", "urgency",
+                   "lat", "lng", "cell", "status", "resolution_summary", "resolved_at", "rating", "rating_comment",
+                   "closed_at", "created_at", "updated_at"]
+        opened = count // 10
+        with connection.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for i, (category, title, description, resolution, rating) in enumerate(
+                    solved_problems(count + opened, seed)):
+                code, lat, lng, cell = rng.choice(villages)
+                created = first + timedelta(minutes=25 * i)
+                closing = i < count
+                done = created + timedelta(days=rng.randint(1, 20))
+                copy.write_row([uuid.UUID(int=rng.getrandbits(128)), staff.pk, code, category, title, description,
+                                "normal", lat, lng, cell, "closed" if closing else "open",
+                                resolution if closing else "", done if closing else None, rating if closing else None,
+                                "", done if closing else None, created, done])
+        with connection.cursor() as cur:
+            cur.execute(f"VACUUM (ANALYZE) {table}")
+
+    return data_set_once("bench_solved_meta", build_id, fill)
 
 
 def timed(fn, args_list) -> np.ndarray:

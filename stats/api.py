@@ -135,6 +135,8 @@ def dispatch_programmes(request: HttpRequest, filters: Query[WindowIn]):
 def plan_baselines(request: HttpRequest, filters: Query[WindowIn]):
     ensure_role(request.auth, *STATS_ROLES)
     return {"items": baselines_beside(window=_window(filters), within=stats_area_for(request.auth))}
+
+
 @router.get("/stats/teams", response=TeamFiguresPage, summary="Figures per shared service team (staff in scope)",
             description="Per team: members, service days, trainings and trainees in its service area, problems "
                         "resolved and their average rating, in the window. County staff: their county's teams and "

@@ -133,8 +133,9 @@ class CheckinFilters(CrsIn):
 ProgrammeName = Literal["commissioner", "three_regions", "legal_entity"]
 
 
-class DispatchIn(Schema):
-    commissioner_id: int
+class DispatchTermsIn(Schema):
+    """Where, when and under which programme: a person's dispatch, and each member's of a team dispatch."""
+
     village_code: str = Field(..., pattern=r"^[0-9]{12}$")
     starts_on: date
     ends_on: date | None = None
@@ -147,6 +148,10 @@ class DispatchIn(Schema):
         "", max_length=100, description="Who sent them (派出单位), e.g. 广西大学农学院; plain text on one line.",
     )
     note: str = Field("", max_length=2000)
+
+
+class DispatchIn(DispatchTermsIn):
+    commissioner_id: int
 
 
 class DispatchOut(Schema):

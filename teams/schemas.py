@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 from ninja import Schema
 from pydantic import Field
 
-from commissioners.schemas import DispatchOut, ProgrammeName
+from commissioners.schemas import DispatchOut, DispatchTermsIn
 
 from .models import MemberRole, Team
 
@@ -75,19 +75,9 @@ class TeamPage(Schema):
     items: list[TeamOut]
 
 
-class TeamDispatchIn(Schema):
-    village_code: str = Field(..., pattern=r"^[0-9]{12}$")
-    starts_on: date
-    ends_on: date | None = None
-    programme: ProgrammeName = Field(
-        "commissioner",
-        description="Under which programme every member is dispatched, as `POST /dispatches`: commissioner "
-                    "(科技特派员, the default), three_regions (“三区”人才) or legal_entity (法人科技特派员).",
-    )
-    sending_unit: str = Field(
-        "", max_length=100, description="Who sent them (派出单位), on every member's dispatch; plain text on one line.",
-    )
-    note: str = Field("", max_length=2000)
+class TeamDispatchIn(DispatchTermsIn):
+    """The terms of one dispatch, given to every active member."""
+
     client_id: UUID | None = Field(None, description="Send it to make a retry safe: the same id answers the first "
                                                      "result (200) and dispatches nobody again.")
 

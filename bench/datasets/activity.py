@@ -179,13 +179,13 @@ def ensure_activity(people: CommissionerSet, seed: int = 1, problems: int = 100_
         hours = rng.choice([1.0, 1.5, 2.0, 3.0, 4.0], trainings)
         cats = categories[rng.integers(0, len(categories), trainings)]
         with copy("COPY trainings_training (client_id, topic, started_at, duration_hours, headcount, female_count,"
-                  " poverty_household_count, lat, lng, created_at, category_id, commissioner_id, village_id)"
+                  " poverty_household_count, lat, lng, created_at, category_id, commissioner_id, village_id, mode)"
                   " FROM STDIN") as cp:
             for i, cid in enumerate(_uuids(rng, trainings)):
                 when = f"{at[i]}+00"
                 cp.write_row((cid, "合成培训", when, float(hours[i]), int(heads[i]), int(female[i]), int(poor[i]),
                               float(v_lat[idx[i]]), float(v_lng[idx[i]]), when, str(cats[i]), int(who[i]),
-                              codes[idx[i]]))
+                              codes[idx[i]], "lecture"))
         log(f"  {trainings:,} trainings in {time.perf_counter() - t0:.0f} s")
 
         # Dispatches: once per (commissioner, village, start day).
@@ -197,10 +197,10 @@ def ensure_activity(people: CommissionerSet, seed: int = 1, problems: int = 100_
         keys = np.unique(np.stack([who, idx, starts], axis=1), axis=0)
         lengths = rng.integers(30, 181, len(keys))
         with copy("COPY commissioners_dispatch (starts_on, ends_on, note, created_at, commissioner_id,"
-                  " dispatched_by_id, village_id) FROM STDIN") as cp:
+                  " dispatched_by_id, village_id, programme, sending_unit) FROM STDIN") as cp:
             for (c, v, s), n in zip(keys.tolist(), lengths.tolist(), strict=True):
                 start = PLAN_START + timedelta(days=s)
-                cp.write_row((start, start + timedelta(days=n), "", now, c, staff_id, codes[v]))
+                cp.write_row((start, start + timedelta(days=n), "", now, c, staff_id, codes[v], "commissioner", ""))
         dispatches_made = len(keys)
         log(f"  {dispatches_made:,} dispatches in {time.perf_counter() - t0:.0f} s")
 

@@ -39,7 +39,7 @@ EXPERTISE_COUNT_P = (0.5, 0.35, 0.15)
 CATEGORY_WEIGHTS = (1.4, 1.0, 0.6, 1.6, 0.7, 0.8, 0.6, 1.5, 1.0, 0.8, 0.4, 0.9)
 
 _USER_COLUMNS = ("id", "password", "is_superuser", "phone", "name", "role", "is_active", "is_staff", "date_joined",
-                 "area_id")
+                 "area_id", "session_version", "password_change_required")
 _PROFILE_COLUMNS = ("user_id", "home_lat", "home_lng", "home_cell", "available", "updated_at")
 
 
@@ -134,7 +134,7 @@ def ensure_commissioners(national: NationalDataset, seed: int = 1, count: int = 
         with cursor.cursor.copy(f"COPY accounts_user ({', '.join(_USER_COLUMNS)}) FROM STDIN") as copy:
             for i in range(count):
                 copy.write_row((first_id + i, UNUSABLE_PASSWORD, False, f"{PHONE_PREFIX}{i:07d}",
-                                f"合成特派员{i:06d}", "commissioner", True, False, now, area[i]))
+                                f"合成特派员{i:06d}", "commissioner", True, False, now, area[i], 0, False))
         with cursor.cursor.copy(f"COPY commissioners_commissionerprofile ({', '.join(_PROFILE_COLUMNS)})"
                                 " FROM STDIN") as copy:
             for i in range(count):

@@ -141,7 +141,8 @@ def ensure_activity(people: CommissionerSet, seed: int = 1, problems: int = 100_
             log(f"  deleted {removed:,} synthetic activity rows of a previous build")
         cursor.execute(
             "INSERT INTO accounts_user (password, is_superuser, phone, name, role, is_active, is_staff, date_joined,"
-            " area_id) VALUES ('!bench-synthetic', false, %s, '合成科技局', 'bureau', true, false, now(), %s)"
+            " area_id, session_version, password_change_required)"
+            " VALUES ('!bench-synthetic', false, %s, '合成科技局', 'bureau', true, false, now(), %s, 0, false)"
             " RETURNING id", [STAFF_PHONE, PROVINCE_CITY])
         staff_id = cursor.fetchone()[0]
         copy = cursor.cursor.copy

@@ -90,3 +90,36 @@ class PlanBaseline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_label} {self.name} {self.value:,}{self.unit}"
+
+
+class CoverageDay(models.Model):
+    """What happened in one village on one Asia/Shanghai day, summed: the rollup that coverage maps and
+    target progress read (thousands of rows for a province, not millions).
+
+    Kept in step by database triggers on the four source tables (stats/migrations/0004), in the same
+    transaction as the write, whatever wrote it: a service, a replay, the re-judging of check-ins after a
+    village moved, the admin or a raw bulk load. `manage.py coverage_rollup --check` compares it with the
+    live count, `--rebuild` recomputes it (stats/rollup.py)."""
+
+    village = models.ForeignKey(
+        "villages.Area", related_name="+",
+        # Derived data: it goes with its village (which cannot go while records point at it).
+        on_delete=models.CASCADE, db_index=False,
+    )
+    day = models.DateField()
+    checkins = models.IntegerField(default=0, help_text="Verified check-ins that day.")
+    trainings = models.IntegerField(default=0, help_text="Training sessions started that day.")
+    trainees = models.IntegerField(default=0, help_text="Σ headcount of those sessions (人次).")
+    problems_resolved = models.IntegerField(
+        default=0, help_text="Problems resolved that day and still resolved or closed.")
+    dispatches = models.IntegerField(default=0, help_text="Dispatches starting that day (选派人次).")
+
+    class Meta:
+        constraints = [
+            # One row per village and day: what the triggers' upsert relies on (and the village-prefix
+            # range scans of a county or a city, led by village_id).
+            models.UniqueConstraint(fields=["village", "day"], name="stats_coverageday_village_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.day}"

@@ -1,7 +1,8 @@
 """The bureau's figures: targets, coverage, commissioner assessment.
 
 Every figure is aggregated in SQL, grouped by the area code at the level asked, so a report costs a
-fixed number of queries whatever the number of areas. Days and years are Asia/Shanghai's.
+fixed number of queries whatever the number of areas. Days and years are Asia/Shanghai's. Targets and
+coverage read the rollup (stats/rollup.py: a row per village and day), not the records themselves.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import ExtractYear, TruncDate
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -23,6 +24,7 @@ from trainings.models import Training, TrainingMode
 from villages.models import Area, AreaLevel
 
 from .models import BaselineMeasure, PlanBaseline, Target
+from .rollup import PREFIX, by_level, code_at, code_range, rollup_in
 from .rules import counting_rule
 from .teams import team_work_of
 
@@ -49,23 +51,21 @@ def target_progress(target: Target, *, within: Area, year: int | None = None,
     ``by_county`` lists the counties inside ``within``, the reader's area (stats_area_for): the bureau
     sees every county's figure, county staff their own county's only."""
     today = today or timezone.localdate()
-    rule = counting_rule(target.rule)
+    measure = counting_rule(target.rule)
     start, end = target.period_start, target.period_end
     if year:
         start, end = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
-    rows = rule.rows(target.area, start, end)
-    achieved = rows.aggregate(v=rule.measure())["v"] or 0
-    whole = rule.rows(target.area, target.period_start, target.period_end)
+    whole = rollup_in(target.area, target.period_start, target.period_end)
     by_year = {
         r["year"]: r["v"] or 0
-        for r in whole.annotate(year=rule.year()).values("year").annotate(v=rule.measure()).order_by("year")
+        for r in whole.annotate(year=ExtractYear("day")).values("year").annotate(v=Sum(measure)).order_by("year")
     }
+    # A year's figure is its row of by_year: the rollup's days are Shanghai days, as the years are.
+    achieved = by_year.get(year, 0) if year else sum(by_year.values())
     names = dict(Area.objects.filter(_within(within, ""), level=AreaLevel.COUNTY, parent=target.area_id)
                  .values_list("code", "name")) if target.area.level == AreaLevel.CITY else {}
-    by_county_rows = {
-        r["village__county_code"]: r["v"] or 0
-        for r in rows.values("village__county_code").annotate(v=rule.measure()).order_by()
-    }
+    by_county_rows = {r["code"]: r[measure] or 0
+                      for r in by_level(rollup_in(target.area, start, end), "county", measure)}
     by_county = [
         {"code": code, "name": name, "achieved": by_county_rows.get(code, 0)} for code, name in sorted(names.items())
     ]
@@ -120,50 +120,34 @@ def targets_progress(*, within: Area, year: int | None = None) -> list[dict[str,
 # -- coverage ---------------------------------------------------------------------------------
 
 
-def _grouped(qs: QuerySet, level: str, path: str, **measures: Any) -> dict[str, dict[str, int]]:
-    """{measure name: {area code at ``level``: value}}, all measures in one query."""
-    key = f"{path}__{LEVEL_FIELD[level]}" if level != AreaLevel.VILLAGE else f"{path}_id"
-    out: dict[str, dict[str, int]] = {name: {} for name in measures}
-    for row in qs.values(key).annotate(**measures).order_by():
-        for name in measures:
-            out[name][row[key]] = row[name] or 0
-    return out
+def _counted_by(qs: QuerySet, level: str) -> dict[str, int]:
+    """{area code at ``level``: rows of ``qs``}, grouped on the village code's prefix (no join)."""
+    rows = qs.annotate(code=code_at(level)).values("code").annotate(n=Count("id")).order_by()
+    return {r["code"]: r["n"] for r in rows}
 
 
 def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]]:
-    """Per area at ``level`` inside ``within``: the contract's figures. Six queries in all (five
-    aggregates, one per table, and the areas)."""
-    since, until = days_window(window.start, window.end)
-    in_area = _within(within, "village")
-
-    checkins = Checkin.objects.filter(in_area, verified=True)
-    trainings = Training.objects.filter(in_area)
-    resolved = Problem.objects.filter(in_area, status__in=[ProblemStatus.RESOLVED, ProblemStatus.CLOSED])
-    open_problems = Problem.objects.filter(in_area, status=ProblemStatus.OPEN)
+    """Per area at ``level`` inside ``within``: the contract's figures. Four queries in all: the rollup's
+    sums (check-ins, trainings, trainees, problems resolved), the dispatches that overlap the window and
+    the problems open at its end (live: neither adds up by day), and the areas."""
+    in_area = code_range(within.code[:PREFIX[within.level]])
     dispatches = Dispatch.objects.filter(in_area)
-    if since:
-        checkins = checkins.filter(occurred_at__gte=since)
-        trainings = trainings.filter(started_at__gte=since)
-        resolved = resolved.filter(resolved_at__gte=since)
+    open_problems = Problem.objects.filter(in_area, status=ProblemStatus.OPEN)
+    if window.start:
         dispatches = dispatches.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=window.start))
-    if until:
-        checkins = checkins.filter(occurred_at__lt=until)
-        trainings = trainings.filter(started_at__lt=until)
-        resolved = resolved.filter(resolved_at__lt=until)
-        open_problems = open_problems.filter(created_at__lt=until)
+    if window.end:
         dispatches = dispatches.filter(starts_on__lte=window.end)
-
-    figures = {
-        **_grouped(checkins, level, "village", checkins=Count("id")),
-        **_grouped(dispatches, level, "village", dispatches=Count("id")),
-        **_grouped(trainings, level, "village", trainings=Count("id"), trainees=Sum("headcount")),
-        **_grouped(open_problems, level, "village", problems_open=Count("id")),
-        **_grouped(resolved, level, "village", problems_resolved=Count("id")),
-    }
+        open_problems = open_problems.filter(created_at__lt=days_window(None, window.end)[1])
+    summed = {r["code"]: r for r in by_level(rollup_in(within, window.start, window.end), level,
+                                             "checkins", "trainings", "trainees", "problems_resolved")}
+    figures = {"dispatches": _counted_by(dispatches, level), "problems_open": _counted_by(open_problems, level)}
     areas = Area.objects.filter(_within(within, ""), level=level).order_by("code")
     rows = []
     for code, name, lat, lng, source in areas.values_list("code", "name", "lat", "lng", "position_source"):
         row = {"code": code, "name": name, "lat": lat, "lng": lng, "position_source": source}
+        sums = summed.get(code, {})
+        for key in ("checkins", "trainings", "trainees", "problems_resolved"):
+            row[key] = sums.get(key) or 0
         for key, values in figures.items():
             row[key] = values.get(code, 0)
         row["served"] = bool(row["checkins"] or row["dispatches"] or row["trainings"])

@@ -1,0 +1,55 @@
+"""stats.0004 sums the rows already stored into the rollup, and its triggers go and come back with it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from commissioners.models import Checkin, Dispatch
+from problems.models import Problem, ProblemStatus
+from stats.rollup import live_days, rollup_days
+from tests.factories import BureauFactory, CommissionerFactory
+from trainings.models import Training
+
+pytestmark = pytest.mark.django_db(transaction=True)
+V1, V2 = "451002001001", "451003100001"
+
+
+def _migrate(target: tuple[str, str]) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+def test_the_rows_stored_before_are_summed_in():
+    commissioner, bureau = CommissionerFactory(), BureauFactory()
+    _migrate(("stats", "0003_plan_baselines"))
+    try:
+        for village, at, verified in ((V1, datetime(2024, 1, 1, 15, 59, tzinfo=UTC), True),
+                                      (V1, datetime(2024, 1, 1, 16, 0, tzinfo=UTC), True),  # 00:00 in Shanghai
+                                      (V2, datetime(2024, 1, 1, 3, tzinfo=UTC), False)):
+            Checkin.objects.create(client_id=uuid.uuid4(), commissioner=commissioner, village_id=village, lat=23,
+                                   lng=106, occurred_at=at, distance_m=0, verified=verified)
+        Training.objects.create(client_id=uuid.uuid4(), commissioner=commissioner, village_id=V2, category_id="tea",
+                                topic="t", started_at=datetime(2024, 2, 1, tzinfo=UTC), duration_hours=1, headcount=30)
+        Dispatch.objects.create(commissioner=commissioner, village_id=V1, starts_on=date(2024, 1, 2),
+                                dispatched_by=bureau)
+        Problem.objects.create(client_id=uuid.uuid4(), posted_by=bureau, village_id=V1, category_id="tea", title="p",
+                               description="d", lat=23, lng=106, cell=0, status=ProblemStatus.CLOSED,
+                               resolved_at=datetime(2024, 1, 2, 1, tzinfo=UTC))
+    finally:
+        _migrate(("stats", "0004_coverage_rollup"))
+    held = rollup_days()
+    assert held == live_days()
+    assert held[(V1, date(2024, 1, 1))]["checkins"] == 1
+    assert held[(V1, date(2024, 1, 2))] == {"checkins": 1, "trainings": 0, "trainees": 0, "problems_resolved": 1,
+                                            "dispatches": 1}
+    assert held[(V2, date(2024, 2, 1))]["trainees"] == 30
+    # The triggers are back: a new check-in is counted.
+    Checkin.objects.create(client_id=uuid.uuid4(), commissioner=commissioner, village_id=V2, lat=23, lng=106,
+                           occurred_at=datetime(2024, 3, 1, tzinfo=UTC), distance_m=0, verified=True)
+    assert rollup_days() == live_days()

@@ -2,7 +2,12 @@
 
 One command:
 
-    .venv/bin/python bench/national/run.py [--seed 1] [--queries 300] [--quick]
+    .venv/bin/python bench/national/run.py [--seed 1] [--queries 300] [--quick] [--skip PART ...]
+        [--before CHECKOUT | --before-json FILE]
+
+``--before CHECKOUT`` first runs this command as another checkout has it (e.g. a worktree of the commit
+before a change) on the same data set, then this tree's, and prints one table with every row before and
+after; ``--before-json`` prints beside an earlier run's report instead of running it again.
 
 1. Builds or reuses, in ``kjtpy_bench`` (PostgreSQL, PostGIS for the anchors only), deterministic from
    the seed: 490,000 villages around 2,800 county seats with Voronoi county boundaries, the first city
@@ -282,8 +287,10 @@ def bench_web_memory(seed: int, requests: int) -> dict:
         for (lat, lng), pid in zip(village_points(seed, requests, 5.0, 23), problems, strict=False):
             calls += [("locate", f"/geo/locate?lat={lat}&lng={lng}"), ("matches", f"/problems/{pid}/matches"),
                       ("problems near", f"/problems?near={lat},{lng}&radius_km=30")]
-        calls += [("coverage map, county", "/stats/coverage?level=county")] * 3
-        calls += [("coverage map, village", "/stats/coverage?level=village")] * 3
+        year = "&from=2025-01-01&to=2025-12-31"
+        for level in ("county", "village"):
+            calls += [(f"coverage map, {level}", f"/stats/coverage?level={level}")] * 5
+            calls += [(f"coverage map, {level}, 2025", f"/stats/coverage?level={level}{year}")] * 5
         calls += [("targets", "/stats/targets")] * 3
         statuses: dict[int, int] = {}
         for name, url in calls:
@@ -341,7 +348,77 @@ def bench_celery_memory(problems: int) -> dict:
 # --- report --------------------------------------------------------------------------------------
 
 
-def markdown(r: dict) -> str:
+def _pct(s: dict) -> str:
+    return f"p50 {s['p50_ms']:.2f} / p95 {s['p95_ms']:.2f} / p99 {s['p99_ms']:.2f} ms"
+
+
+def table_rows(r: dict) -> list[dict]:
+    """The table's rows of one report: ``key`` (to pair a row with the same row of another run), ``what``,
+    ``ours``, ``anchor`` and ``ratio`` (with the goal). Rows the report lacks are left out."""
+    d = r["dataset"]
+    rows = []
+
+    def add(key, what, ours, anchor="—", ratio="—"):
+        rows.append({"key": key, "what": what, "ours": ours, "anchor": anchor, "ratio": ratio})
+
+    m = r.get("matching", {})
+    if "results" in m:
+        ratio = m["ratios"]["ours / postgis_knn_filtered"]
+        add("matching", "matches, top 10", _pct(m["results"]["ours"]),
+            f"PostGIS nearest 10 available with the category: {_pct(m['results']['postgis_knn_filtered'])}",
+            f"{ratio['p50']:.1f}× p50, {ratio['p99']:.1f}× p99 (3×)")
+    pn = r["problems_near"]
+    add("problems_near", "problems near a commissioner, 30 km, page of 20", _pct(pn["ours"]),
+        f"PostGIS ST_DWithin + KNN: {_pct(pn['anchor'])}",
+        f"{pn['ratio']['p50']:.1f}× p50, {pn['ratio']['p99']:.1f}× p99 (3×)")
+    g = r.get("geo_near", {})
+    if "results" in g:
+        ratios = list(g["ratios"].values())
+        add("geo_near", "villages near a point, 30 km, top 10", _pct(g["results"]["ours_top"]),
+            f"PostGIS KNN: {_pct(g['results']['postgis_knn_radius'])}; exact-order "
+            f"{_pct(g['results']['postgis_exact'])}",
+            f"{ratios[0]['p50']:.1f}× KNN, {ratios[1]['p50']:.1f}× exact (3×)")
+    lo = r["locate"]
+    add("locate", "locate (county + nearest village)",
+        f"{_pct(lo['ours'])}; index built in {lo['index_build_s']} s, {lo['index_memory_mb']} MB",
+        f"PostGIS ST_Covers + KNN: {_pct(lo['anchor'])}", f"{lo['ratio']['p50']:.2f}× p50 (—)")
+    c = r.get("checkin_load", {})
+    if "throughput" in c:
+        t = c["throughput"]
+        add("checkin_load", "check-in throughput over HTTP", f"{t['checkin']['rps']} req/s",
+            f"bare django-ninja: {t['bare']['rps']} req/s", f"{t['ratio_checkin_to_bare']:.2f} (≥ 0.40)")
+    for n, ws in sorted(r.get("ws", {}).items(), key=lambda kv: int(kv[0])):
+        if "summary" not in ws:
+            continue
+        svc = next((v for k, v in ws["summary"].items() if k.startswith("service, as configured")), None)
+        bare = ws["summary"].get("bare websockets")
+        if svc and bare:
+            add(f"ws {n}", f"websocket delivery, {n} clients",
+                f"p50 {svc['p50_ms']} / p99 {svc['p99_ms']} ms, {svc.get('delivered', '')}",
+                f"bare websockets: p50 {bare['p50_ms']} / p99 {bare['p99_ms']} ms",
+                f"{svc['p99_ms'] / bare['p99_ms']:.1f}× p99 (3×)")
+            if svc.get("after_commit_p99_ms"):
+                add(f"ws {n} after commit", f"websocket delivery, {n} clients, after the rows committed",
+                    f"p50 {svc['after_commit_p50_ms']} / p99 {svc['after_commit_p99_ms']} ms",
+                    "the same bare broadcast", f"{svc['after_commit_p99_ms'] / bare['p99_ms']:.1f}× p99")
+    for name, s in r["stats"].items():
+        goal = "(< 300 ms)" if "coverage map" in name else "(well under 1 s)"
+        add(f"stats {name}", f"province ({d['province_counties']} counties, {d['province_villages']:,} villages): "
+            f"{name}", f"first {s['first_ms']} ms, then median {s['median_ms']} ms ({s['rows']} rows)", ratio=goal)
+    wm, cm = r.get("web_memory", {}), r.get("celery_memory", {})
+    for name, h in wm.get("http_ms", {}).items():
+        if name.startswith("coverage map"):
+            add(f"http {name}", f"province {name}, over HTTP (uvicorn)", f"median {h['median']} / max {h['max']} ms "
+                f"({h['n']} requests)", ratio="(< 500 ms)")
+    if "peak_rss_mb" in wm:
+        add("web_memory", f"peak memory, web worker ({wm['requests']} requests)", f"{wm['peak_rss_mb']} MB")
+    if "peak_rss_mb" in cm:
+        add("celery_memory", f"peak memory, Celery worker ({cm['tasks']} problem.posted fan-outs)",
+            f"{cm['peak_rss_mb']} MB")
+    return rows
+
+
+def markdown(r: dict, before: dict | None = None) -> str:
     d = r["dataset"]
     lines = [
         f"National synthetic set (seed {r['seed']}): {d['villages']:,} villages, {d['counties']:,} counties, "
@@ -349,61 +426,38 @@ def markdown(r: dict) -> str:
         f"{d['trainings']:,} trainings, {d['dispatches']:,} dispatches. Machine: {r['machine']['nproc']} CPUs "
         f"({r['machine']['cpu_model']}), PostgreSQL 15, PostGIS {r['machine']['postgis']['lib']}.",
         "",
-        "| what | ours | anchor | ratio (goal) |",
-        "|---|---|---|---|",
     ]
-
-    def pct(s):
-        return f"p50 {s['p50_ms']:.2f} / p95 {s['p95_ms']:.2f} / p99 {s['p99_ms']:.2f} ms"
-
-    m = r.get("matching", {})
-    if "results" in m:
-        ratio = m["ratios"]["ours / postgis_knn_filtered"]
-        lines.append(f"| matches, top 10 | {pct(m['results']['ours'])} | PostGIS nearest 10 available with the "
-                     f"category: {pct(m['results']['postgis_knn_filtered'])} | {ratio['p50']:.1f}× p50, "
-                     f"{ratio['p99']:.1f}× p99 (3×) |")
-    pn = r["problems_near"]
-    lines.append(f"| problems near a commissioner, 30 km, page of 20 | {pct(pn['ours'])} | PostGIS ST_DWithin + KNN: "
-                 f"{pct(pn['anchor'])} | {pn['ratio']['p50']:.1f}× p50, {pn['ratio']['p99']:.1f}× p99 (3×) |")
-    g = r.get("geo_near", {})
-    if "results" in g:
-        lines.append(f"| villages near a point, 30 km, top 10 | {pct(g['results']['ours_top'])} | PostGIS KNN: "
-                     f"{pct(g['results']['postgis_knn_radius'])}; exact-order {pct(g['results']['postgis_exact'])}"
-                     f" | {g['ratios'][next(iter(g['ratios']))]['p50']:.1f}× KNN, "
-                     f"{list(g['ratios'].values())[1]['p50']:.1f}× exact (3×) |")
-    lo = r["locate"]
-    lines.append(f"| locate (county + nearest village) | {pct(lo['ours'])}; index built in {lo['index_build_s']} s, "
-                 f"{lo['index_memory_mb']} MB | PostGIS ST_Covers + KNN: {pct(lo['anchor'])} | "
-                 f"{lo['ratio']['p50']:.2f}× p50 (—) |")
-    c = r.get("checkin_load", {})
-    if "throughput" in c:
-        t = c["throughput"]
-        lines.append(f"| check-in throughput over HTTP | {t['checkin']['rps']} req/s | bare django-ninja: "
-                     f"{t['bare']['rps']} req/s | {t['ratio_checkin_to_bare']:.2f} (≥ 0.40) |")
-    for n, ws in sorted(r.get("ws", {}).items()):
-        if "summary" not in ws:
-            continue
-        svc = next((v for k, v in ws["summary"].items() if k.startswith("service, as configured")), None)
-        bare = ws["summary"].get("bare websockets")
-        if svc and bare:
-            lines.append(f"| websocket delivery, {n} clients | p50 {svc['p50_ms']} / p99 {svc['p99_ms']} ms, "
-                         f"{svc.get('delivered', '')} | bare websockets: p50 {bare['p50_ms']} / p99 {bare['p99_ms']} "
-                         f"ms | {svc['p99_ms'] / bare['p99_ms']:.1f}× p99 (3×) |")
-            if svc.get("after_commit_p99_ms"):
-                lines.append(f"| websocket delivery, {n} clients, after the rows committed | p50 "
-                             f"{svc['after_commit_p50_ms']} / p99 {svc['after_commit_p99_ms']} ms | the same bare "
-                             f"broadcast | {svc['after_commit_p99_ms'] / bare['p99_ms']:.1f}× p99 |")
-    for name, s in r["stats"].items():
-        lines.append(f"| province ({d['province_counties']} counties, {d['province_villages']:,} villages): {name} | "
-                     f"first {s['first_ms']} ms, then median {s['median_ms']} ms ({s['rows']} rows) | — | "
-                     f"(well under 1 s) |")
-    wm, cm = r.get("web_memory", {}), r.get("celery_memory", {})
-    if "peak_rss_mb" in wm:
-        lines.append(f"| peak memory, web worker ({wm['requests']} requests) | {wm['peak_rss_mb']} MB | — | — |")
-    if "peak_rss_mb" in cm:
-        lines.append(f"| peak memory, Celery worker ({cm['tasks']} problem.posted fan-outs) | {cm['peak_rss_mb']} MB |"
-                     " — | — |")
+    rows = table_rows(r)
+    if before is None:
+        lines += ["| what | ours | anchor | ratio (goal) |", "|---|---|---|---|"]
+        lines += [f"| {x['what']} | {x['ours']} | {x['anchor']} | {x['ratio']} |" for x in rows]
+        return "\n".join(lines) + "\n"
+    earlier = {x["key"]: x for x in table_rows(before)}
+    lines += [f"Before: {before.get('code', 'the earlier run')}; after: {r.get('code', 'this tree')}. Each ratio is to "
+              "the anchor measured in the same run.", "",
+              "| what | before | after | anchor (after's run) | ratio before → after (goal) |", "|---|---|---|---|---|"]
+    for x in rows:
+        was = earlier.pop(x["key"], None)
+        lines.append(f"| {x['what']} | {was['ours'] if was else '—'} | {x['ours']} | {x['anchor']} | "
+                     f"{was['ratio'].split(' (')[0] if was else '—'} → {x['ratio']} |")
+    lines += [f"| {x['what']} | {x['ours']} | — | {x['anchor']} | {x['ratio']} → — |" for x in earlier.values()]
     return "\n".join(lines) + "\n"
+
+
+def run_before(checkout: Path, argv: list[str]) -> dict:
+    """This command as another checkout has it (the code before a change), on the same data set; its report."""
+    log(f"before: {checkout} ...")
+    subprocess.run([PY, "bench/national/run.py", *argv], cwd=checkout, check=True,
+                   env={**os.environ, "PYTHONPATH": str(checkout)})
+    report = json.loads((checkout / "bench" / "out" / "national.json").read_text())
+    report["code"] = _code_of(checkout)
+    (OUT_DIR / "national.before.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    return report
+
+
+def _code_of(checkout: Path) -> str:
+    proc = subprocess.run(["git", "log", "-1", "--format=%h %s"], cwd=checkout, capture_output=True, text=True)
+    return proc.stdout.strip()[:80] or str(checkout)
 
 
 def main() -> None:
@@ -413,8 +467,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short runs, to check the command end to end")
     parser.add_argument("--skip", nargs="*", default=[],
                         choices=["matching", "geo_near", "checkin_load", "ws", "web_memory", "celery_memory"])
+    parser.add_argument("--before", type=Path, metavar="CHECKOUT",
+                        help="first run this command in another checkout (the code before), then this tree, and "
+                             "print both in one table")
+    parser.add_argument("--before-json", type=Path, metavar="FILE",
+                        help="the report of an earlier run (e.g. bench/out/national.before.json) to print beside")
     args = parser.parse_args()
     started = time.perf_counter()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    argv = ["--seed", str(args.seed), "--queries", str(args.queries), *(["--quick"] if args.quick else []),
+            *(["--skip", *args.skip] if args.skip else [])]
+    before = (run_before(args.before.resolve(), argv) if args.before
+              else json.loads(args.before_json.read_text()) if args.before_json else None)
     benchdb.setup(log=log)
     from bench.datasets.activity import ensure_activity
     from bench.datasets.commissioners import ensure_commissioners
@@ -463,9 +527,9 @@ def main() -> None:
         log("peak memory: a Celery worker running problem.posted fan-outs ...")
         report["celery_memory"] = bench_celery_memory(20 if args.quick else 200)
     report["run_seconds"] = round(time.perf_counter() - started)
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    report["code"] = _code_of(REPO_ROOT)
     (OUT_DIR / "national.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
-    text = markdown(report)
+    text = markdown(report, before)
     (OUT_DIR / "national.md").write_text(text)
     print(text)
     log(f"wrote bench/out/national.json and national.md in {report['run_seconds']} s")

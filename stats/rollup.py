@@ -29,18 +29,24 @@ MEASURES = ("checkins", "trainings", "trainees", "problems_resolved", "dispatche
 PREFIX = {"city": 4, "county": 6, "township": 9, "village": 12}
 
 
-def code_range(prefix: str) -> Q:
-    """Rows whose village code (``village_id``) starts with the digits ``prefix``, as a range that an index
-    led by village_id serves in any collation (a LIKE needs a C collation or a pattern index)."""
+def code_range(prefix: str, field: str = "village_id") -> Q:
+    """Rows whose area code (``field``: a village code by default) starts with the digits ``prefix``, as a
+    range that an index led by that code serves in any collation (a LIKE needs a C collation or a pattern
+    index, and a city's villages are found by prefix)."""
     bound = str(int(prefix) + 1).zfill(len(prefix))
-    within = Q(village_id__gte=prefix)
+    within = Q(**{f"{field}__gte": prefix})
     # "9999" has no next prefix of its length: nothing above it to leave out.
-    return within & Q(village_id__lt=bound) if len(bound) == len(prefix) else within
+    return within & Q(**{f"{field}__lt": bound}) if len(bound) == len(prefix) else within
+
+
+def inside(area: Area, field: str = "village_id") -> Q:
+    """Rows whose area code (``field``) lies inside ``area``: its code's prefix at its level, as a range."""
+    return code_range(area.code[:PREFIX[area.level]], field)
 
 
 def rollup_in(area: Area, start: date | None = None, end: date | None = None) -> QuerySet:
     """The rollup rows of the villages inside ``area`` between two Shanghai days (inclusive; either open)."""
-    rows = CoverageDay.objects.filter(code_range(area.code[:PREFIX[area.level]]))
+    rows = CoverageDay.objects.filter(inside(area))
     if start:
         rows = rows.filter(day__gte=start)
     if end:

@@ -24,7 +24,7 @@ from trainings.models import Training, TrainingMode
 from villages.models import Area, AreaLevel
 
 from .models import BaselineMeasure, PlanBaseline, Target
-from .rollup import PREFIX, by_level, code_at, code_range, rollup_in
+from .rollup import by_level, code_at, inside, rollup_in
 from .rules import counting_rule
 from .teams import team_work_of
 
@@ -130,7 +130,7 @@ def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]
     """Per area at ``level`` inside ``within``: the contract's figures. Four queries in all: the rollup's
     sums (check-ins, trainings, trainees, problems resolved), the dispatches that overlap the window and
     the problems open at its end (live: neither adds up by day), and the areas."""
-    in_area = code_range(within.code[:PREFIX[within.level]])
+    in_area = inside(within)
     dispatches = Dispatch.objects.filter(in_area)
     open_problems = Problem.objects.filter(in_area, status=ProblemStatus.OPEN)
     if window.start:
@@ -141,7 +141,7 @@ def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]
     summed = {r["code"]: r for r in by_level(rollup_in(within, window.start, window.end), level,
                                              "checkins", "trainings", "trainees", "problems_resolved")}
     figures = {"dispatches": _counted_by(dispatches, level), "problems_open": _counted_by(open_problems, level)}
-    areas = Area.objects.filter(_within(within, ""), level=level).order_by("code")
+    areas = Area.objects.filter(inside(within, "code"), level=level).order_by("code")
     rows = []
     for code, name, lat, lng, source in areas.values_list("code", "name", "lat", "lng", "position_source"):
         row = {"code": code, "name": name, "lat": lat, "lng": lng, "position_source": source}

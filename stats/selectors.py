@@ -285,31 +285,24 @@ def dispatches_by_programme(*, window: Window, within: Area) -> list[dict[str, A
 
 
 def _todays_figures(window: Window, within: Area) -> dict[str, int]:
-    """Each baseline measure counted in the window inside ``within``; seven queries."""
-    since, until = days_window(window.start, window.end)
-    in_area = _within(within, "village")
-    dispatches = Dispatch.objects.filter(in_area)
-    if window.start:
-        dispatches = dispatches.filter(starts_on__gte=window.start)
-    if window.end:
-        dispatches = dispatches.filter(starts_on__lte=window.end)
-    trainings = in_window(Training.objects.filter(in_area), "started_at", since, until)
-    checkins = in_window(Checkin.objects.filter(in_area, verified=True), "occurred_at", since, until)
-    trained = trainings.aggregate(n=Count("id"), people=Sum("headcount"))
+    """Each baseline measure counted in the window inside ``within``: three queries, two of them on the rollup."""
+    days = rollup_in(within, window.start, window.end)
+    sums = days.aggregate(dispatches=Sum("dispatches"), trainings=Sum("trainings"), trainees=Sum("trainees"),
+                          resolved=Sum("problems_resolved"))
     # Served as the coverage map says: any verified check-in, dispatch or training in the window.
-    served = set(checkins.order_by().values_list("village_id", flat=True).distinct())
-    served |= set(dispatches.order_by().values_list("village_id", flat=True).distinct())
-    served |= set(trainings.order_by().values_list("village_id", flat=True).distinct())
-    resolved = in_window(Problem.objects.filter(in_area, status__in=[ProblemStatus.RESOLVED, ProblemStatus.CLOSED]),
-                         "resolved_at", since, until)
+    served = days.filter(Q(checkins__gt=0) | Q(dispatches__gt=0) | Q(trainings__gt=0)).values("village_id")
+    three_regions = Dispatch.objects.filter(inside(within), programme=Programme.THREE_REGIONS)
+    if window.start:
+        three_regions = three_regions.filter(starts_on__gte=window.start)
+    if window.end:
+        three_regions = three_regions.filter(starts_on__lte=window.end)
     return {
-        BaselineMeasure.DISPATCHES: dispatches.count(),
-        BaselineMeasure.VILLAGES_SERVED: len(served),
-        BaselineMeasure.THREE_REGIONS_PEOPLE: dispatches.filter(programme=Programme.THREE_REGIONS)
-        .aggregate(n=Count("commissioner", distinct=True))["n"],
-        BaselineMeasure.TRAININGS: trained["n"],
-        BaselineMeasure.TRAINEES: trained["people"] or 0,
-        BaselineMeasure.PROBLEMS_RESOLVED: resolved.count(),
+        BaselineMeasure.DISPATCHES: sums["dispatches"] or 0,
+        BaselineMeasure.VILLAGES_SERVED: served.distinct().count(),
+        BaselineMeasure.THREE_REGIONS_PEOPLE: three_regions.aggregate(n=Count("commissioner", distinct=True))["n"],
+        BaselineMeasure.TRAININGS: sums["trainings"] or 0,
+        BaselineMeasure.TRAINEES: sums["trainees"] or 0,
+        BaselineMeasure.PROBLEMS_RESOLVED: sums["resolved"] or 0,
     }
 
 

@@ -29,10 +29,6 @@ UPSERT = (f"ON CONFLICT (village_id, day) DO UPDATE SET "
           + ", ".join(f"{m} = {ROLLUP}.{m} + excluded.{m}" for m in MEASURES))
 
 
-def _values(adds: dict, r: str, sign: str) -> str:
-    return ", ".join(f"{sign}({adds[m].format(r=r)})" if m in adds else "0" for m in MEASURES)
-
-
 def _day(vendor: str, column: str, timestamp: bool, r: str) -> str:
     if not timestamp:
         return f"{r}.{column}"
@@ -40,12 +36,23 @@ def _day(vendor: str, column: str, timestamp: bool, r: str) -> str:
             else f"date({r}.{column}, '+8 hours')")
 
 
-def _add(vendor: str, table: str, r: str, sign: str) -> str:
-    """The INSERT … ON CONFLICT that adds (sign '') or takes away (sign '-') row ``r``'s part, if it counts."""
+def _add(vendor: str, table: str, r: str) -> str:
+    """The INSERT … ON CONFLICT that adds row ``r``'s part, if it counts."""
     column, timestamp, counts, adds, _decide = SOURCES[table]
+    values = ", ".join(adds[m].format(r=r) if m in adds else "0" for m in MEASURES)
     return (f"INSERT INTO {ROLLUP} (village_id, day, {', '.join(MEASURES)}) "
-            f"SELECT {r}.village_id, {_day(vendor, column, timestamp, r)}, {_values(adds, r, sign)} "
+            f"SELECT {r}.village_id, {_day(vendor, column, timestamp, r)}, {values} "
             f"WHERE {counts.format(r=r)} {UPSERT};")
+
+
+def _take(vendor: str, table: str, r: str) -> str:
+    """The UPDATE that takes row ``r``'s part away, if it counted. Its row exists (adding it made it): an
+    UPDATE, not an upsert, so that emptying every table at once (a test database's flush on SQLite, where
+    the rollup may go first) leaves nothing behind."""
+    column, timestamp, counts, adds, _decide = SOURCES[table]
+    minus = ", ".join(f"{m} = {m} - ({adds[m].format(r=r)})" for m in adds)
+    return (f"UPDATE {ROLLUP} SET {minus} WHERE village_id = {r}.village_id "
+            f"AND day = {_day(vendor, column, timestamp, r)} AND {counts.format(r=r)};")
 
 
 def _changed(table: str, same: str) -> str:
@@ -56,8 +63,8 @@ def _postgres(table: str) -> list[str]:
     name = f"stats_coverage_{table}"
     return [
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"IF TG_OP <> 'INSERT' THEN {_add('postgresql', table, 'old', '-')} END IF; "
-        f"IF TG_OP <> 'DELETE' THEN {_add('postgresql', table, 'new', '')} END IF; "
+        f"IF TG_OP <> 'INSERT' THEN {_take('postgresql', table, 'old')} END IF; "
+        f"IF TG_OP <> 'DELETE' THEN {_add('postgresql', table, 'new')} END IF; "
         f"RETURN NULL; END $$",
         f"CREATE TRIGGER {name} AFTER INSERT OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()",
         f"CREATE TRIGGER {name}_update AFTER UPDATE ON {table} FOR EACH ROW "
@@ -68,10 +75,10 @@ def _postgres(table: str) -> list[str]:
 def _sqlite(table: str) -> list[str]:
     name = f"stats_coverage_{table}"
     return [
-        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN {_add('sqlite', table, 'new', '')} END",
-        f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN {_add('sqlite', table, 'old', '-')} END",
+        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN {_add('sqlite', table, 'new')} END",
+        f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN {_take('sqlite', table, 'old')} END",
         f"CREATE TRIGGER {name}_update AFTER UPDATE ON {table} WHEN {_changed(table, 'IS NOT')} BEGIN "
-        f"{_add('sqlite', table, 'old', '-')} {_add('sqlite', table, 'new', '')} END",
+        f"{_take('sqlite', table, 'old')} {_add('sqlite', table, 'new')} END",
     ]
 
 

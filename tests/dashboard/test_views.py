@@ -296,9 +296,10 @@ def test_coverage_costs_a_fixed_number_of_queries_whatever_the_activity(bureau, 
 
     after = _queries(bureau, COVERAGE, {"level": level})
 
-    # session, user, user's area, five aggregates (one per table), the areas; counties and townships add
-    # the shapes' fingerprint, villages the names of their townships (and draw their own points)
-    assert before == after == 10
+    # session, user, user's area, the rollup's sums, the dispatches and open problems (live), the areas;
+    # counties and townships add the shapes' fingerprint, villages the names of their townships (and draw
+    # their own points)
+    assert before == after == 8
 
 
 def test_targets_cost_a_fixed_number_of_queries(bureau):
@@ -308,6 +309,6 @@ def test_targets_cost_a_fixed_number_of_queries(bureau):
 
     after = _queries(bureau, TARGETS)
 
-    # session, user, the user's area (the reader's scope), the targets, four per target (achieved,
-    # by year, county names, by county); the plan's span, the baselines and their seven figures of today
-    assert before == after == 21
+    # session, user, the user's area (the reader's scope), the targets, three per target (by year, county
+    # names, by county); the plan's span, the baselines and their three figures of today
+    assert before == after == 15

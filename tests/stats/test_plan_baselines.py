@@ -83,7 +83,7 @@ def test_commissioners_may_not_read_baselines(api):
 
 def test_the_baselines_cost_a_fixed_number_of_queries(work, django_assert_num_queries):
     city = Area.objects.get(code="451000")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(4):
         baselines_beside(window=Window(date(2021, 1, 1), date(2025, 12, 31)), within=city)
 
 

@@ -92,34 +92,44 @@ class PlanBaseline(models.Model):
         return f"{self.period_label} {self.name} {self.value:,}{self.unit}"
 
 
-class CoverageDay(models.Model):
-    """What happened in one village on one Asia/Shanghai day, summed: the rollup that coverage maps and
-    target progress read (thousands of rows for a province, not millions).
+class Span(models.TextChoices):
+    DAY = "day", "日"
+    MONTH = "month", "月"
+    YEAR = "year", "年"
+
+
+class CoveragePeriod(models.Model):
+    """What happened in one village in one Asia/Shanghai day, month or year, summed: the rollup that coverage
+    maps and target progress read (stats/rollup.py). A window is read as its whole years, then months, then
+    days (core.periods.calendar_pieces): a province's whole plan is its villages' year rows, not millions of
+    records.
 
     Kept in step by database triggers on the four source tables (stats/migrations/0004), in the same
     transaction as the write, whatever wrote it: a service, a replay, the re-judging of check-ins after a
-    village moved, the admin or a raw bulk load. `manage.py coverage_rollup --check` compares it with the
-    live count, `--rebuild` recomputes it (stats/rollup.py)."""
+    village moved, the admin or a bulk UPDATE. `manage.py coverage_rollup --check` compares it with the
+    live count, `--rebuild` recomputes it."""
 
     village = models.ForeignKey(
         "villages.Area", related_name="+",
         # Derived data: it goes with its village (which cannot go while records point at it).
         on_delete=models.CASCADE, db_index=False,
     )
-    day = models.DateField()
-    checkins = models.IntegerField(default=0, help_text="Verified check-ins that day.")
-    trainings = models.IntegerField(default=0, help_text="Training sessions started that day.")
+    span = models.CharField(max_length=5, choices=Span.choices)
+    day = models.DateField(help_text="The period's first day.")
+    checkins = models.IntegerField(default=0, help_text="Verified check-ins.")
+    trainings = models.IntegerField(default=0, help_text="Training sessions started.")
     trainees = models.IntegerField(default=0, help_text="Σ headcount of those sessions (人次).")
-    problems_resolved = models.IntegerField(
-        default=0, help_text="Problems resolved that day and still resolved or closed.")
-    dispatches = models.IntegerField(default=0, help_text="Dispatches starting that day (选派人次).")
+    problems_resolved = models.IntegerField(default=0, help_text="Problems resolved, and still resolved or closed.")
+    dispatches = models.IntegerField(default=0, help_text="Dispatches starting (选派人次).")
 
     class Meta:
         constraints = [
-            # One row per village and day: what the triggers' upsert relies on (and the village-prefix
-            # range scans of a county or a city, led by village_id).
-            models.UniqueConstraint(fields=["village", "day"], name="stats_coverageday_village_day"),
+            # One row per span, village and period: what the triggers' upsert relies on. Led by the span and
+            # the village code, so that a county's or a city's rows are one index range (on PostgreSQL the
+            # index also carries the measures: an index-only scan, stats/migrations/0004).
+            models.UniqueConstraint(fields=["span", "village", "day"], name="stats_coverage_span_village_day"),
+            models.CheckConstraint(condition=models.Q(span__in=Span.values), name="stats_coverage_span_valid"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.village_id} {self.day}"
+        return f"{self.village_id} {self.span} {self.day}"

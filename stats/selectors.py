@@ -2,7 +2,7 @@
 
 Every figure is aggregated in SQL, grouped by the area code at the level asked, so a report costs a
 fixed number of queries whatever the number of areas. Days and years are Asia/Shanghai's. Targets and
-coverage read the rollup (stats/rollup.py: a row per village and day), not the records themselves.
+coverage read the rollup (stats/rollup.py: a row per village and day, month and year), not the records.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from trainings.models import Training, TrainingMode
 from villages.models import Area, AreaLevel
 
 from .models import BaselineMeasure, PlanBaseline, Target
-from .rollup import by_level, code_at, inside, rollup_in
+from .rollup import code_at, inside, rollup_sums, villages_served
 from .rules import counting_rule
 from .teams import team_work_of
 
@@ -46,7 +46,9 @@ def _within(area: Area, path: str) -> Q:
 
 def target_progress(target: Target, *, within: Area, year: int | None = None,
                     today: date | None = None) -> dict[str, Any]:
-    """Achieved, percent, by year, by county and the projection at the current pace. Three queries.
+    """Achieved, percent, by year, by county and the projection at the current pace. Three queries for a
+    period of whole years (the rollup's by year and by county, the county names), more for one that starts
+    or ends mid-year (a query per piece of the window: core.periods.calendar_pieces).
 
     ``by_county`` lists the counties inside ``within``, the reader's area (stats_area_for): the bureau
     sees every county's figure, county staff their own county's only."""
@@ -55,17 +57,14 @@ def target_progress(target: Target, *, within: Area, year: int | None = None,
     start, end = target.period_start, target.period_end
     if year:
         start, end = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
-    whole = rollup_in(target.area, target.period_start, target.period_end)
-    by_year = {
-        r["year"]: r["v"] or 0
-        for r in whole.annotate(year=ExtractYear("day")).values("year").annotate(v=Sum(measure)).order_by("year")
-    }
+    by_year = {y: f[measure] for y, f in rollup_sums(target.area, target.period_start, target.period_end,
+                                                      ExtractYear("day"), measure).items()}
     # A year's figure is its row of by_year: the rollup's days are Shanghai days, as the years are.
     achieved = by_year.get(year, 0) if year else sum(by_year.values())
     names = dict(Area.objects.filter(_within(within, ""), level=AreaLevel.COUNTY, parent=target.area_id)
                  .values_list("code", "name")) if target.area.level == AreaLevel.CITY else {}
-    by_county_rows = {r["code"]: r[measure] or 0
-                      for r in by_level(rollup_in(target.area, start, end), "county", measure)}
+    by_county_rows = {code: f[measure] for code, f in rollup_sums(target.area, start, end, code_at("county"),
+                                                                  measure).items()}
     by_county = [
         {"code": code, "name": name, "achieved": by_county_rows.get(code, 0)} for code, name in sorted(names.items())
     ]
@@ -127,9 +126,10 @@ def _counted_by(qs: QuerySet, level: str) -> dict[str, int]:
 
 
 def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]]:
-    """Per area at ``level`` inside ``within``: the contract's figures. Four queries in all: the rollup's
-    sums (check-ins, trainings, trainees, problems resolved), the dispatches that overlap the window and
-    the problems open at its end (live: neither adds up by day), and the areas."""
+    """Per area at ``level`` inside ``within``: the contract's figures. Four queries for a window of whole
+    years or months: the rollup's sums (check-ins, trainings, trainees, problems resolved; a query per piece
+    of the window), the dispatches that overlap the window and the problems open at its end (live: neither
+    adds up by day), and the areas."""
     in_area = inside(within)
     dispatches = Dispatch.objects.filter(in_area)
     open_problems = Problem.objects.filter(in_area, status=ProblemStatus.OPEN)
@@ -138,8 +138,8 @@ def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]
     if window.end:
         dispatches = dispatches.filter(starts_on__lte=window.end)
         open_problems = open_problems.filter(created_at__lt=days_window(None, window.end)[1])
-    summed = {r["code"]: r for r in by_level(rollup_in(within, window.start, window.end), level,
-                                             "checkins", "trainings", "trainees", "problems_resolved")}
+    summed = rollup_sums(within, window.start, window.end, code_at(level),
+                         "checkins", "trainings", "trainees", "problems_resolved")
     figures = {"dispatches": _counted_by(dispatches, level), "problems_open": _counted_by(open_problems, level)}
     areas = Area.objects.filter(inside(within, "code"), level=level).order_by("code")
     rows = []
@@ -285,24 +285,22 @@ def dispatches_by_programme(*, window: Window, within: Area) -> list[dict[str, A
 
 
 def _todays_figures(window: Window, within: Area) -> dict[str, int]:
-    """Each baseline measure counted in the window inside ``within``: three queries, two of them on the rollup."""
-    days = rollup_in(within, window.start, window.end)
-    sums = days.aggregate(dispatches=Sum("dispatches"), trainings=Sum("trainings"), trainees=Sum("trainees"),
-                          resolved=Sum("problems_resolved"))
-    # Served as the coverage map says: any verified check-in, dispatch or training in the window.
-    served = days.filter(Q(checkins__gt=0) | Q(dispatches__gt=0) | Q(trainings__gt=0)).values("village_id")
+    """Each baseline measure counted in the window inside ``within``: three queries for a window of whole years
+    or months (the rollup's sums, the villages served, the “三区” people)."""
+    sums = rollup_sums(within, window.start, window.end, None)[None]
     three_regions = Dispatch.objects.filter(inside(within), programme=Programme.THREE_REGIONS)
     if window.start:
         three_regions = three_regions.filter(starts_on__gte=window.start)
     if window.end:
         three_regions = three_regions.filter(starts_on__lte=window.end)
     return {
-        BaselineMeasure.DISPATCHES: sums["dispatches"] or 0,
-        BaselineMeasure.VILLAGES_SERVED: served.distinct().count(),
+        BaselineMeasure.DISPATCHES: sums["dispatches"],
+        # Served as the coverage map says: any verified check-in, dispatch or training in the window.
+        BaselineMeasure.VILLAGES_SERVED: villages_served(within, window.start, window.end),
         BaselineMeasure.THREE_REGIONS_PEOPLE: three_regions.aggregate(n=Count("commissioner", distinct=True))["n"],
-        BaselineMeasure.TRAININGS: sums["trainings"] or 0,
-        BaselineMeasure.TRAINEES: sums["trainees"] or 0,
-        BaselineMeasure.PROBLEMS_RESOLVED: sums["resolved"] or 0,
+        BaselineMeasure.TRAININGS: sums["trainings"],
+        BaselineMeasure.TRAINEES: sums["trainees"],
+        BaselineMeasure.PROBLEMS_RESOLVED: sums["problems_resolved"],
     }
 
 

@@ -16,9 +16,18 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from commissioners.models import Checkin, Dispatch
+from core.periods import calendar_pieces
 from problems.models import Problem, ProblemStatus
-from stats.models import CoverageDay
-from stats.rollup import code_range, live_days, rollup_days, rollup_differences, rollup_rebuild
+from stats.models import CoveragePeriod
+from stats.rollup import (
+    code_at,
+    code_range,
+    live_periods,
+    rollup_differences,
+    rollup_periods,
+    rollup_rebuild,
+    rollup_sums,
+)
 from stats.selectors import Window, coverage
 from tests.factories import BureauFactory, CountyStaffFactory, TownshipStaffFactory
 from tests.fixtures_problems import commissioner, staff, village  # noqa: F401  (fixtures)
@@ -32,11 +41,11 @@ DOWNTOWN = (23.903877, 106.614819)  # where 百城街道 really is: its generate
 
 def assert_equal_to_live():
     assert rollup_differences() == []
-    assert rollup_days() == live_days()
+    assert rollup_periods() == live_periods()
 
 
-def checkin(phone, village, lat, lng, at, client_id=None):
-    return phone.post("/checkins", {"client_id": str(client_id or uuid.uuid4()), "village_code": village.code,
+def checkin(phone, area, lat, lng, at, client_id=None):
+    return phone.post("/checkins", {"client_id": str(client_id or uuid.uuid4()), "village_code": area.code,
                                     "lat": lat, "lng": lng, "accuracy_m": 15, "occurred_at": at.isoformat()})
 
 
@@ -89,11 +98,11 @@ def test_trainings_dispatches_and_a_problems_life(api, staff, commissioner, vill
     assert response.status_code == 201, response.content
     problem = resolved(api, staff, commissioner)
     assert_equal_to_live()
-    assert sum(r.problems_resolved for r in CoverageDay.objects.all()) == 1
+    assert sum(r.problems_resolved for r in CoveragePeriod.objects.filter(span="day")) == 1
 
     assert api.as_user(staff).post(f"/problems/{problem['id']}/reject", {"reason": "还在落果"}).status_code == 200
     assert_equal_to_live()
-    assert sum(r.problems_resolved for r in CoverageDay.objects.all()) == 0
+    assert sum(r.problems_resolved for r in CoveragePeriod.objects.filter(span="day")) == 0
     assert api.as_user(commissioner).post(f"/problems/{problem['id']}/resolve",
                                           {"summary": "换药后好转"}).status_code == 200
     assert api.as_user(staff).post(f"/problems/{problem['id']}/confirm", {"rating": 5}).status_code == 200
@@ -125,8 +134,9 @@ def test_any_write_through_the_orm_keeps_it_equal(commissioner):  # noqa: F811
                                     category_id="tea", topic="t", started_at=instant(), duration_hours=1,
                                     headcount=rng.randint(1, 50))
         elif op < 0.5:
-            Dispatch.objects.create(commissioner=commissioner, village_id=rng.choice(villages), dispatched_by=staff_user,
-                                    starts_on=date(2024, 3, rng.randint(1, 28)) + timedelta(days=step))
+            Dispatch.objects.create(commissioner=commissioner, village_id=rng.choice(villages),
+                                    dispatched_by=staff_user,
+                                    starts_on=date(2024, 3, rng.randint(1, 28)) + timedelta(days=step * 3))
         elif op < 0.6:
             done = rng.random() < 0.6
             Problem.objects.create(client_id=uuid.uuid4(), posted_by=staff_user, village_id=rng.choice(villages),
@@ -153,18 +163,57 @@ def test_any_write_through_the_orm_keeps_it_equal(commissioner):  # noqa: F811
                 victim.delete()
     assert_equal_to_live()
 
+    # Any window read as its years, months and days sums what the live records of its days sum.
+    city, days = Area.objects.get(code="451000"), live_periods()
+    for _ in range(40):
+        start = date(2024, 1, 1) + timedelta(days=rng.randint(0, 500)) if rng.random() < 0.8 else None
+        end = (start or date(2024, 1, 1)) + timedelta(days=rng.randint(0, 500)) if rng.random() < 0.8 else None
+        want: dict = {}
+        for (span, code, day), figures in days.items():
+            if span == "day" and (start is None or day >= start) and (end is None or day <= end):
+                got = want.setdefault(code, dict.fromkeys(figures, 0))
+                for m, v in figures.items():
+                    got[m] += v
+        found = rollup_sums(city, start, end, code_at("village"))
+        assert {c: f for c, f in found.items() if any(f.values())} == {
+            c: f for c, f in want.items() if any(f.values())}, (start, end)
+
 
 def test_check_says_where_it_differs_and_rebuild_puts_it_right(commissioner, village, capsys):  # noqa: F811
     Checkin.objects.create(client_id=uuid.uuid4(), commissioner=commissioner, village=village, lat=23, lng=106,
                            occurred_at=timezone.now(), distance_m=0, verified=True)
     call_command("coverage_rollup", "--check")
-    CoverageDay.objects.update(checkins=7)  # as a load with the triggers off would leave it
+    CoveragePeriod.objects.filter(span="year").update(checkins=7)  # as a load with the triggers off would leave it
     with pytest.raises(CommandError):
         call_command("coverage_rollup", "--check")
     assert village.code in capsys.readouterr().out
-    assert rollup_rebuild() == 1
-    assert rollup_rebuild() == 1  # idempotent
+    assert rollup_rebuild() == 3  # its day, month and year
+    assert rollup_rebuild() == 3  # idempotent
     assert_equal_to_live()
+
+
+def test_a_window_is_its_whole_years_then_months_then_days():
+    rng = random.Random(3)
+    lo, hi = date(2019, 1, 1), date(2028, 12, 31)
+
+    def days_of(span, first, last):
+        last = hi if last is None else last if span == "day" else (
+            date(last.year, 12, 31) if span == "year" else date(last.year + last.month // 12, last.month % 12 + 1, 1)
+            - timedelta(days=1))
+        return {first or lo + timedelta(days=i) for i in range(0)} | {
+            (first or lo) + timedelta(days=i) for i in range((last - (first or lo)).days + 1)}
+
+    assert calendar_pieces(None, None) == [("year", None, None)]
+    assert calendar_pieces(date(2025, 1, 1), date(2025, 12, 31)) == [("year", date(2025, 1, 1), date(2025, 1, 1))]
+    assert calendar_pieces(date(2026, 1, 1), date(2026, 11, 30)) == [("month", date(2026, 1, 1), date(2026, 11, 1))]
+    for _ in range(2000):
+        start = lo + timedelta(days=rng.randint(0, 3000)) if rng.random() < 0.9 else None
+        end = (start or lo) + timedelta(days=rng.randint(0, 900)) if rng.random() < 0.9 else None
+        pieces = calendar_pieces(start, end)
+        covered = [days_of(*p) for p in pieces]
+        assert sum(map(len, covered)) == len(set().union(*covered)), pieces  # no day twice
+        assert set().union(*covered) == days_of("day", start or lo, end or hi), (start, end)  # every day once
+        assert len(pieces) <= 5
 
 
 @pytest.mark.parametrize(("prefix", "inside", "outside"), [

@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from commissioners.models import Checkin, Dispatch
 from problems.models import Problem, ProblemStatus
-from stats.rollup import live_days, rollup_days
+from stats.rollup import live_periods, rollup_periods
 from tests.factories import BureauFactory, CommissionerFactory
 from trainings.models import Training
 
@@ -43,13 +43,16 @@ def test_the_rows_stored_before_are_summed_in():
                                resolved_at=datetime(2024, 1, 2, 1, tzinfo=UTC))
     finally:
         _migrate(("stats", "0004_coverage_rollup"))
-    held = rollup_days()
-    assert held == live_days()
-    assert held[(V1, date(2024, 1, 1))]["checkins"] == 1
-    assert held[(V1, date(2024, 1, 2))] == {"checkins": 1, "trainings": 0, "trainees": 0, "problems_resolved": 1,
+    held = rollup_periods()
+    assert held == live_periods()
+    assert held[("day", V1, date(2024, 1, 1))]["checkins"] == 1
+    assert held[("day", V1, date(2024, 1, 2))] == {"checkins": 1, "trainings": 0, "trainees": 0, "problems_resolved": 1,
                                             "dispatches": 1}
-    assert held[(V2, date(2024, 2, 1))]["trainees"] == 30
+    assert held[("day", V2, date(2024, 2, 1))]["trainees"] == 30
+    assert held[("month", V1, date(2024, 1, 1))]["checkins"] == 2
+    assert held[("year", V1, date(2024, 1, 1))] == {"checkins": 2, "trainings": 0, "trainees": 0,
+                                                    "problems_resolved": 1, "dispatches": 1}
     # The triggers are back: a new check-in is counted.
     Checkin.objects.create(client_id=uuid.uuid4(), commissioner=commissioner, village_id=V2, lat=23, lng=106,
                            occurred_at=datetime(2024, 3, 1, tzinfo=UTC), distance_m=0, verified=True)
-    assert rollup_days() == live_days()
+    assert rollup_periods() == live_periods()

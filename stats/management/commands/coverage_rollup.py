@@ -14,7 +14,7 @@ from stats.rollup import rollup_differences, rollup_rebuild
 
 
 class Command(BaseCommand):
-    help = "Check the coverage rollup (stats.CoverageDay) against the live count, or rebuild it."
+    help = "Check the coverage rollup (stats.CoveragePeriod) against the live count, or rebuild it."
 
     def add_arguments(self, parser):
         action = parser.add_mutually_exclusive_group(required=True)
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             return
         differences = rollup_differences()
         for d in differences:
-            self.stdout.write(f"{d['village']} {d['day']}: live {d['live']}, rollup {d['rollup']}")
+            self.stdout.write(f"{d['village']} {d['span']} {d['day']}: live {d['live']}, rollup {d['rollup']}")
         if differences:
             raise CommandError("the coverage rollup differs from the live count: run coverage_rollup --rebuild")
         self.stdout.write(f"the coverage rollup equals the live count ({time.perf_counter() - started:.1f} s)")

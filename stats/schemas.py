@@ -246,9 +246,13 @@ def coverage_features(*, level: str, window: Window, within: Area) -> dict:
             geometry, source = village_point(row["lat"], row["lng"], row["position_source"])
         else:
             geometry, source = shapes.get(row["code"], (None, "none"))
-        props = {"code": row["code"], "name": row["name"], "level": level}
-        props.update({k: row[k] for k in ("checkins", "dispatches", "trainings", "trainees", "problems_open",
-                                          "problems_resolved", "served")})
-        props.update(geometry_source=source, derived=source not in ("boundary", "surveyed"))
-        features.append({"type": "Feature", "id": row["code"], "geometry": geometry, "properties": props})
+        features.append({"type": "Feature", "id": row["code"], "geometry": geometry, "properties": {
+            "code": row["code"], "name": row["name"], "level": level, "checkins": row["checkins"],
+            "dispatches": row["dispatches"], "trainings": row["trainings"], "trainees": row["trainees"],
+            "problems_open": row["problems_open"], "problems_resolved": row["problems_resolved"],
+            "served": row["served"], "geometry_source": source, "derived": source not in _DRAWN_AS_IS}})
     return {"type": "FeatureCollection", "features": features}
+
+
+# Where a shape or point is what the area really is (a boundary, a surveyed position), not derived.
+_DRAWN_AS_IS = ("boundary", "surveyed")

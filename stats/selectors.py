@@ -138,21 +138,23 @@ def coverage(*, level: str, window: Window, within: Area) -> list[dict[str, Any]
     if window.end:
         dispatches = dispatches.filter(starts_on__lte=window.end)
         open_problems = open_problems.filter(created_at__lt=days_window(None, window.end)[1])
-    summed = rollup_sums(within, window.start, window.end, code_at(level),
-                         "checkins", "trainings", "trainees", "problems_resolved")
-    figures = {"dispatches": _counted_by(dispatches, level), "problems_open": _counted_by(open_problems, level)}
-    areas = Area.objects.filter(inside(within, "code"), level=level).order_by("code")
+    summed = rollup_sums(within, window.start, window.end, code_at(level), *_SUMMED)
+    dispatched, open_now = _counted_by(dispatches, level), _counted_by(open_problems, level)
+    none = dict.fromkeys(_SUMMED, 0)
     rows = []
-    for code, name, lat, lng, source in areas.values_list("code", "name", "lat", "lng", "position_source"):
-        row = {"code": code, "name": name, "lat": lat, "lng": lng, "position_source": source}
-        sums = summed.get(code, {})
-        for key in ("checkins", "trainings", "trainees", "problems_resolved"):
-            row[key] = sums.get(key) or 0
-        for key, values in figures.items():
-            row[key] = values.get(code, 0)
-        row["served"] = bool(row["checkins"] or row["dispatches"] or row["trainings"])
-        rows.append(row)
+    # One dict per area, built at once: a province's village map is 17,754 of them.
+    for code, name, lat, lng, source in (Area.objects.filter(inside(within, "code"), level=level).order_by("code")
+                                         .values_list("code", "name", "lat", "lng", "position_source")):
+        sums, sent = summed.get(code, none), dispatched.get(code, 0)
+        rows.append({"code": code, "name": name, "lat": lat, "lng": lng, "position_source": source,
+                     "checkins": sums["checkins"], "dispatches": sent, "trainings": sums["trainings"],
+                     "trainees": sums["trainees"], "problems_open": open_now.get(code, 0),
+                     "problems_resolved": sums["problems_resolved"],
+                     "served": bool(sums["checkins"] or sent or sums["trainings"])})
     return rows
+
+
+_SUMMED = ("checkins", "trainings", "trainees", "problems_resolved")
 
 
 # -- commissioner assessment (考核) -------------------------------------------------------------

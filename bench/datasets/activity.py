@@ -228,7 +228,8 @@ def ensure_activity(people: CommissionerSet, seed: int = 1, problems: int = 100_
             " build_id, build_seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0)",
             [DATASET_NAME, GENERATOR_VERSION, seed, *sizes, build_id])
     with connection.cursor() as cursor:
-        for table in ("commissioners_checkin", "trainings_training", "commissioners_dispatch", "problems_problem"):
+        for table in ("commissioners_checkin", "trainings_training", "commissioners_dispatch", "problems_problem",
+                      "stats_coverageperiod"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
         elapsed = time.perf_counter() - started
         cursor.execute("UPDATE bench_dataset SET build_seconds = %s WHERE name = %s", [elapsed, DATASET_NAME])

@@ -121,6 +121,9 @@ def triggers_create(apps, schema_editor):
             schema_editor.execute(statement)
     for statement in _backfill(vendor):
         schema_editor.execute(statement)
+    # The planner's figures for the rows just written (VACUUM, which also lets the index answer alone, cannot
+    # run in the migration's transaction: autovacuum comes soon after a large insert, or see docs/operations.md).
+    schema_editor.execute(f"ANALYZE {ROLLUP}")
 
 
 def triggers_drop(apps, schema_editor):

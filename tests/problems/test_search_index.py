@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 triggers are SQLite's")
 def test_the_fts_triggers_exist_after_migrating():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'problems_problem'")
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'problems_problem'"
+                       " AND name LIKE 'problems_solved_fts%'")
         triggers = {row[0] for row in cursor.fetchall()}
     assert triggers == {f"problems_solved_fts_{kind}" for kind in ("insert", "update", "delete")}
 

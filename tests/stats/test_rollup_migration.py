@@ -56,3 +56,23 @@ def test_the_rows_stored_before_are_summed_in():
     Checkin.objects.create(client_id=uuid.uuid4(), commissioner=commissioner, village_id=V2, lat=23, lng=106,
                            occurred_at=datetime(2024, 3, 1, tzinfo=UTC), distance_m=0, verified=True)
     assert rollup_periods() == live_periods()
+
+
+SOURCES = ("commissioners_checkin", "trainings_training", "problems_problem", "commissioners_dispatch")
+
+
+@pytest.mark.django_db
+def test_the_triggers_exist_after_migrating():
+    """On SQLite Django remakes a table when a later migration alters it in some ways, dropping its triggers:
+    the rollup would silently stop following that table. A migration that does must create them again."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'stats_%'")
+            found = set(cursor.fetchall())
+            want = {(t, f"stats_coverage_{t}_{event}") for t in SOURCES for event in ("insert", "delete", "update")}
+        else:
+            cursor.execute("SELECT event_object_table, trigger_name FROM information_schema.triggers"
+                           " WHERE trigger_name LIKE 'stats_%%'")
+            found = set(cursor.fetchall())
+            want = {(t, f"stats_coverage_{t}{suffix}") for t in SOURCES for suffix in ("", "_update")}
+    assert found == want

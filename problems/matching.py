@@ -124,7 +124,7 @@ def barred_referrers(profiles: QuerySet[CommissionerProfile], problem: Problem) 
     """Without those who referred ``problem`` (their own claim, or their team's): they said they cannot solve
     it and may not claim it again (problems/claims.py), so they are not proposed for it either. Subqueries of
     the one query that loads the results."""
-    referred = Claim.objects.filter(problem=problem, status=ClaimStatus.REFERRED)
+    referred = Claim.objects.filter(problem_id=problem.pk, status=ClaimStatus.REFERRED)
     teams = referred.filter(team__isnull=False).values("team_id")
     return (profiles.exclude(user_id__in=referred.values("commissioner_id"))
             .exclude(user_id__in=Membership.objects.filter(team_id__in=teams).values("user_id")))

@@ -8,7 +8,8 @@ How it stays fast on SQLite and PostgreSQL alike, at national scale, without Pos
 2. **Light rows**: candidates come back as tuples (pk, lat, lng and any fields the caller names),
    never as model instances: building hundreds of objects to keep ten is most of the cost.
 3. geo/near.py then decides on the numbers alone (the exact radius, the geodesic order of a page);
-   `with_objects` loads the page's model instances in one query.
+   `with_values` loads the page's rows as values in one query (`with_objects`, as model instances,
+   for callers that need them).
 """
 
 from __future__ import annotations
@@ -113,3 +114,14 @@ def with_objects(queryset: QuerySet, hits: list[Hit]) -> list[Hit]:
     for hit in hits:
         hit.obj = found.get(hit.pk)
     return [h for h in hits if h.obj is not None]
+
+
+def with_values(queryset: QuerySet, hits: list[Hit], fields: Sequence[str]) -> list[Hit]:
+    """Load the named ``fields`` of ``hits``' rows into ``hit.values`` (one query, no model instances)."""
+    found = {row["pk"]: row for row in queryset.order_by().values("pk", *fields).filter(pk__in=[h.pk for h in hits])}
+    for hit in hits:
+        row = found.get(hit.pk)
+        if row is not None:
+            del row["pk"]
+            hit.values.update(row)
+    return [h for h in hits if h.pk in found]

@@ -112,7 +112,8 @@ def test_the_rebuild_puts_the_read_model_in_index_order_on_postgresql(village):
         assert candidates_recluster() is False
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indisclustered FROM pg_index WHERE indexrelid = 'commissioners_candidate_near'::regclass")
+        cursor.execute("SELECT indisclustered FROM pg_index"
+                       " WHERE indexrelid = 'commissioners_candidate_near'::regclass")
         assert cursor.fetchone() == (True,)
 
 

@@ -79,14 +79,20 @@ def arrays_near(
     radius_km: float,
     located: Located = Located(),
     fields: Sequence[str] = (),
+    *,
+    read_km: float | None = None,
+    also: Q | None = None,
 ) -> NearArrays:
     """Every row of ``queryset`` within ``radius_km`` (geodesic) of the point, as numpy columns:
-    for callers that score or count many rows (matching, fan-out audiences) without per-row objects."""
-    rows = list(
-        queryset.filter(near_filter(lat, lng, radius_km, located))
-        .order_by()
-        .values_list("pk", located.lat, located.lng, *fields)
-    )
+    for callers that score or count many rows (matching, fan-out audiences) without per-row objects.
+
+    ``read_km`` (at most ``radius_km``) reads only the grid cells around that smaller circle, and the
+    rows ``also`` names wherever they are; the rows read are kept when within ``radius_km``: every row
+    within ``read_km`` is there, and a row not read is farther than that (a best-first search's ring)."""
+    where = near_filter(lat, lng, radius_km if read_km is None else min(read_km, radius_km), located)
+    if also is not None:
+        where |= also
+    rows = list(queryset.filter(where).order_by().values_list("pk", located.lat, located.lng, *fields))
     if not rows:
         empty = np.empty(0)
         return NearArrays(np.empty(0, dtype=int), empty, empty, empty, empty, {name: empty for name in fields})

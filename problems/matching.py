@@ -7,26 +7,30 @@ Then a score in [0, 1], the weighted sum of components each in [0, 1] (weights a
 in settings.MATCHING). Every component goes back in `reasons`, so staff can see why someone ranks
 where they do.
 
-Everyone within reach is scored, so the ranking is exact. What keeps that fast at national
+The ranking is exact: the same as scoring everyone within reach. What keeps that fast at national
 scale (bench/matching) is the read model (commissioners' MatchingCandidate, kept by
-commissioners/candidates.py): its rows have the hard filters applied and carry each candidate's
-workload and track record, so the candidates are one index range per grid row of the category
-(the one near selector, geo/near.py, as numpy columns) with no per-candidate query, and scoring
-is vectorised. Recent service in the village is one query about the village. Three queries,
-whatever the number of candidates.
+commissioners/candidates.py, on PostgreSQL in (category, home cell) order): its rows have the hard
+filters applied and carry each candidate's workload and track record, so the candidates are one index
+range per grid row of the category (the one near selector, geo/near.py, as numpy columns) with no
+per-candidate query, and scoring is vectorised. And the search is best first (`_people`): candidates
+within a first ring, plus the problem's county and recent servers wherever they live, and only when
+the tenth best could still be beaten from beyond the ring, a wider one. Recent service in the village
+is one query about the village. Three queries when the first ring decides (most problems), one more
+for each wider ring (two at most).
 
 Teams are ranked beside people (`ranked_for`, what `/problems/{id}/matches` answers): problems/team_matching.py.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.scoping import area_q
@@ -40,6 +44,16 @@ from villages.models import Area
 from .audience import problem_audience
 from .models import Claim, ClaimStatus, Problem, ProblemStatus
 from .team_matching import TeamMatch, team_matches_for
+
+# Best first (`_people`): the first ring read around a problem. A problem's tenth best usually scores
+# enough (≈0.49 at national scale, bench/matching) that nobody beyond 40 km can beat it.
+_FIRST_RING_KM = 40.0
+# Read wherever they live, so they bound nobody's score: the problem's county, recent service in the village.
+_READ_ANYWHERE = ("distance", "same_county", "recent_service")
+# Scoring measures haversine km, within 1 % of the geodesic distance a ring is read by (geo/near.py).
+_HAVERSINE_LOW = 0.99
+# Scores are rounded to 4 decimals: one unit more than the bound, so a rounded tie never depends on it.
+_MARGIN = 1e-4
 
 _FIELDS = ("commissioner_id", "county_code", "active_problems", "resolved_count", "rating_sum", "rating_count",
            "via_field")
@@ -100,6 +114,9 @@ class _Ranking:
     def __len__(self) -> int:
         return len(self.order)
 
+    def score_at(self, rank: int) -> float:
+        return float(self.score[self.order[rank]])
+
     def match(self, rank: int) -> Match:
         i = int(self.order[rank])
         v = self.found.values
@@ -130,10 +147,31 @@ def barred_referrers(profiles: QuerySet[CommissionerProfile], problem: Problem) 
             .exclude(user_id__in=Membership.objects.filter(team_id__in=teams).values("user_id")))
 
 
-def _people(problem: Problem, found: NearArrays, recent: set[int], limit: int) -> list[Match]:
-    if not len(found):
-        return []
-    ranking = _Ranking(problem, found, recent)
+def _bound_beyond(ring_km: float) -> float:
+    """The best score a candidate not read with ring ``ring_km`` can have: farther than the ring, of another
+    county, without recent service in the village (those are read wherever they live), every other
+    component at its best (1)."""
+    w = _weights()
+    weights = w["weights"]
+    rest = sum(v for name, v in weights.items() if name not in _READ_ANYWHERE)
+    return weights["distance"] * math.exp(-_HAVERSINE_LOW * ring_km / w["distance_decay_km"]) + rest
+
+
+def _ring_for(score: float) -> float:
+    """The smallest ring beyond which nobody scores ``score`` or more (the reach when no ring can say so)."""
+    reach = settings.PROBLEM_REACH_KM
+    w = _weights()
+    weights = w["weights"]
+    room = score - _MARGIN - sum(v for name, v in weights.items() if name not in _READ_ANYWHERE)
+    if room <= 0:
+        return reach
+    if room >= weights["distance"]:
+        return 0.0
+    return min(reach, -w["distance_decay_km"] * math.log(room / weights["distance"]) / _HAVERSINE_LOW * 1.001)
+
+
+def _validated(problem: Problem, ranking: _Ranking, limit: int) -> list[Match]:
+    """The best ``limit`` of ``ranking`` whose commissioner is still matchable and did not refer the problem."""
     top: list[Match] = []
     rank = 0
     while len(top) < limit and rank < len(ranking):
@@ -149,6 +187,38 @@ def _people(problem: Problem, found: NearArrays, recent: set[int], limit: int) -
                 continue
             match.profile = profile
             top.append(match)
+    return top
+
+
+def _people(problem: Problem, recent: set[int], limit: int) -> list[Match]:
+    """The best ``limit`` of the audience, best first: exactly as if everyone within reach were scored.
+
+    Best first: read the candidates within a first ring (and, wherever they live, those of the problem's
+    county and those with recent service in the village), score them, and stop when the ``limit``-th best
+    beats anyone not read (``_bound_beyond``); else read the ring that score needs, or the whole reach.
+    Most problems stop at the first ring, a tenth of the reach's area (bench/matching)."""
+    reach = settings.PROBLEM_REACH_KM
+    ring = min(_FIRST_RING_KM, reach)
+    while True:
+        also = None
+        if ring < reach:
+            also = Q(county_code=problem.village.county_code)
+            if recent:
+                also |= Q(commissioner_id__in=recent)
+        ranking = _Ranking(problem, problem_audience(problem, fields=_FIELDS, read_km=ring, also=also), recent)
+        if ring < reach:
+            if len(ranking) < limit:
+                ring = reach
+                continue
+            kth = ranking.score_at(limit - 1)
+            if kth < _bound_beyond(ring) + _MARGIN:
+                ring = max(_ring_for(kth), ring * 2)
+                ring = reach if ring >= reach else ring
+                continue
+        top = _validated(problem, ranking, limit)
+        if ring >= reach or (len(top) == limit and top[-1].score >= _bound_beyond(ring) + _MARGIN):
+            break
+        ring = reach
     # What people see is measured on the ellipsoid.
     metres = geodesic_many_m(problem.lat, problem.lng, [m.profile.home_lat for m in top],
                              [m.profile.home_lng for m in top])
@@ -159,14 +229,13 @@ def _people(problem: Problem, found: NearArrays, recent: set[int], limit: int) -
 
 def matches_for(problem: Problem, *, limit: int = 10) -> list[Match]:
     """The best ``limit`` commissioners for ``problem``."""
-    return _people(problem, problem_audience(problem, fields=_FIELDS), _recent_servers(problem.village_id), limit)
+    return _people(problem, _recent_servers(problem.village_id), limit)
 
 
 def ranked_for(problem: Problem, *, limit: int = 10) -> list[Match | TeamMatch]:
     """Commissioners and teams on one scale (the same weights; problems/team_matching.py), best first."""
-    found = problem_audience(problem, fields=_FIELDS)
     recent = _recent_servers(problem.village_id)
-    people = _people(problem, found, recent, limit)
+    people = _people(problem, recent, limit)
     teams = team_matches_for(problem, recent=recent, limit=limit)
     both: list[Match | TeamMatch] = [*people, *teams]
     both.sort(key=lambda m: (-m.score, m.distance_km if m.distance_km is not None else float("inf"),

@@ -13,7 +13,7 @@ One command (Issue 3):
    index (once per data set build).
 4. Times, on the same deterministic query points (a random village plus up to 10 km of jitter),
    through the same Django connection, interleaved per point (``--blocks``: one after another):
-     - ours, top 10: ``with_objects(qs, nearest_page(rows_near(qs, ...), ..., 0, 10))`` as the
+     - ours, top 10: ``with_values(qs, nearest_page(rows_near(qs, ...), ..., 0, 10), ("name",))`` as the
        service's paged lists call them;
      - PostGIS, top 10: ``ST_DWithin`` + ``ORDER BY geog <-> q LIMIT 10`` (KNN; sphere order),
        the same with ``ORDER BY ST_Distance`` (spheroid order, exact), and plain KNN without radius;
@@ -123,13 +123,13 @@ def village_qs():
 
 def ours_top_call(radius_km: float, limit: int) -> Callable[[float, float], list]:
     """The service's paged "near" call (problems/selectors.py: problems_list and friends)."""
-    from core.near import rows_near, with_objects
+    from core.near import rows_near, with_values
     from geo.near import nearest_page
 
     def ours_top(lat: float, lng: float) -> list:
         qs = village_qs()
         hits = rows_near(qs, lat, lng, radius_km)
-        return with_objects(qs, nearest_page(hits, lat, lng, 0, limit))
+        return with_values(qs, nearest_page(hits, lat, lng, 0, limit), ("name",))
 
     return ours_top
 
@@ -157,7 +157,7 @@ def make_contenders(radius_km: float, limit: int) -> dict[str, tuple[Callable, C
         return run
 
     def page_rows(hits: list) -> list:
-        return [(h.obj.code, h.distance_km * 1000.0) for h in hits]
+        return [(h.pk, h.distance_km * 1000.0) for h in hits]
 
     def all_codes(hits: list) -> list:
         return [h.pk for h in hits]
@@ -176,7 +176,7 @@ def make_contenders(radius_km: float, limit: int) -> dict[str, tuple[Callable, C
 
 
 LABELS = {
-    "ours_top": "ours: rows_near + nearest_page + with_objects (top {limit}, exact geodesic order)",
+    "ours_top": "ours: rows_near + nearest_page + with_values (top {limit} with their names, exact geodesic order)",
     "postgis_knn_radius": "PostGIS: ST_DWithin + ORDER BY <-> LIMIT {limit} (KNN, sphere order)",
     "postgis_exact": "PostGIS: ST_DWithin + ORDER BY ST_Distance LIMIT {limit} (spheroid order)",
     "postgis_knn": "PostGIS: ORDER BY <-> LIMIT {limit}, no radius (plain KNN)",
@@ -270,7 +270,7 @@ def profile(points: list, radius_km: float, limit: int) -> dict:
 
     clock = time.perf_counter_ns
     stages: dict[str, list[float]] = {k: [] for k in (
-        "compile_sql", "db_execute_fetch", "orm_fetch", "rows_near", "nearest_page", "with_objects",
+        "compile_sql", "db_execute_fetch", "orm_fetch", "rows_near", "nearest_page", "with_values",
         "server_execution_ours", "server_execution_postgis_knn_radius")}
     geodesic_calls = {"rows_near": [], "nearest_page": []}
     counter = {"n": 0}
@@ -307,14 +307,14 @@ def profile(points: list, radius_km: float, limit: int) -> dict:
             page = near.nearest_page(hits, lat, lng, 0, limit)
             t5 = clock()
             geodesic_calls["nearest_page"].append(counter["n"])
-            db_near.with_objects(qs, page)
+            db_near.with_values(qs, page, ("name",))
             t6 = clock()
             stages["compile_sql"].append((t1 - t0) / 1e6)
             stages["db_execute_fetch"].append((t2 - t1) / 1e6)
             stages["orm_fetch"].append((t3 - t2) / 1e6)
             stages["rows_near"].append((t4 - t3) / 1e6)
             stages["nearest_page"].append((t5 - t4) / 1e6)
-            stages["with_objects"].append((t6 - t5) / 1e6)
+            stages["with_values"].append((t6 - t5) / 1e6)
             ms, text = explain_ms(sql, params)
             stages["server_execution_ours"].append(ms)
             plans.setdefault("ours", text)
@@ -529,7 +529,7 @@ def main() -> None:
         f"compile SQL {prof['compile_sql']:.2f}, database+driver {prof['db_execute_fetch']:.2f} "
         f"(server {prof['server_execution_ours']:.2f}), ORM rows {der['orm_rows']:.2f}, "
         f"refine {der['refine_after_fetch']:.2f}, page {prof['nearest_page']:.2f}, "
-        f"page objects {prof['with_objects']:.2f}; "
+        f"page values {prof['with_values']:.2f}; "
         f"points measured on the ellipsoid (vectorised) {calls['rows_near']:.1f} + {calls['nearest_page']:.1f}; "
         f"one geodesic_m call {profile_report['geodesic_us_per_call']:.0f} µs")
     m = report["machine"]

@@ -255,10 +255,9 @@ def team_match_out(match: TeamMatch) -> dict:
 
 def match_out(match: Match, expertise: list[str]) -> dict:
     """One ranked commissioner: who (never their home), the score, the distance and the reasons."""
-    profile = match.profile
     return {"kind": "commissioner",
-            "commissioner": {"id": profile.user_id, "name": profile.user.name, "expertise": expertise,
-                             "county_code": profile.user.area_id[:6]},
+            "commissioner": {"id": match.commissioner_id, "name": match.name, "expertise": expertise,
+                             "county_code": match.county_code},
             "score": match.score, "distance_km": match.distance_km, "reasons": match.reasons}
 
 

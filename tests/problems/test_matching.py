@@ -45,7 +45,7 @@ def problem(village, staff):
 
 
 def ids(matches):
-    return [m.profile.user_id for m in matches]
+    return [m.commissioner_id for m in matches]
 
 
 def test_only_available_experts_within_reach_are_candidates(village, problem):

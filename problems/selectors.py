@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.scoping import scope_q
 from core.errors import NotFound
-from core.near import rows_near, with_values
-from geo.near import nearest_page
+from core.near import arrays_near, with_values
+from geo.near import nearest_page_of
 from media.models import PhotoOwner
 from media.selectors import photo_out, photos_of
 from teams.models import Membership
@@ -81,9 +81,9 @@ def problems_list(
         count = qs.count()
         return count, [(row, None) for row in
                        qs.order_by("-created_at", "-id").values(*PROBLEM_VALUES)[offset : offset + limit]]
-    hits = rows_near(qs, near[0], near[1], radius_km)
-    page = with_values(qs, nearest_page(hits, near[0], near[1], offset, limit), PROBLEM_VALUES)
-    return len(hits), [(h.values, round(h.distance_km, 3)) for h in page]
+    found = arrays_near(qs, near[0], near[1], radius_km)
+    page = with_values(qs, nearest_page_of(found, near[0], near[1], offset, limit), PROBLEM_VALUES)
+    return len(found), [(h.values, round(h.distance_km, 3)) for h in page]
 
 
 def problem_detail(problem: Problem, *, viewer: User) -> dict:

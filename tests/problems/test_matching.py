@@ -136,11 +136,12 @@ def test_fewer_candidates_than_asked_near_by_are_completed_from_the_whole_reach(
 
 
 def test_someone_beyond_the_first_ring_who_scores_higher_is_found(village, staff, problem):
-    # Three busy people of the county 30-38 km away; a free one of another county at 45 km scores higher.
-    busy = [make_commissioner(village, km_north=km) for km in (30, 34, 38)]
+    # Three busy people of the county 50-58 km away; a free one of another county at 65 km, beyond the
+    # first ring, scores higher.
+    busy = [make_commissioner(village, km_north=km) for km in (50, 54, 58)]
     for user in busy:
         give_history(user, village, staff, in_progress=4)
-    free = from_another_county(make_commissioner(village, km_north=45))
+    free = from_another_county(make_commissioner(village, km_north=65))
     matches = matches_for(problem, limit=3)
     assert ids(matches) == [free.pk, busy[0].pk, busy[1].pk]
     assert matches[0].reasons["same_county"] is False

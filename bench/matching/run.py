@@ -16,7 +16,7 @@ One command (Issue 5):
    in memory with their village, as the endpoint has them after ``problem_get``), times,
    interleaved per problem on the same Django connection:
      - ours: ``matches_for(problem, limit=10)`` + ``expertise_of`` (everything the endpoint does
-       but HTTP and JSON): hard filters, the score of every candidate, the top ten's profiles;
+       but HTTP and JSON): hard filters, a best-first search scoring the candidates it reads, the top ten's names;
      - PostGIS, the anchor: the nearest 10 available commissioners with the category,
        ``WHERE available AND category_id = c ORDER BY geog <-> q LIMIT 10`` (GiST KNN);
      - PostGIS, plain: the nearest 10 commissioners, no filter at all.

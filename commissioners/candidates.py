@@ -14,13 +14,20 @@ expertise, and their track record on problems, read through commissioners/hooks.
 drift by missing an increment, and is idempotent.
 ``candidates_rebuild()`` (``manage.py matching_refresh``) recomputes everyone, in chunks: after a
 bulk import, or if anything ever wrote the source rows behind the services' back.
+
+On PostgreSQL the table is also kept in the order of its (category, home_cell) index
+(``candidates_recluster``): a category's candidates near a point are then a few dozen heap pages
+instead of one page per candidate (bench/matching: 1,500 candidates read 1,473 pages, 6.7 ms, before;
+49 pages, 1.1 ms, after). CLUSTER is one-shot: rows a refresh writes later land wherever there is room,
+so the order decays with the day's claims (a few hundred rows of ≈800,000 at national scale), and the
+nightly ``matching_recluster_task`` (settings.CELERY_BEAT_SCHEDULE) and every rebuild restore it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from villages.models import Category
 
@@ -96,7 +103,8 @@ def candidates_refresh_for_fields(codes: list[str], *, chunk: int = REBUILD_CHUN
 
 
 def candidates_rebuild(*, chunk: int = REBUILD_CHUNK) -> int:
-    """Recompute every commissioner's rows (and drop rows of people without a profile)."""
+    """Recompute every commissioner's rows (and drop rows of people without a profile), then put the
+    table back in index order."""
     MatchingCandidate.objects.exclude(
         commissioner_id__in=CommissionerProfile.objects.values("user_id")).delete()
     total, last = 0, 0
@@ -104,6 +112,26 @@ def candidates_rebuild(*, chunk: int = REBUILD_CHUNK) -> int:
         ids = list(CommissionerProfile.objects.filter(user_id__gt=last).order_by("user_id")
                    .values_list("user_id", flat=True)[:chunk])
         if not ids:
-            return total
+            break
         total += candidates_refresh(ids)
         last = ids[-1]
+    candidates_recluster()
+    return total
+
+
+def candidates_recluster() -> bool:
+    """PostgreSQL: rewrite the read model in the order of its (category, home_cell) index, and analyze it.
+
+    Takes the table's ACCESS EXCLUSIVE lock for the rewrite (≈8 s for 800,000 rows): matching and the
+    refreshes wait meanwhile, hence nightly. SQLite keeps no such order (nothing to do): returns False."""
+    if connection.vendor != "postgresql":
+        return False
+    table = MatchingCandidate._meta.db_table
+    index = connection.ops.quote_name("commissioners_candidate_near")
+    with connection.cursor() as cursor:
+        # CLUSTER refuses a table with pending trigger events: the deferred foreign-key checks of rows
+        # written earlier in the same transaction (a rebuild inside one) are made now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"CLUSTER {connection.ops.quote_name(table)} USING {index}")
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    return True

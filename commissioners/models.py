@@ -90,6 +90,8 @@ class MatchingCandidate(models.Model):
                 name="commissioners_candidate_near",
             ),
             models.Index(fields=["commissioner"], name="commissioners_candidate_user"),
+            # Matching reads a problem's county's candidates wherever they live (problems/matching.py, `_people`).
+            models.Index(fields=["category", "county_code"], name="commissioners_candidate_county"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ from django.db import DatabaseError
 
 from core.queueing import enqueue_on_commit
 
+from .candidates import candidates_recluster
 from .checkins import checkins_rejudge
 
 
@@ -18,3 +19,10 @@ def checkins_rejudge_task(village_code: str) -> int:
 def checkins_rejudge_on_commit(village_code: str) -> None:
     """villages/hooks.py: a village's position changed; judge its check-ins again once that commits."""
     enqueue_on_commit(checkins_rejudge_task, village_code)
+
+
+@shared_task(acks_late=True)
+def matching_recluster_task() -> bool:
+    """Nightly: matching's read model back in the order of its (category, home_cell) index
+    (commissioners/candidates.py, ``candidates_recluster``)."""
+    return candidates_recluster()

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -242,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
     "problems-escalate": {"task": "problems.tasks.problems_escalate_task", "schedule": 15 * 60},
     # Personal information past its retention period is erased or coarsened, nightly.
     "personal-data-retention": {"task": "accounts.tasks.personal_data_retention_task", "schedule": 24 * 60 * 60},
+    # Matching's read model back in (category, home cell) order (commissioners/candidates.py): at 03:30
+    # Shanghai time, when a few seconds' lock on it delays nobody.
+    "matching-recluster": {"task": "commissioners.tasks.matching_recluster_task",
+                           "schedule": crontab(hour=3, minute=30)},
 }
 
 LANGUAGE_CODE = "zh-hans"

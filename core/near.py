@@ -8,7 +8,8 @@ How it stays fast on SQLite and PostgreSQL alike, at national scale, without Pos
 2. **Light rows**: candidates come back as tuples (pk, lat, lng and any fields the caller names),
    never as model instances: building hundreds of objects to keep ten is most of the cost.
 3. geo/near.py then decides on the numbers alone (the exact radius, the geodesic order of a page);
-   `with_objects` loads the page's model instances in one query.
+   `with_values` loads the page's rows as values in one query (`with_objects`, as model instances,
+   for callers that need them).
 """
 
 from __future__ import annotations
@@ -78,14 +79,20 @@ def arrays_near(
     radius_km: float,
     located: Located = Located(),
     fields: Sequence[str] = (),
+    *,
+    read_km: float | None = None,
+    also: Q | None = None,
 ) -> NearArrays:
     """Every row of ``queryset`` within ``radius_km`` (geodesic) of the point, as numpy columns:
-    for callers that score or count many rows (matching, fan-out audiences) without per-row objects."""
-    rows = list(
-        queryset.filter(near_filter(lat, lng, radius_km, located))
-        .order_by()
-        .values_list("pk", located.lat, located.lng, *fields)
-    )
+    for callers that score or count many rows (matching, fan-out audiences) without per-row objects.
+
+    ``read_km`` (at most ``radius_km``) reads only the grid cells around that smaller circle, and the
+    rows ``also`` names wherever they are; the rows read are kept when within ``radius_km``: every row
+    within ``read_km`` is there, and a row not read is farther than that (a best-first search's ring)."""
+    where = near_filter(lat, lng, radius_km if read_km is None else min(read_km, radius_km), located)
+    if also is not None:
+        where |= also
+    rows = list(queryset.filter(where).order_by().values_list("pk", located.lat, located.lng, *fields))
     if not rows:
         empty = np.empty(0)
         return NearArrays(np.empty(0, dtype=int), empty, empty, empty, empty, {name: empty for name in fields})
@@ -113,3 +120,14 @@ def with_objects(queryset: QuerySet, hits: list[Hit]) -> list[Hit]:
     for hit in hits:
         hit.obj = found.get(hit.pk)
     return [h for h in hits if h.obj is not None]
+
+
+def with_values(queryset: QuerySet, hits: list[Hit], fields: Sequence[str]) -> list[Hit]:
+    """Load the named ``fields`` of ``hits``' rows into ``hit.values`` (one query, no model instances)."""
+    found = {row["pk"]: row for row in queryset.order_by().values("pk", *fields).filter(pk__in=[h.pk for h in hits])}
+    for hit in hits:
+        row = found.get(hit.pk)
+        if row is not None:
+            del row["pk"]
+            hit.values.update(row)
+    return [h for h in hits if h.pk in found]

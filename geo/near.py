@@ -83,6 +83,20 @@ def refine(pks: np.ndarray, lats: np.ndarray, lngs: np.ndarray, values: dict[str
                       {name: column[order] for name, column in values.items()})
 
 
+def nearest_page_of(found: NearArrays, lat: float, lng: float, offset: int, limit: int) -> list[Hit]:
+    """`nearest_page` on the columns: only the page and its tie band become hits (a page of 20 out of
+    hundreds of rows builds a few dozen objects, not hundreds)."""
+    if offset >= len(found) or limit <= 0:
+        return []
+    end = min(offset + limit, len(found))
+    # The band `nearest_page` re-sorts: rows within 1.02 × of the window's first and last distances.
+    first = int(np.searchsorted(found.km, found.km[offset] / _ORDER_BAND, side="left"))
+    last = int(np.searchsorted(found.km, found.km[end - 1] * _ORDER_BAND, side="right"))
+    band = NearArrays(found.pk[first:last], found.lat[first:last], found.lng[first:last], found.km[first:last],
+                      found.exact_km[first:last], {name: c[first:last] for name, c in found.values.items()})
+    return nearest_page(hits_of(band), lat, lng, offset - first, limit)
+
+
 def hits_of(found: NearArrays) -> list[Hit]:
     """The rows as light hits carrying pk, position and the named fields (in ``hit.values``)."""
     names = list(found.values)

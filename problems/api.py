@@ -170,8 +170,8 @@ def problem_matches(request: HttpRequest, problem_id: int, limit: int = Query(10
     problem = problem_get(problem_id)
     ensure_can_manage(request.auth, problem)
     found = ranked_for(problem, limit=limit)
-    expertise = expertise_of([m.profile.user_id for m in found if isinstance(m, Match)])
-    items = [match_out(m, expertise.get(m.profile.user_id, [])) if isinstance(m, Match) else team_match_out(m)
+    expertise = expertise_of([m.commissioner_id for m in found if isinstance(m, Match)])
+    items = [match_out(m, expertise.get(m.commissioner_id, [])) if isinstance(m, Match) else team_match_out(m)
              for m in found]
     return {"count": len(items), "items": items}
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.conf import settings
+from django.db.models import Q
 
 from accounts.models import User
 from commissioners.models import MatchingCandidate
@@ -29,10 +30,13 @@ from .models import Problem
 from .team_matching import teams_covering_q
 
 
-def problem_audience(problem: Problem, *, fields: tuple[str, ...] = ("commissioner_id",)) -> NearArrays:
-    """The audience as numpy columns (``fields`` of the read model), nearest first."""
+def problem_audience(problem: Problem, *, fields: tuple[str, ...] = ("commissioner_id",),
+                     read_km: float | None = None, also: Q | None = None) -> NearArrays:
+    """The audience as numpy columns (``fields`` of the read model), nearest first. With ``read_km``, only
+    the part of it within that distance and the rows ``also`` names (core/near.py, ``arrays_near``)."""
     candidates = MatchingCandidate.objects.filter(category_id=problem.category_id)
-    return arrays_near(candidates, problem.lat, problem.lng, settings.PROBLEM_REACH_KM, HOME, fields=fields)
+    return arrays_near(candidates, problem.lat, problem.lng, settings.PROBLEM_REACH_KM, HOME, fields=fields,
+                       read_km=read_km, also=also)
 
 
 def problem_audience_km(problem: Problem) -> list[tuple[int, float]]:

@@ -17,7 +17,7 @@ from media.selectors import photo_out
 
 from .matching import Match
 from .models import Problem, ProblemMessage
-from .selectors import problem_detail
+from .selectors import PROBLEM_VALUES, problem_detail
 from .team_matching import TeamMatch
 
 
@@ -219,24 +219,30 @@ class MatchesOut(Schema):
     items: list[MatchOut]
 
 
-def problem_out(problem: Problem, crs: str = "wgs84", distance_km: float | None = None) -> dict:
-    lat, lng = point_out(problem.lat, problem.lng, crs)
+def problem_out(row: dict, crs: str = "wgs84", distance_km: float | None = None) -> dict:
+    """A problem as lists show it, from its ``problems.selectors.PROBLEM_VALUES`` (``problem_values`` of a
+    model instance)."""
+    lat, lng = point_out(row["lat"], row["lng"], crs)
     return {
-        "id": problem.pk, "client_id": problem.client_id, "title": problem.title,
-        "description": problem.description, "category": problem.category_id,
-        "village_code": problem.village_id, "village_name": problem.village.name, "lat": lat, "lng": lng,
-        "crs": crs, "urgency": problem.urgency, "status": problem.status, "deadline": problem.deadline,
-        "posted_by": {"id": problem.posted_by_id, "name": problem.posted_by.name},
-        "resolution_summary": problem.resolution_summary, "resolved_at": problem.resolved_at,
-        "rating": problem.rating, "rating_comment": problem.rating_comment, "closed_at": problem.closed_at,
-        "escalated_at": problem.escalated_at, "created_at": problem.created_at, "updated_at": problem.updated_at,
-        "distance_km": distance_km,
+        "id": row["id"], "client_id": row["client_id"], "title": row["title"], "description": row["description"],
+        "category": row["category_id"], "village_code": row["village_id"], "village_name": row["village__name"],
+        "lat": lat, "lng": lng, "crs": crs, "urgency": row["urgency"], "status": row["status"],
+        "deadline": row["deadline"], "posted_by": {"id": row["posted_by_id"], "name": row["posted_by__name"]},
+        "resolution_summary": row["resolution_summary"], "resolved_at": row["resolved_at"], "rating": row["rating"],
+        "rating_comment": row["rating_comment"], "closed_at": row["closed_at"], "escalated_at": row["escalated_at"],
+        "created_at": row["created_at"], "updated_at": row["updated_at"], "distance_km": distance_km,
     }
+
+
+def problem_values(problem: Problem) -> dict:
+    """``PROBLEM_VALUES`` of a loaded problem (its village and poster loaded with it)."""
+    return {**{name: getattr(problem, name) for name in PROBLEM_VALUES if "__" not in name},
+            "village__name": problem.village.name, "posted_by__name": problem.posted_by.name}
 
 
 def problem_detail_out(problem: Problem, crs: str = "wgs84", *, viewer: User) -> dict:
     """The problem as ``viewer`` may see it (a commissioner: their own claim only)."""
-    return {**problem_out(problem, crs), **problem_detail(problem, viewer=viewer)}
+    return {**problem_out(problem_values(problem), crs), **problem_detail(problem, viewer=viewer)}
 
 
 def team_match_out(match: TeamMatch) -> dict:
@@ -249,10 +255,9 @@ def team_match_out(match: TeamMatch) -> dict:
 
 def match_out(match: Match, expertise: list[str]) -> dict:
     """One ranked commissioner: who (never their home), the score, the distance and the reasons."""
-    profile = match.profile
     return {"kind": "commissioner",
-            "commissioner": {"id": profile.user_id, "name": profile.user.name, "expertise": expertise,
-                             "county_code": profile.user.area_id[:6]},
+            "commissioner": {"id": match.commissioner_id, "name": match.name, "expertise": expertise,
+                             "county_code": match.county_code},
             "score": match.score, "distance_km": match.distance_km, "reasons": match.reasons}
 
 

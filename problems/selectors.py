@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.scoping import scope_q
 from core.errors import NotFound
-from core.near import rows_near, with_objects
-from geo.near import nearest_page
+from core.near import arrays_near, with_values
+from geo.near import nearest_page_of
 from media.models import PhotoOwner
 from media.selectors import photo_out, photos_of
 from teams.models import Membership
@@ -48,6 +48,15 @@ def problems_visible_to(user: User) -> QuerySet[Problem]:
     return qs.filter(scope_q(user, "village"))
 
 
+# What a problem in a list shows (problems/schemas.py, problem_out), names beside codes: read as values,
+# since building three model instances a row (problem, village, poster) was most of a page's time.
+PROBLEM_VALUES = (
+    "id", "client_id", "title", "description", "category_id", "village_id", "village__name", "lat", "lng",
+    "urgency", "status", "deadline", "posted_by_id", "posted_by__name", "resolution_summary", "resolved_at",
+    "rating", "rating_comment", "closed_at", "escalated_at", "created_at", "updated_at",
+)
+
+
 def problems_list(
     *,
     user: User,
@@ -58,7 +67,9 @@ def problems_list(
     radius_km: float = 30.0,
     offset: int = 0,
     limit: int = 50,
-) -> tuple[int, list[tuple[Problem, float | None]]]:
+) -> tuple[int, list[tuple[dict, float | None]]]:
+    """The count and one page of problems as ``PROBLEM_VALUES`` with their distance from ``near`` (nearest
+    first then), else newest first: two queries either way."""
     qs = problems_visible_to(user)
     if status:
         qs = qs.filter(status=status)
@@ -68,10 +79,13 @@ def problems_list(
         qs = qs.filter(village_id=village)
     if near is None:
         count = qs.count()
-        return count, [(p, None) for p in qs.order_by("-created_at", "-id")[offset : offset + limit]]
-    hits = rows_near(qs, near[0], near[1], radius_km)
-    page = with_objects(qs, nearest_page(hits, near[0], near[1], offset, limit))
-    return len(hits), [(h.obj, round(h.distance_km, 3)) for h in page]
+        return count, [(row, None) for row in
+                       qs.order_by("-created_at", "-id").values(*PROBLEM_VALUES)[offset : offset + limit]]
+    found = arrays_near(qs, near[0], near[1], radius_km)
+    # The page's rows by id alone: the filters above chose them, and compiling them again (the visibility
+    # subqueries) cost more than the page's query.
+    page = with_values(Problem.objects.all(), nearest_page_of(found, near[0], near[1], offset, limit), PROBLEM_VALUES)
+    return len(found), [(h.values, round(h.distance_km, 3)) for h in page]
 
 
 def problem_detail(problem: Problem, *, viewer: User) -> dict:

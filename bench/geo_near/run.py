@@ -13,7 +13,7 @@ One command (Issue 3):
    index (once per data set build).
 4. Times, on the same deterministic query points (a random village plus up to 10 km of jitter),
    through the same Django connection, interleaved per point (``--blocks``: one after another):
-     - ours, top 10: ``with_objects(qs, nearest_page(rows_near(qs, ...), ..., 0, 10))`` as the
+     - ours, top 10: ``with_values(qs, nearest_page_of(arrays_near(qs, ...), ..., 0, 10), ("name",))`` as the
        service's paged lists call them;
      - PostGIS, top 10: ``ST_DWithin`` + ``ORDER BY geog <-> q LIMIT 10`` (KNN; sphere order),
        the same with ``ORDER BY ST_Distance`` (spheroid order, exact), and plain KNN without radius;
@@ -123,13 +123,13 @@ def village_qs():
 
 def ours_top_call(radius_km: float, limit: int) -> Callable[[float, float], list]:
     """The service's paged "near" call (problems/selectors.py: problems_list and friends)."""
-    from core.near import rows_near, with_objects
-    from geo.near import nearest_page
+    from core.near import arrays_near, with_values
+    from geo.near import nearest_page_of
 
     def ours_top(lat: float, lng: float) -> list:
         qs = village_qs()
-        hits = rows_near(qs, lat, lng, radius_km)
-        return with_objects(qs, nearest_page(hits, lat, lng, 0, limit))
+        found = arrays_near(qs, lat, lng, radius_km)
+        return with_values(qs, nearest_page_of(found, lat, lng, 0, limit), ("name",))
 
     return ours_top
 
@@ -157,7 +157,7 @@ def make_contenders(radius_km: float, limit: int) -> dict[str, tuple[Callable, C
         return run
 
     def page_rows(hits: list) -> list:
-        return [(h.obj.code, h.distance_km * 1000.0) for h in hits]
+        return [(h.pk, h.distance_km * 1000.0) for h in hits]
 
     def all_codes(hits: list) -> list:
         return [h.pk for h in hits]
@@ -176,7 +176,7 @@ def make_contenders(radius_km: float, limit: int) -> dict[str, tuple[Callable, C
 
 
 LABELS = {
-    "ours_top": "ours: rows_near + nearest_page + with_objects (top {limit}, exact geodesic order)",
+    "ours_top": "ours: arrays_near + nearest_page_of + with_values (top {limit} with names, exact geodesic order)",
     "postgis_knn_radius": "PostGIS: ST_DWithin + ORDER BY <-> LIMIT {limit} (KNN, sphere order)",
     "postgis_exact": "PostGIS: ST_DWithin + ORDER BY ST_Distance LIMIT {limit} (spheroid order)",
     "postgis_knn": "PostGIS: ORDER BY <-> LIMIT {limit}, no radius (plain KNN)",
@@ -270,9 +270,9 @@ def profile(points: list, radius_km: float, limit: int) -> dict:
 
     clock = time.perf_counter_ns
     stages: dict[str, list[float]] = {k: [] for k in (
-        "compile_sql", "db_execute_fetch", "orm_fetch", "rows_near", "nearest_page", "with_objects",
+        "compile_sql", "db_execute_fetch", "orm_fetch", "arrays_near", "nearest_page_of", "with_values",
         "server_execution_ours", "server_execution_postgis_knn_radius")}
-    geodesic_calls = {"rows_near": [], "nearest_page": []}
+    geodesic_calls = {"arrays_near": [], "nearest_page_of": []}
     counter = {"n": 0}
     original = near.geodesic_many_m
 
@@ -281,7 +281,7 @@ def profile(points: list, radius_km: float, limit: int) -> dict:
         return original(lat, lng, lats, lngs)
 
     def candidates(lat: float, lng: float):
-        # The candidate query rows_near runs (core/near.py), built the same way.
+        # The candidate query arrays_near runs (core/near.py), built the same way.
         return village_qs().filter(db_near.near_filter(lat, lng, radius_km)).order_by().values_list("pk", "lat", "lng")
 
     plans = {}
@@ -300,21 +300,21 @@ def profile(points: list, radius_km: float, limit: int) -> dict:
             t3 = clock()
             counter["n"] = 0
             qs = village_qs()
-            hits = db_near.rows_near(qs, lat, lng, radius_km)
+            found = db_near.arrays_near(qs, lat, lng, radius_km)
             t4 = clock()
-            geodesic_calls["rows_near"].append(counter["n"])
+            geodesic_calls["arrays_near"].append(counter["n"])
             counter["n"] = 0
-            page = near.nearest_page(hits, lat, lng, 0, limit)
+            page = near.nearest_page_of(found, lat, lng, 0, limit)
             t5 = clock()
-            geodesic_calls["nearest_page"].append(counter["n"])
-            db_near.with_objects(qs, page)
+            geodesic_calls["nearest_page_of"].append(counter["n"])
+            db_near.with_values(qs, page, ("name",))
             t6 = clock()
             stages["compile_sql"].append((t1 - t0) / 1e6)
             stages["db_execute_fetch"].append((t2 - t1) / 1e6)
             stages["orm_fetch"].append((t3 - t2) / 1e6)
-            stages["rows_near"].append((t4 - t3) / 1e6)
-            stages["nearest_page"].append((t5 - t4) / 1e6)
-            stages["with_objects"].append((t6 - t5) / 1e6)
+            stages["arrays_near"].append((t4 - t3) / 1e6)
+            stages["nearest_page_of"].append((t5 - t4) / 1e6)
+            stages["with_values"].append((t6 - t5) / 1e6)
             ms, text = explain_ms(sql, params)
             stages["server_execution_ours"].append(ms)
             plans.setdefault("ours", text)
@@ -359,7 +359,7 @@ def profile(points: list, radius_km: float, limit: int) -> dict:
         "median_ms": med,
         "derived_median_ms": {
             "orm_rows": med["orm_fetch"] - med["compile_sql"] - med["db_execute_fetch"],
-            "refine_after_fetch": med["rows_near"] - med["orm_fetch"],
+            "refine_after_fetch": med["arrays_near"] - med["orm_fetch"],
             "driver_and_network": med["db_execute_fetch"] - med["server_execution_ours"],
         },
         "geodesic_points_mean": {k: float(np.mean(v)) for k, v in geodesic_calls.items()},
@@ -528,9 +528,9 @@ def main() -> None:
     log("where ours spends its time (median per query, ms): "
         f"compile SQL {prof['compile_sql']:.2f}, database+driver {prof['db_execute_fetch']:.2f} "
         f"(server {prof['server_execution_ours']:.2f}), ORM rows {der['orm_rows']:.2f}, "
-        f"refine {der['refine_after_fetch']:.2f}, page {prof['nearest_page']:.2f}, "
-        f"page objects {prof['with_objects']:.2f}; "
-        f"points measured on the ellipsoid (vectorised) {calls['rows_near']:.1f} + {calls['nearest_page']:.1f}; "
+        f"refine {der['refine_after_fetch']:.2f}, page {prof['nearest_page_of']:.2f}, "
+        f"page values {prof['with_values']:.2f}; "
+        f"points measured on the ellipsoid (vectorised) {calls['arrays_near']:.1f} + {calls['nearest_page_of']:.1f}; "
         f"one geodesic_m call {profile_report['geodesic_us_per_call']:.0f} µs")
     m = report["machine"]
     log(f"machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['ram_gb']} GB RAM; {m['postgresql'].split(' on ')[0]}; "

@@ -132,7 +132,7 @@ def bench_problems_near(seed: int, queries: int) -> dict:
 
     def ours(lat, lng):
         _count, page = problems_list(user=user, status="open", near=(lat, lng), radius_km=30.0, limit=20)
-        return [(p.pk, km) for p, km in page]
+        return [(row["id"], km) for row, km in page]
 
     def anchor(lat, lng):
         with connection.cursor() as cur:

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from commissioners.candidates import candidates_rebuild, candidates_refresh
+from commissioners.candidates import candidates_rebuild, candidates_recluster, candidates_refresh
 from commissioners.models import MatchingCandidate
 from commissioners.services import profile_update
 from problems.matching import matches_for
@@ -99,6 +99,22 @@ def test_the_rebuild_command_repairs_a_damaged_read_model(village):
     MatchingCandidate.objects.filter(commissioner=user).update(active_problems=7)
     call_command("matching_refresh", verbosity=0)
     assert snapshot() == good
+
+
+def test_the_rebuild_puts_the_read_model_in_index_order_on_postgresql(village):
+    from django.db import connection
+
+    make_commissioner(village, expertise=("fruit-trees", "tea"))
+    good = snapshot()
+    candidates_rebuild()
+    assert snapshot() == good
+    if connection.vendor != "postgresql":
+        assert candidates_recluster() is False
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indisclustered FROM pg_index"
+                       " WHERE indexrelid = 'commissioners_candidate_near'::regclass")
+        assert cursor.fetchone() == (True,)
 
 
 def test_the_database_refuses_an_impossible_rating_total(village):

@@ -4,10 +4,10 @@ import random
 
 import pytest
 
-from core.near import rows_near
+from core.near import arrays_near, rows_near
 from geo.cells import cell_of
 from geo.distance import geodesic_m, haversine_km
-from geo.near import nearest_page
+from geo.near import nearest_page, nearest_page_of
 from villages.models import Area, AreaLevel
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +67,18 @@ def test_every_page_equals_the_brute_force_slice(points, lat, lng, radius_km):
     expected = brute_force(points, lat, lng, radius_km)
     for offset in (0, 7, 50, len(expected) // 2):
         page = nearest_page(hits, lat, lng, offset, 20)
+        want = expected[offset : offset + 20]
+        assert [h.pk for h in page] == [code for _, code in want]
+        assert [round(h.distance_km, 6) for h in page] == pytest.approx([d for d, _ in want], abs=1e-6)
+
+
+@pytest.mark.parametrize(("lat", "lng", "radius_km"), QUERIES[:4])
+def test_a_page_of_the_columns_equals_the_brute_force_slice(points, lat, lng, radius_km):
+    qs = Area.objects.filter(code__startswith="99")
+    found = arrays_near(qs, lat, lng, radius_km)
+    expected = brute_force(points, lat, lng, radius_km)
+    for offset in (0, 7, 50, len(expected) // 2, len(expected) - 3, len(expected)):
+        page = nearest_page_of(found, lat, lng, offset, 20)
         want = expected[offset : offset + 20]
         assert [h.pk for h in page] == [code for _, code in want]
         assert [round(h.distance_km, 6) for h in page] == pytest.approx([d for d, _ in want], abs=1e-6)

@@ -45,7 +45,7 @@ def problem(village, staff):
 
 
 def ids(matches):
-    return [m.profile.user_id for m in matches]
+    return [m.commissioner_id for m in matches]
 
 
 def test_only_available_experts_within_reach_are_candidates(village, problem):
@@ -119,6 +119,32 @@ def test_matches_are_for_staff_in_scope(api, problem, commissioner):
     assert error_code(api.as_user(commissioner).get(f"/problems/{problem.pk}/matches")) == "forbidden"
     outsider = TownshipStaffFactory(area_id="451003100")
     assert api.as_user(outsider).get(f"/problems/{problem.pk}/matches").status_code == 403
+
+
+def from_another_county(user):
+    """Registered in the next county (451003): what same_county compares, and what the search reads
+    wherever they live when it is the problem's."""
+    type(user).objects.filter(pk=user.pk).update(area_id="451003")
+    candidates_refresh([user.pk])
+    return user
+
+
+def test_fewer_candidates_than_asked_near_by_are_completed_from_the_whole_reach(village, problem):
+    near = make_commissioner(village, km_north=5)
+    far = from_another_county(make_commissioner(village, km_north=120))
+    assert ids(matches_for(problem, limit=2)) == [near.pk, far.pk]
+
+
+def test_someone_beyond_the_first_ring_who_scores_higher_is_found(village, staff, problem):
+    # Three busy people of the county 50-58 km away; a free one of another county at 65 km, beyond the
+    # first ring, scores higher.
+    busy = [make_commissioner(village, km_north=km) for km in (50, 54, 58)]
+    for user in busy:
+        give_history(user, village, staff, in_progress=4)
+    free = from_another_county(make_commissioner(village, km_north=65))
+    matches = matches_for(problem, limit=3)
+    assert ids(matches) == [free.pk, busy[0].pk, busy[1].pk]
+    assert matches[0].reasons["same_county"] is False
 
 
 def test_matching_costs_a_fixed_number_of_queries(village, problem, django_assert_max_num_queries):

@@ -51,17 +51,32 @@ class _Around:
     replay_id: int | None
 
 
+def _around_sql() -> str:
+    # Three one-row reads in one round trip, each in a subquery of its own so that its ORDER BY and
+    # LIMIT hold on PostgreSQL and SQLite alike. Written once as SQL: built by the ORM (a union of
+    # three querysets) on every check-in, it cost more than the insert (bench/checkin_load).
+    table, columns = Checkin._meta.db_table, "id, lat, lng, occurred_at, client_id"
+    mine = f"SELECT {columns} FROM {table} WHERE commissioner_id = %s AND"
+    return (
+        f"SELECT {columns} FROM ({mine} client_id = %s LIMIT 1) AS replay"
+        f" UNION ALL SELECT {columns} FROM ({mine} occurred_at <= %s ORDER BY occurred_at DESC, id DESC LIMIT 1)"
+        " AS previous"
+        f" UNION ALL SELECT {columns} FROM ({mine} occurred_at > %s ORDER BY occurred_at, id LIMIT 1) AS following"
+    )
+
+
+_AROUND_SQL = _around_sql()
+
+
 def _around(commissioner: User, client_id: uuid.UUID, at: datetime) -> _Around:
-    mine = Checkin.objects.filter(commissioner=commissioner).values_list("id", "lat", "lng", "occurred_at", "client_id")
-    before = mine.filter(occurred_at__lte=at).order_by("-occurred_at", "-id")[:1]
-    after = mine.filter(occurred_at__gt=at).order_by("occurred_at", "id")[:1]
-    same = mine.filter(client_id=client_id)[:1]
-    if connection.features.supports_slicing_ordering_in_compound:
-        rows = list(same.union(before, after, all=True))  # one round trip (PostgreSQL)
-    else:
-        rows = [*same, *before, *after]
-    replay_id = next((row[0] for row in rows if row[4] == client_id), None)
-    return _Around(neighbours=[row[:4] for row in rows if row[4] != client_id], replay_id=replay_id)
+    field = Checkin._meta.get_field
+    sent_id = field("client_id").get_db_prep_value(client_id, connection)
+    when = field("occurred_at").get_db_prep_value(at, connection)
+    rows = list(Checkin.objects.raw(_AROUND_SQL, [commissioner.pk, sent_id, commissioner.pk, when,
+                                                  commissioner.pk, when]))
+    replay_id = next((row.pk for row in rows if row.client_id == client_id), None)
+    return _Around(neighbours=[(row.pk, row.lat, row.lng, row.occurred_at) for row in rows
+                               if row.client_id != client_id], replay_id=replay_id)
 
 
 def _travel_flags(neighbours: list[tuple[int, float, float, datetime]], lat: float, lng: float,

@@ -46,10 +46,14 @@ def village_not_found(code: str) -> NotFound:
     return NotFound(_("No village with code %(code)s.") % {"code": code}, code="village_not_found")
 
 
+# Every column, the geometry too (null for villages until a boundary is surveyed): the check-in fence
+# reads it, and a deferred field would cost a second query. As SQL: on every check-in, the ORM's
+# building of the query cost more than running it (bench/checkin_load).
+_VILLAGE_SQL = f"SELECT * FROM {Area._meta.db_table} WHERE code = %s AND level = %s"
+
+
 def village_get(code: str) -> Area:
-    # With its geometry (null for villages until a boundary is surveyed): the check-in fence reads
-    # it, and a deferred field would cost a second query on every check-in.
-    area = Area.objects.filter(code=code, level=AreaLevel.VILLAGE).first()
+    area = next(iter(Area.objects.raw(_VILLAGE_SQL, [code, AreaLevel.VILLAGE.value])), None)
     if area is None:
         raise village_not_found(code)
     return area

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer
 
 from accounts.models import User
+from accounts.selectors import active_user_with_area
 from accounts.tokens import AccessClaims, access_claims, access_still_valid
 from core.errors import InvalidToken
 
@@ -25,7 +26,7 @@ def _claims(request: HttpRequest, token: str) -> AccessClaims:
 class JWTAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User:
         claims = _claims(request, token)
-        user = User.objects.select_related("area").filter(pk=claims.user_id, is_active=True).first()
+        user = active_user_with_area(claims.user_id)
         if user is None:
             raise InvalidToken(_("The token's user no longer exists or is inactive."))
         if not access_still_valid(user, claims):

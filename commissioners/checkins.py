@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.scoping import ensure_area_in_scope, ensure_role
 from accounts.services import ensure_location_consent
+from core import sql_rows
 from core.errors import ClientIdReused, Conflict, DomainError, Forbidden, Invalid
 from core.idempotency import insert_once
 from core.positions import point_in
@@ -51,11 +52,13 @@ class _Around:
     replay_id: int | None
 
 
+_AROUND_FIELDS = ("id", "lat", "lng", "occurred_at", "client_id")
+
+
 def _around_sql() -> str:
     # Three one-row reads in one round trip, each in a subquery of its own so that its ORDER BY and
-    # LIMIT hold on PostgreSQL and SQLite alike. Written once as SQL: built by the ORM (a union of
-    # three querysets) on every check-in, it cost more than the insert (bench/checkin_load).
-    table, columns = Checkin._meta.db_table, "id, lat, lng, occurred_at, client_id"
+    # LIMIT hold on PostgreSQL and SQLite alike; fixed SQL, as core/sql_rows.py says why.
+    table, columns = Checkin._meta.db_table, ", ".join(_AROUND_FIELDS)
     mine = f"SELECT {columns} FROM {table} WHERE commissioner_id = %s AND"
     return (
         f"SELECT {columns} FROM ({mine} client_id = %s LIMIT 1) AS replay"
@@ -69,14 +72,14 @@ _AROUND_SQL = _around_sql()
 
 
 def _around(commissioner: User, client_id: uuid.UUID, at: datetime) -> _Around:
-    field = Checkin._meta.get_field
-    sent_id = field("client_id").get_db_prep_value(client_id, connection)
-    when = field("occurred_at").get_db_prep_value(at, connection)
-    rows = list(Checkin.objects.raw(_AROUND_SQL, [commissioner.pk, sent_id, commissioner.pk, when,
-                                                  commissioner.pk, when]))
-    replay_id = next((row.pk for row in rows if row.client_id == client_id), None)
-    return _Around(neighbours=[(row.pk, row.lat, row.lng, row.occurred_at) for row in rows
-                               if row.client_id != client_id], replay_id=replay_id)
+    fields = [Checkin._meta.get_field(name) for name in _AROUND_FIELDS]
+    sent_id = fields[4].get_db_prep_value(client_id, connection)
+    when = fields[3].get_db_prep_value(at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_AROUND_SQL, [commissioner.pk, sent_id, commissioner.pk, when, commissioner.pk, when])
+        rows = [sql_rows.values(fields, row) for row in cursor.fetchall()]
+    replay_id = next((row[0] for row in rows if row[4] == client_id), None)
+    return _Around(neighbours=[tuple(row[:4]) for row in rows if row[4] != client_id], replay_id=replay_id)
 
 
 def _travel_flags(neighbours: list[tuple[int, float, float, datetime]], lat: float, lng: float,

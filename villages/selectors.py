@@ -7,11 +7,13 @@ import threading
 
 import numpy as np
 import shapely
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from core import sql_rows
 from core.errors import NotFound
 from geo.fences import (
     DEFAULT_VILLAGE_RADIUS_M,
@@ -46,17 +48,16 @@ def village_not_found(code: str) -> NotFound:
     return NotFound(_("No village with code %(code)s.") % {"code": code}, code="village_not_found")
 
 
-# Every column, the geometry too (null for villages until a boundary is surveyed): the check-in fence
-# reads it, and a deferred field would cost a second query. As SQL: on every check-in, the ORM's
-# building of the query cost more than running it (bench/checkin_load).
-_VILLAGE_SQL = f"SELECT * FROM {Area._meta.db_table} WHERE code = %s AND level = %s"
-
-
 def village_get(code: str) -> Area:
-    area = next(iter(Area.objects.raw(_VILLAGE_SQL, [code, AreaLevel.VILLAGE.value])), None)
-    if area is None:
+    # Every column, the geometry too (null for villages until a boundary is surveyed): the check-in fence
+    # reads it, and a deferred field would cost a second query. Fixed SQL: core/sql_rows.py says why.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql_rows.columns(Area, 'a')} FROM {Area._meta.db_table} a"
+                       " WHERE a.code = %s AND a.level = %s", [code, AreaLevel.VILLAGE.value])
+        row = cursor.fetchone()
+    if row is None:
         raise village_not_found(code)
-    return area
+    return sql_rows.instance(Area, row)
 
 
 def villages_by_code(codes: set[str]) -> dict[str, Area]:

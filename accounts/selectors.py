@@ -80,6 +80,10 @@ def users_page_out(users: list[User], *, viewer: User) -> list[dict[str, Any]]:
              "role": u.role, "area_code": u.area_id, "is_active": u.is_active} for u in users]
 
 
+_USER_ROWS = sql_rows.RowReader(User)
+# The area without its boundary: kilobytes of JSON for a county, which no request reads from the user's
+# area (it would be loaded if one did).
+_AREA_ROWS = sql_rows.RowReader(User._meta.get_field("area").related_model, leave_out=frozenset({"geometry"}))
 _USER_WITH_AREA: dict[str, str] = {}
 
 
@@ -87,11 +91,10 @@ def _user_with_area_sql() -> str:
     sql = _USER_WITH_AREA.get(connection.alias)
     if sql is None:
         area_fk = User._meta.get_field("area")
-        area_model = area_fk.related_model  # by the relation: accounts imports no other app
         qn = connection.ops.quote_name
         sql = _USER_WITH_AREA[connection.alias] = (
-            f"SELECT {sql_rows.columns(User, 'u')}, {sql_rows.columns(area_model, 'a')}"
-            f" FROM {qn(User._meta.db_table)} u INNER JOIN {qn(area_model._meta.db_table)} a"
+            f"SELECT {_USER_ROWS.columns('u')}, {_AREA_ROWS.columns('a')}"
+            f" FROM {qn(User._meta.db_table)} u INNER JOIN {qn(_AREA_ROWS.model._meta.db_table)} a"
             f" ON a.{qn(area_fk.target_field.column)} = u.{qn(area_fk.column)}"
             f" WHERE u.{qn(User._meta.pk.column)} = %s AND u.{qn(User._meta.get_field('is_active').column)} = %s"
         )
@@ -107,8 +110,7 @@ def active_user_with_area(user_id: int) -> User | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    split = len(User._meta.concrete_fields)
-    user = sql_rows.instance(User, row[:split])
-    area_fk = User._meta.get_field("area")
-    area_fk.set_cached_value(user, sql_rows.instance(area_fk.related_model, row[split:]))
+    split = len(_USER_ROWS.fields)
+    user = _USER_ROWS.instance(row[:split])
+    User._meta.get_field("area").set_cached_value(user, _AREA_ROWS.instance(row[split:]))
     return user

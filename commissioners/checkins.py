@@ -7,6 +7,7 @@ an offline queue replays freely.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -52,32 +53,30 @@ class _Around:
     replay_id: int | None
 
 
-_AROUND_FIELDS = ("id", "lat", "lng", "occurred_at", "client_id")
+_AROUND_ROWS = sql_rows.RowReader(Checkin, only=("id", "lat", "lng", "occurred_at", "client_id"))
 
 
+@functools.cache
 def _around_sql() -> str:
     # Three one-row reads in one round trip, each in a subquery of its own so that its ORDER BY and
     # LIMIT hold on PostgreSQL and SQLite alike; fixed SQL, as core/sql_rows.py says why.
-    table, columns = Checkin._meta.db_table, ", ".join(_AROUND_FIELDS)
+    table, columns = Checkin._meta.db_table, _AROUND_ROWS.columns(Checkin._meta.db_table)
     mine = f"SELECT {columns} FROM {table} WHERE commissioner_id = %s AND"
     return (
-        f"SELECT {columns} FROM ({mine} client_id = %s LIMIT 1) AS replay"
-        f" UNION ALL SELECT {columns} FROM ({mine} occurred_at <= %s ORDER BY occurred_at DESC, id DESC LIMIT 1)"
+        f"SELECT * FROM ({mine} client_id = %s LIMIT 1) AS replay"
+        f" UNION ALL SELECT * FROM ({mine} occurred_at <= %s ORDER BY occurred_at DESC, id DESC LIMIT 1)"
         " AS previous"
-        f" UNION ALL SELECT {columns} FROM ({mine} occurred_at > %s ORDER BY occurred_at, id LIMIT 1) AS following"
+        f" UNION ALL SELECT * FROM ({mine} occurred_at > %s ORDER BY occurred_at, id LIMIT 1) AS following"
     )
 
 
-_AROUND_SQL = _around_sql()
-
-
 def _around(commissioner: User, client_id: uuid.UUID, at: datetime) -> _Around:
-    fields = [Checkin._meta.get_field(name) for name in _AROUND_FIELDS]
-    sent_id = fields[4].get_db_prep_value(client_id, connection)
-    when = fields[3].get_db_prep_value(at, connection)
+    field = Checkin._meta.get_field
+    sent_id = field("client_id").get_db_prep_value(client_id, connection)
+    when = field("occurred_at").get_db_prep_value(at, connection)
     with connection.cursor() as cursor:
-        cursor.execute(_AROUND_SQL, [commissioner.pk, sent_id, commissioner.pk, when, commissioner.pk, when])
-        rows = [sql_rows.values(fields, row) for row in cursor.fetchall()]
+        cursor.execute(_around_sql(), [commissioner.pk, sent_id, commissioner.pk, when, commissioner.pk, when])
+        rows = [_AROUND_ROWS.values(row) for row in cursor.fetchall()]
     replay_id = next((row[0] for row in rows if row[4] == client_id), None)
     return _Around(neighbours=[tuple(row[:4]) for row in rows if row[4] != client_id], replay_id=replay_id)
 

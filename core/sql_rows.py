@@ -9,42 +9,56 @@ through the converters the ORM's compiler would have applied (SQLite's datetimes
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model
 
-_CONVERTERS: dict[tuple[str, Field], list[Callable]] = {}
 
+class RowReader:
+    """Reads rows of some of ``model``'s columns: named in ``only``, or every concrete one but ``leave_out``
+    (left deferred on the instances, loaded if ever read)."""
 
-def _converters(field: Field) -> list[Callable]:
-    key = (connection.alias, field)
-    found = _CONVERTERS.get(key)
-    if found is None:
-        col = field.get_col(field.model._meta.db_table)
-        found = _CONVERTERS[key] = [
-            lambda value, f=f, col=col: f(value, col, connection)
-            for f in connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        ]
-    return found
+    def __init__(self, model: type[Model], *, only: Sequence[str] = (), leave_out: frozenset[str] = frozenset()):
+        self.model = model
+        self._only = tuple(only)
+        self._leave_out = leave_out
+        self._converters: dict[str, list[tuple[int, list[Callable], Any]]] = {}
 
+    @cached_property
+    def fields(self) -> tuple[Field, ...]:
+        if self._only:
+            return tuple(self.model._meta.get_field(name) for name in self._only)
+        return tuple(f for f in self.model._meta.concrete_fields if f.name not in self._leave_out)
 
-def columns(model: type[Model], alias: str) -> str:
-    """Every concrete column of ``model`` (as ``alias.column``), in the order `instance` reads them."""
-    qn = connection.ops.quote_name
-    return ", ".join(f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields)
+    @cached_property
+    def _attnames(self) -> list[str]:
+        return [f.attname for f in self.fields]
 
+    def columns(self, alias: str) -> str:
+        """The columns (as ``alias.column``) in the order `values` and `instance` read them."""
+        qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
+        return ", ".join(f"{alias}.{qn(f.column)}" for f in self.fields)
 
-def values(fields: Sequence[Field], row: Sequence[Any]) -> list[Any]:
-    """``row`` (one value per field, in order) as the ORM would have read those fields."""
-    out = list(row)
-    for i, field in enumerate(fields):
-        for convert in _converters(field):
-            out[i] = convert(out[i])
-    return out
+    def values(self, row: Sequence[Any]) -> list[Any]:
+        """``row`` as the ORM would have read those columns."""
+        conn = connections[DEFAULT_DB_ALIAS]
+        converters = self._converters.get(conn.alias)
+        if converters is None:
+            converters = self._converters[conn.alias] = []
+            for i, field in enumerate(self.fields):
+                col = field.get_col(self.model._meta.db_table)
+                funcs = conn.ops.get_db_converters(col) + col.get_db_converters(conn)
+                if funcs:
+                    converters.append((i, funcs, col))
+        out = list(row)
+        for i, funcs, col in converters:
+            for convert in funcs:
+                out[i] = convert(out[i], col, conn)
+        return out
 
-
-def instance(model: type[Model], row: Sequence[Any]) -> Model:
-    """A saved ``model`` from a row of its `columns`, as a queryset would have loaded it."""
-    fields = model._meta.concrete_fields
-    return model.from_db(connection.alias, [f.attname for f in fields], values(fields, row))
+    def instance(self, row: Sequence[Any]) -> Model:
+        """A saved ``model`` from a row of `columns`, as a queryset would have loaded it (the columns in the
+        model's order: a reader without ``only``)."""
+        return self.model.from_db(DEFAULT_DB_ALIAS, self._attnames, self.values(row))

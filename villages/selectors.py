@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 
@@ -48,16 +49,23 @@ def village_not_found(code: str) -> NotFound:
     return NotFound(_("No village with code %(code)s.") % {"code": code}, code="village_not_found")
 
 
-def village_get(code: str) -> Area:
+_AREA_ROWS = sql_rows.RowReader(Area)
+
+
+@functools.cache
+def _village_sql() -> str:
     # Every column, the geometry too (null for villages until a boundary is surveyed): the check-in fence
     # reads it, and a deferred field would cost a second query. Fixed SQL: core/sql_rows.py says why.
+    return f"SELECT {_AREA_ROWS.columns('a')} FROM {Area._meta.db_table} a WHERE a.code = %s AND a.level = %s"
+
+
+def village_get(code: str) -> Area:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sql_rows.columns(Area, 'a')} FROM {Area._meta.db_table} a"
-                       " WHERE a.code = %s AND a.level = %s", [code, AreaLevel.VILLAGE.value])
+        cursor.execute(_village_sql(), [code, AreaLevel.VILLAGE.value])
         row = cursor.fetchone()
     if row is None:
         raise village_not_found(code)
-    return sql_rows.instance(Area, row)
+    return _AREA_ROWS.instance(row)
 
 
 def villages_by_code(codes: set[str]) -> dict[str, Area]:

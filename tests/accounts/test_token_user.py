@@ -11,7 +11,7 @@ from tests.factories import CountyStaffFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_the_user_and_their_area_come_in_one_query_as_the_orm_reads_them():
+def test_the_user_and_their_area_come_in_one_query_as_the_orm_reads_them_but_the_boundary():
     staff = CountyStaffFactory()
     expected = User.objects.select_related("area").get(pk=staff.pk)
     with CaptureQueriesContext(connection) as queries:
@@ -21,9 +21,11 @@ def test_the_user_and_their_area_come_in_one_query_as_the_orm_reads_them():
     assert area_name == expected.area.name
     assert {f.attname: getattr(user, f.attname) for f in User._meta.concrete_fields} == {
         f.attname: getattr(expected, f.attname) for f in User._meta.concrete_fields}
-    area_fields = expected.area._meta.concrete_fields
+    area_fields = [f for f in expected.area._meta.concrete_fields if f.name != "geometry"]
     assert {f.attname: getattr(user.area, f.attname) for f in area_fields} == {
         f.attname: getattr(expected.area, f.attname) for f in area_fields}
+    assert user.area.get_deferred_fields() == {"geometry"}
+    assert user.area.geometry == expected.area.geometry  # loaded when read
     assert not user._state.adding
 
 

@@ -147,7 +147,8 @@ if DATABASE_URL:
         # Parameters bound by the server and statements prepared after DB_PREPARE_THRESHOLD runs on a
         # connection: a hot path's few queries (a check-in's) are then parsed and planned once per pooled
         # connection, and psycopg no longer quotes every value into the SQL text (bench/checkin_load).
-        # Not behind a transaction-mode pooler (PgBouncer < 1.21): unset DB_SERVER_SIDE_BINDING there.
+        # Behind PgBouncer in transaction mode, DB_PREPARE_THRESHOLD= (empty) turns the prepared statements
+        # off unless it is 1.21+ with max_prepared_statements; DB_SERVER_SIDE_BINDING=0 is Django's default.
         if env_bool("DB_SERVER_SIDE_BINDING", True):
             options["server_side_binding"] = True
             threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")

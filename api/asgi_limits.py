@@ -89,7 +89,9 @@ class UserConcurrencyLimit:
     `Retry-After` says when its own earlier requests will have finished.
 
     The user is read from the bearer token's signed claims; a request without a valid access token
-    passes through untouched (the API answers it 401). One event loop per process: no lock needed.
+    passes through untouched (the API answers it 401). The claims go on with the request in its scope
+    (`BEARER_SCOPE_KEY`), so that the API's authentication does not verify the same signature again.
+    One event loop per process: no lock needed.
     """
 
     def __init__(self, app: Any, limit: int, retry_after_s: int = 1) -> None:
@@ -102,10 +104,12 @@ class UserConcurrencyLimit:
         if scope["type"] != "http" or not scope.get("path", "").startswith("/api/") or self.limit <= 0:
             await self.app(scope, receive, send)
             return
-        user_id = _bearer_user_id(scope)
-        if user_id is None:
+        bearer = _bearer(scope)
+        if bearer is None:
             await self.app(scope, receive, send)
             return
+        scope = {**scope, BEARER_SCOPE_KEY: bearer}  # a copy: the server's own scope is left as it came
+        user_id = bearer[1].user_id
         count = self.in_flight.get(user_id, 0)
         if count >= self.limit:
             await _refuse_busy(scope, send, self.retry_after_s)
@@ -144,15 +148,21 @@ def _header(scope: dict, name: bytes) -> bytes:
     return b""
 
 
-def _bearer_user_id(scope: dict) -> int | None:
+# Where `UserConcurrencyLimit` leaves ``(token, AccessClaims)`` of a valid bearer token for the API's auth.
+BEARER_SCOPE_KEY = "kjtpy.bearer"
+
+
+def _bearer(scope: dict) -> tuple[str, Any] | None:
+    """The bearer token and its `AccessClaims`, when the request carries a valid access token."""
     scheme, _, token = _header(scope, b"authorization").decode("latin-1").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         return None
     from accounts.tokens import access_claims
     from core.errors import InvalidToken
 
     try:
-        return access_claims(token.strip()).user_id
+        return token, access_claims(token)
     except InvalidToken:
         return None
 

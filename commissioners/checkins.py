@@ -7,6 +7,7 @@ an offline queue replays freely.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.scoping import ensure_area_in_scope, ensure_role
 from accounts.services import ensure_location_consent
+from core import sql_rows
 from core.errors import ClientIdReused, Conflict, DomainError, Forbidden, Invalid
 from core.idempotency import insert_once
 from core.positions import point_in
@@ -51,17 +53,32 @@ class _Around:
     replay_id: int | None
 
 
+_AROUND_ROWS = sql_rows.RowReader(Checkin, only=("id", "lat", "lng", "occurred_at", "client_id"))
+
+
+@functools.cache
+def _around_sql() -> str:
+    # Three one-row reads in one round trip, each in a subquery of its own so that its ORDER BY and
+    # LIMIT hold on PostgreSQL and SQLite alike; fixed SQL, as core/sql_rows.py says why.
+    table, columns = Checkin._meta.db_table, _AROUND_ROWS.columns(Checkin._meta.db_table)
+    mine = f"SELECT {columns} FROM {table} WHERE commissioner_id = %s AND"
+    return (
+        f"SELECT * FROM ({mine} client_id = %s LIMIT 1) AS replay"
+        f" UNION ALL SELECT * FROM ({mine} occurred_at <= %s ORDER BY occurred_at DESC, id DESC LIMIT 1)"
+        " AS previous"
+        f" UNION ALL SELECT * FROM ({mine} occurred_at > %s ORDER BY occurred_at, id LIMIT 1) AS following"
+    )
+
+
 def _around(commissioner: User, client_id: uuid.UUID, at: datetime) -> _Around:
-    mine = Checkin.objects.filter(commissioner=commissioner).values_list("id", "lat", "lng", "occurred_at", "client_id")
-    before = mine.filter(occurred_at__lte=at).order_by("-occurred_at", "-id")[:1]
-    after = mine.filter(occurred_at__gt=at).order_by("occurred_at", "id")[:1]
-    same = mine.filter(client_id=client_id)[:1]
-    if connection.features.supports_slicing_ordering_in_compound:
-        rows = list(same.union(before, after, all=True))  # one round trip (PostgreSQL)
-    else:
-        rows = [*same, *before, *after]
+    field = Checkin._meta.get_field
+    sent_id = field("client_id").get_db_prep_value(client_id, connection)
+    when = field("occurred_at").get_db_prep_value(at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_around_sql(), [commissioner.pk, sent_id, commissioner.pk, when, commissioner.pk, when])
+        rows = [_AROUND_ROWS.values(row) for row in cursor.fetchall()]
     replay_id = next((row[0] for row in rows if row[4] == client_id), None)
-    return _Around(neighbours=[row[:4] for row in rows if row[4] != client_id], replay_id=replay_id)
+    return _Around(neighbours=[tuple(row[:4]) for row in rows if row[4] != client_id], replay_id=replay_id)
 
 
 def _travel_flags(neighbours: list[tuple[int, float, float, datetime]], lat: float, lng: float,

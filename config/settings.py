@@ -145,6 +145,15 @@ if DATABASE_URL:
             "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "16")),
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
         }
+        # Parameters bound by the server and statements prepared after DB_PREPARE_THRESHOLD runs on a
+        # connection: a hot path's few queries (a check-in's) are then parsed and planned once per pooled
+        # connection, and psycopg no longer quotes every value into the SQL text (bench/checkin_load).
+        # Behind PgBouncer in transaction mode, DB_PREPARE_THRESHOLD= (empty) turns the prepared statements
+        # off unless it is 1.21+ with max_prepared_statements; DB_SERVER_SIDE_BINDING=0 is Django's default.
+        if env_bool("DB_SERVER_SIDE_BINDING", True):
+            options["server_side_binding"] = True
+            threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
+            options["prepare_threshold"] = int(threshold) if threshold.strip() else None
         # No JIT: this service's queries are short; PostgreSQL's JIT compiled the province's coverage
         # aggregates for ≈40 ms each, a cost it never earned back (bench/national).
         options["options"] = (options.get("options", "") + " -c jit=off").strip()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 
 import numpy as np
 import shapely
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from core import sql_rows
 from core.errors import NotFound
 from geo.fences import (
     DEFAULT_VILLAGE_RADIUS_M,
@@ -46,13 +49,23 @@ def village_not_found(code: str) -> NotFound:
     return NotFound(_("No village with code %(code)s.") % {"code": code}, code="village_not_found")
 
 
+_AREA_ROWS = sql_rows.RowReader(Area)
+
+
+@functools.cache
+def _village_sql() -> str:
+    # Every column, the geometry too (null for villages until a boundary is surveyed): the check-in fence
+    # reads it, and a deferred field would cost a second query. Fixed SQL: core/sql_rows.py says why.
+    return f"SELECT {_AREA_ROWS.columns('a')} FROM {Area._meta.db_table} a WHERE a.code = %s AND a.level = %s"
+
+
 def village_get(code: str) -> Area:
-    # With its geometry (null for villages until a boundary is surveyed): the check-in fence reads
-    # it, and a deferred field would cost a second query on every check-in.
-    area = Area.objects.filter(code=code, level=AreaLevel.VILLAGE).first()
-    if area is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_village_sql(), [code, AreaLevel.VILLAGE.value])
+        row = cursor.fetchone()
+    if row is None:
         raise village_not_found(code)
-    return area
+    return _AREA_ROWS.instance(row)
 
 
 def villages_by_code(codes: set[str]) -> dict[str, Area]:

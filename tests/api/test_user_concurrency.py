@@ -5,10 +5,13 @@ import json
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
+from django.test import RequestFactory
 
 from accounts.models import Role, User
-from accounts.tokens import access_token_for
-from api.asgi_limits import UserConcurrencyLimit
+from accounts.tokens import access_claims, access_token_for
+from api.asgi_limits import BEARER_SCOPE_KEY, UserConcurrencyLimit
+from api.auth import jwt_auth
+from tests.factories import UserFactory
 
 
 class HeldApp:
@@ -137,3 +140,46 @@ def test_the_served_asgi_app_bounds_each_users_requests():
     from config.asgi import application
 
     assert isinstance(application.application_mapping["http"], UserConcurrencyLimit)
+
+
+class ScopeApp:
+    """Answers 200 and keeps the scope it was given."""
+
+    def __init__(self) -> None:
+        self.scope: dict | None = None
+
+    async def __call__(self, scope, receive, send):
+        self.scope = scope
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.mark.asyncio
+async def test_the_verified_claims_go_on_with_the_request_and_the_servers_scope_is_left_alone():
+    inner = ScopeApp()
+    app = UserConcurrencyLimit(inner, limit=1)
+    sent = scope(7)
+    await status_of(await start(app, sent))
+    token_sent, claims = inner.scope[BEARER_SCOPE_KEY]
+    assert token_sent == token(7)
+    assert claims.user_id == 7
+    assert BEARER_SCOPE_KEY not in sent
+
+
+@pytest.mark.django_db
+def test_the_api_does_not_verify_a_token_the_bound_verified_already(monkeypatch):
+    user = UserFactory(role=Role.COMMISSIONER)
+    bearer = access_token_for(user)
+    request = RequestFactory().get("/api/v1/me")
+    request.scope = {BEARER_SCOPE_KEY: (bearer, access_claims(bearer))}
+    monkeypatch.setattr("api.auth.access_claims", lambda token: pytest.fail("the signature was checked again"))
+    assert jwt_auth.authenticate(request, bearer) == user
+
+
+@pytest.mark.django_db
+def test_claims_of_another_token_in_the_scope_are_not_taken_for_this_one():
+    user, other = UserFactory(role=Role.COMMISSIONER), UserFactory(role=Role.COMMISSIONER)
+    request = RequestFactory().get("/api/v1/me")
+    other_bearer = access_token_for(other)
+    request.scope = {BEARER_SCOPE_KEY: (other_bearer, access_claims(other_bearer))}
+    assert jwt_auth.authenticate(request, access_token_for(user)) == user

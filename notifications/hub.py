@@ -45,8 +45,8 @@ RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
 class Socket(Protocol):
-    def offer(self, prev: int, notification: dict[str, Any]) -> None:
-        """Queue one pushed notification (``prev`` is the recipient's previous id)."""
+    def offer(self, prev: int, notification_id: int, text: str) -> None:
+        """Queue one pushed notification, its message as JSON text (``prev`` is the recipient's previous id)."""
 
     def offer_catch_up(self) -> None:
         """Queue a read of the inbox after the socket's cursor."""
@@ -92,9 +92,9 @@ class Hub:
 
     def deliver(self, message: dict[str, Any]) -> None:
         """Hand a fan-out message's notifications to the sockets held here."""
-        for user_id, prev, notification in message["pushes"]:
+        for user_id, prev, notification_id, text in message["pushes"]:
             for socket in self.sockets.get(user_id, ()):
-                socket.offer(prev, notification)
+                socket.offer(prev, notification_id, text)
 
     def sessions_end(self, message: dict[str, Any]) -> None:
         for socket in list(self.sockets.get(message["user_id"], ())):

@@ -1,3 +1,4 @@
+import json
 import logging
 
 import pytest
@@ -25,14 +26,18 @@ DEAD_REDIS = {
 
 @pytest.fixture
 def pushed(monkeypatch):
-    """Every notification pushed, as (recipient id, prev, message); each push goes to the hubs' group."""
+    """Every notification pushed, as (recipient id, prev, message); each push goes to the hubs' group,
+    its message as the JSON text a socket sends."""
     from channels.layers import get_channel_layer
 
     sent: list[tuple[int, int, dict]] = []
 
     async def spy(group, message):
         assert (group, message["type"]) == ("notifications.fanout", "notifications.fanout")
-        sent.extend(tuple(push) for push in message["pushes"])
+        for recipient_id, prev, notification_id, text in message["pushes"]:
+            parsed = json.loads(text)
+            assert parsed["id"] == notification_id
+            sent.append((recipient_id, prev, parsed))
 
     monkeypatch.setattr(get_channel_layer(), "group_send", spy)
     return sent

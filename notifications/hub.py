@@ -7,10 +7,11 @@ per server process, not one group send per person, and a socket holds no channel
 
 The subscription may break (Redis restarted or unreachable). The hub then retries with back-off, and
 after every (re)join it tells each socket it holds to read its inbox after its cursor: a push sent while
-the hub was not subscribed reached nobody, but its row is in the inbox. Every `REFRESH_S` the hub sends
-itself a heartbeat through the group and renews its membership; a heartbeat that does not come back
-within `BEAT_WAIT_S` means the membership was lost without an error (Redis flushed or failed over), and
-the sockets catch up once it is renewed.
+the hub was not subscribed reached nobody, but its row is in the inbox. Every `BEAT_S` the hub sends
+itself a heartbeat through the group. One that cannot be sent (Redis down) or does not come back within
+`BEAT_WAIT_S` (Redis flushed or failed over, or restarted under the pub/sub layer, whose receive never
+fails: redis-py resubscribes by itself) means pushes may have reached nobody: the hub renews its
+membership and the sockets catch up as soon as a beat gets through again.
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ HEARTBEAT_MESSAGE_TYPE = "notifications.heartbeat"
 SESSIONS_END_MESSAGE_TYPE = "notifications.sessions_end"
 # How long announcing an ending may hold the request that ended the sessions (Redis down).
 SESSIONS_END_SEND_TIMEOUT_S = 5.0
-# Group membership is checked and renewed this often (the channel layer's group_expiry must be longer).
-REFRESH_S = 30.0
+# A hub sends itself a heartbeat this often: how soon after Redis returns its sockets catch up.
+BEAT_S = 1.0
 # How long a hub waits for its own heartbeat to come back through the group.
-BEAT_WAIT_S = 2.0
+BEAT_WAIT_S = 1.0
+# Group membership is renewed at least this often (the list layer's group_expiry must be longer).
+REFRESH_S = 30.0
 # Waits between attempts to (re)join after a failure, the last one repeated.
 RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
@@ -108,11 +111,12 @@ class Hub:
                 socket.offer_catch_up()
 
     async def _listen(self) -> None:
-        channel = await self.layer.new_channel()
-        self._channel = channel
         failures = 0
         while True:
             try:
+                if not self._channel:  # the pub/sub layer subscribes to it at once, so it may fail too
+                    self._channel = await self.layer.new_channel()
+                channel = self._channel
                 await self.layer.group_add(FANOUT_GROUP, channel)
                 self.joined = True
                 self._beats_heard = self._beats_sent  # beats lost with the old subscription do not count
@@ -142,28 +146,35 @@ class Hub:
                 await asyncio.sleep(wait)
 
     async def _refresh(self) -> None:
+        loop = asyncio.get_running_loop()
+        renewed = loop.time()
+        unsent = False  # a beat could not be sent: pushes meanwhile may have failed too
         while True:
-            await asyncio.sleep(REFRESH_S)
+            await asyncio.sleep(BEAT_S)
             if not self.joined:
-                continue  # the listener is rejoining
+                continue  # the listener is rejoining, and has the sockets catch up when it has
             try:
-                # A beat through the group first: if it does not come back, the group lost this hub
-                # without an error (Redis flushed or failed over), and pushes since reached none of its
-                # sockets.
                 self._beats_sent += 1
                 await self.layer.group_send(
                     FANOUT_GROUP, {"type": HEARTBEAT_MESSAGE_TYPE, "channel": self._channel, "beat": self._beats_sent}
                 )
                 await asyncio.sleep(BEAT_WAIT_S)
                 lost = self.joined and self._beats_heard < self._beats_sent
-                await self.layer.group_add(FANOUT_GROUP, self._channel)  # renews the membership
-                if lost:
-                    logger.warning("The push subscription was lost without an error; renewed, sockets catch up.")
+                if lost or unsent or loop.time() - renewed >= REFRESH_S:
+                    await self.layer.group_add(FANOUT_GROUP, self._channel)  # renews the membership
+                    renewed = loop.time()
+                if lost or unsent:
+                    logger.warning("Pushes may have reached no socket of this process (%s); sockets catch up.",
+                                   "the heartbeat did not come back" if lost else "Redis is back")
+                    unsent = False
                     self._catch_up_all()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                logger.warning("Refreshing the push subscription failed (%s).", exc.__class__.__name__)
+                if not unsent:  # once per outage, not every beat
+                    logger.warning("A push heartbeat failed (%s); sockets catch up when one gets through.",
+                                   exc.__class__.__name__)
+                unsent = True
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

@@ -81,6 +81,19 @@ def test_the_push_waits_for_the_commit(pushed, django_capture_on_commit_callback
     ]
 
 
+def test_a_pushed_message_reads_as_its_replay(pushed, django_capture_on_commit_callbacks):
+    from notifications.selectors import notification_message
+
+    user = CommissionerFactory()
+    payload = {"problem_id": 7, "title": "柑橘黄龙病", "category": "fruit-trees",
+               "village_code": "451002001001", "urgency": "high"}
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_many_task([user.pk], "problem.posted", payload, extras={str(user.pk): {"distance_km": 2.5}})
+    [(_, _, message)] = pushed
+    assert message == notification_message(Notification.objects.get(pk=message["id"]))
+    assert message["payload"]["distance_km"] == 2.5
+
+
 def test_nothing_is_pushed_or_kept_when_the_transaction_rolls_back(pushed, django_capture_on_commit_callbacks):
     user = CommissionerFactory()
     with (

@@ -8,10 +8,11 @@ per server process, not one group send per person, and a socket holds no channel
 The subscription may break (Redis restarted or unreachable). The hub then retries with back-off, and
 after every (re)join it tells each socket it holds to read its inbox after its cursor: a push sent while
 the hub was not subscribed reached nobody, but its row is in the inbox. Every `BEAT_S` the hub sends
-itself a heartbeat through the group. One that cannot be sent (Redis down) or does not come back within
-`BEAT_WAIT_S` (Redis flushed or failed over, or restarted under the pub/sub layer, whose receive never
-fails: redis-py resubscribes by itself) means pushes may have reached nobody: the hub renews its
-membership and the sockets catch up as soon as a beat gets through again.
+itself a numbered heartbeat through the group. One that cannot be sent (Redis down), one skipped (lost
+while the pub/sub layer resubscribed after a restart: its receive never fails, redis-py resubscribes by
+itself), or none heard for `REFRESH_S` (Redis flushed or failed over) means pushes may have reached
+nobody: the hub renews its membership and the sockets catch up. A beat heard late (a busy loop) is not
+a lost one.
 """
 
 from __future__ import annotations
@@ -39,9 +40,8 @@ SESSIONS_END_MESSAGE_TYPE = "notifications.sessions_end"
 SESSIONS_END_SEND_TIMEOUT_S = 5.0
 # A hub sends itself a heartbeat this often: how soon after Redis returns its sockets catch up.
 BEAT_S = 1.0
-# How long a hub waits for its own heartbeat to come back through the group.
-BEAT_WAIT_S = 1.0
-# Group membership is renewed at least this often (the list layer's group_expiry must be longer).
+# Group membership is renewed this often (the list layer's group_expiry must be longer), and a hub that
+# heard none of its beats for this long was dropped from the group without an error.
 REFRESH_S = 30.0
 # Waits between attempts to (re)join after a failure, the last one repeated.
 RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)
@@ -131,7 +131,7 @@ class Hub:
                     elif kind == SESSIONS_END_MESSAGE_TYPE:
                         self.sessions_end(message)
                     elif kind == HEARTBEAT_MESSAGE_TYPE and message.get("channel") == channel:
-                        self._beats_heard = max(self._beats_heard, int(message.get("beat", 0)))
+                        self._heard(int(message.get("beat", 0)))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -145,9 +145,18 @@ class Hub:
                 )
                 await asyncio.sleep(wait)
 
+    def _heard(self, beat: int) -> None:
+        # Beats arrive in the order they were sent: one skipped was lost, and pushes with it perhaps
+        # (the pub/sub layer resubscribing after Redis restarted). A late beat is not a lost one: a
+        # busy loop (thousands of sockets being written) hears it late, and that needs no catch-up.
+        if beat > self._beats_heard + 1:
+            logger.warning("A push heartbeat was lost; sockets catch up.")
+            self._catch_up_all()
+        self._beats_heard = max(self._beats_heard, beat)
+
     async def _refresh(self) -> None:
         loop = asyncio.get_running_loop()
-        renewed = loop.time()
+        renewed, heard_then = loop.time(), self._beats_heard
         unsent = False  # a beat could not be sent: pushes meanwhile may have failed too
         while True:
             await asyncio.sleep(BEAT_S)
@@ -158,16 +167,18 @@ class Hub:
                 await self.layer.group_send(
                     FANOUT_GROUP, {"type": HEARTBEAT_MESSAGE_TYPE, "channel": self._channel, "beat": self._beats_sent}
                 )
-                await asyncio.sleep(BEAT_WAIT_S)
-                lost = self.joined and self._beats_heard < self._beats_sent
-                if lost or unsent or loop.time() - renewed >= REFRESH_S:
+                # No beat heard for a whole refresh although they were sent: the group lost this hub
+                # without an error (Redis flushed, or failed over to a replica without the membership).
+                silent = self._beats_heard == heard_then and self._beats_sent > heard_then + 1
+                if unsent or loop.time() - renewed >= REFRESH_S:
+                    if silent and not unsent:
+                        logger.warning("No push heartbeat came back for %.0f s; renewed, sockets catch up.",
+                                       REFRESH_S)
                     await self.layer.group_add(FANOUT_GROUP, self._channel)  # renews the membership
-                    renewed = loop.time()
-                if lost or unsent:
-                    logger.warning("Pushes may have reached no socket of this process (%s); sockets catch up.",
-                                   "the heartbeat did not come back" if lost else "Redis is back")
-                    unsent = False
-                    self._catch_up_all()
+                    renewed, heard_then = loop.time(), self._beats_heard
+                    if unsent or silent:
+                        unsent = False
+                        self._catch_up_all()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

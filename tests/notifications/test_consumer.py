@@ -370,8 +370,8 @@ async def test_a_subscription_lost_without_an_error_is_noticed_and_the_socket_ca
 
     from notifications import hub as hub_module
 
-    monkeypatch.setattr(hub_module, "BEAT_S", 0.2)
-    monkeypatch.setattr(hub_module, "BEAT_WAIT_S", 0.2)
+    monkeypatch.setattr(hub_module, "BEAT_S", 0.05)
+    monkeypatch.setattr(hub_module, "REFRESH_S", 0.3)
     communicator = await connect(ws_path(me))
     joined = await _hub_joined()
     await get_channel_layer().group_discard(hub_module.FANOUT_GROUP, joined._channel)
@@ -390,7 +390,6 @@ async def test_after_heartbeats_failed_the_socket_catches_up_once_one_gets_throu
     from notifications import hub as hub_module
 
     monkeypatch.setattr(hub_module, "BEAT_S", 0.05)
-    monkeypatch.setattr(hub_module, "BEAT_WAIT_S", 0.05)
     communicator = await connect(ws_path(me))
     await _hub_joined()
     layer = get_channel_layer()

@@ -186,24 +186,31 @@ if REDIS_URL:
     }
     import redis.exceptions
 
-    # Redis pub/sub: a push is one PUBLISH, with no per-process list to fill or expire. Pushes are
-    # best-effort by design (the inbox is the record; a hub that may have missed some has its sockets
-    # catch up, see notifications/hub.py), so pub/sub's fire-and-forget costs nothing here.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
                         "address": REDIS_URL,
                         # After a Redis restart the pool's dead connection is retried once instead
-                        # of failing the first push or subscription (tests/faults/test_redis_down.py).
+                        # of failing the first websocket handshake (tests/faults/test_redis_down.py).
                         "retry_on_error": [redis.exceptions.ConnectionError],
-                        # A hung Redis fails a publish after this rather than never.
+                        # redis-py reads with a 5 s timeout; channels_redis blocks 5 s in BZPOPMIN,
+                        # so an idle consumer's receive would time out and the consumer die.
                         "socket_timeout": 15,
+                        # The asyncio pool raises past its size instead of waiting: a burst of
+                        # connects (a deploy, a network blip) must not hit it.
+                        "max_connections": 1000,
                     }
                 ],
                 "prefix": "kjtpy",
+                # Only the hubs join a group (notifications/hub.py), refreshing it every 30 s: a
+                # process that died leaves the group after this, not after the default day.
+                "group_expiry": 300,
+                # Messages waiting for one server process (its hub's channel) past this are dropped,
+                # silently: a burst of pushes must fit (the sockets would catch up at the next one).
+                "capacity": 10_000,
             },
         }
     }

@@ -10,8 +10,8 @@ One command (Issue 4), PostgreSQL and Redis on 127.0.0.1, loopback only, about t
    flushed before each run: it is the bench's own). Seeds Baise's areas if missing and
    ``--clients`` commissioners (bulk insert, phones 199xxxxxxxx); empties their inboxes.
 2. **Service**, for each configuration (``--configs``; default both):
-     - ``as configured``: ``config.settings`` exactly (channels_redis's pub/sub layer);
-     - ``list layer``: bench/ws_broadcast/settings_list.py (channels_redis's list-based layer).
+     - ``as configured``: ``config.settings`` exactly (the list-based Redis layer);
+     - ``pub/sub layer``: bench/ws_broadcast/settings_pubsub.py (channels_redis's pub/sub layer).
    Starts uvicorn (``config.asgi:application``, ``--workers``) on a free port, opens ``--clients``
    websockets to ``/ws/notifications/?token=...``, then per round runs a separate process that
    does what the Celery worker does for a new problem: ``notify_many_task`` with a
@@ -61,7 +61,7 @@ OUT_FILE = REPO_ROOT / "bench" / "out" / "ws_broadcast.json"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
 SETTINGS = {
     "as configured": "config.settings",
-    "list layer": "bench.ws_broadcast.settings_list",
+    "pub/sub layer": "bench.ws_broadcast.settings_pubsub",
 }
 PHONE_PREFIX = "199"
 WARM_UP_PHONE = "19899999999"  # outside the clients' range

@@ -125,7 +125,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self._closing: asyncio.Task | None = None
         self._lock = asyncio.Lock()
         # Pushes and catch-ups (None) in arrival order; `_sender` sends them.
-        self._inbound: deque[tuple[int, dict[str, Any]] | None] = deque()
+        self._inbound: deque[tuple[int, int, str] | None] = deque()
         params = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         ticket = (params.get("ticket") or [""])[-1]
         token = (params.get("token") or [""])[-1]
@@ -201,13 +201,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     # --- what the hub hands over (called in this loop, never blocking) ---
 
-    def offer(self, prev: int, notification: dict[str, Any]) -> None:
+    def offer(self, prev: int, notification_id: int, text: str) -> None:
         if len(self._inbound) >= INBOUND_LIMIT:
             # A client this far behind reads its inbox instead: one query, nothing lost, memory bounded.
             self._inbound.clear()
             self._inbound.append(None)
         else:
-            self._inbound.append((prev, notification))
+            self._inbound.append((prev, notification_id, text))
         self._start_sending()
 
     def offer_catch_up(self) -> None:
@@ -262,13 +262,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             if len(batch) < REPLAY_BATCH:
                 return
 
-    async def _push(self, prev: int, message: dict[str, Any]) -> None:
-        """A notification committed for this person; ``prev`` is their previous one."""
-        if message["id"] <= self.cursor:
+    async def _push(self, prev: int, notification_id: int, text: str) -> None:
+        """A notification committed for this person, its message written as JSON by the fan-out (it
+        reaches every socket as it is); ``prev`` is their previous one."""
+        if notification_id <= self.cursor:
             return
         if prev <= self.cursor:
-            await self.send_json(message)
-            self.cursor = message["id"]
+            await self.send(text_data=text)
+            self.cursor = notification_id
         else:
             await self._catch_up()
 

@@ -7,10 +7,12 @@ per server process, not one group send per person, and a socket holds no channel
 
 The subscription may break (Redis restarted or unreachable). The hub then retries with back-off, and
 after every (re)join it tells each socket it holds to read its inbox after its cursor: a push sent while
-the hub was not subscribed reached nobody, but its row is in the inbox. Every `REFRESH_S` the hub sends
-itself a heartbeat through the group and renews its membership; a heartbeat that does not come back
-within `BEAT_WAIT_S` means the membership was lost without an error (Redis flushed or failed over), and
-the sockets catch up once it is renewed.
+the hub was not subscribed reached nobody, but its row is in the inbox. Every `BEAT_S` the hub sends
+itself a numbered heartbeat through the group. One that cannot be sent (Redis down), one skipped (lost
+while the pub/sub layer resubscribed after a restart: its receive never fails, redis-py resubscribes by
+itself), or none heard for `REFRESH_S` (Redis flushed or failed over) means pushes may have reached
+nobody: the hub renews its membership and the sockets catch up. A beat heard late (a busy loop) is not
+a lost one.
 """
 
 from __future__ import annotations
@@ -36,17 +38,18 @@ HEARTBEAT_MESSAGE_TYPE = "notifications.heartbeat"
 SESSIONS_END_MESSAGE_TYPE = "notifications.sessions_end"
 # How long announcing an ending may hold the request that ended the sessions (Redis down).
 SESSIONS_END_SEND_TIMEOUT_S = 5.0
-# Group membership is checked and renewed this often (the channel layer's group_expiry must be longer).
+# A hub sends itself a heartbeat this often: how soon after Redis returns its sockets catch up.
+BEAT_S = 1.0
+# Group membership is renewed this often (the list layer's group_expiry must be longer), and a hub that
+# heard none of its beats for this long was dropped from the group without an error.
 REFRESH_S = 30.0
-# How long a hub waits for its own heartbeat to come back through the group.
-BEAT_WAIT_S = 2.0
 # Waits between attempts to (re)join after a failure, the last one repeated.
 RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
 class Socket(Protocol):
-    def offer(self, prev: int, notification: dict[str, Any]) -> None:
-        """Queue one pushed notification (``prev`` is the recipient's previous id)."""
+    def offer(self, prev: int, notification_id: int, text: str) -> None:
+        """Queue one pushed notification, its message as JSON text (``prev`` is the recipient's previous id)."""
 
     def offer_catch_up(self) -> None:
         """Queue a read of the inbox after the socket's cursor."""
@@ -92,9 +95,9 @@ class Hub:
 
     def deliver(self, message: dict[str, Any]) -> None:
         """Hand a fan-out message's notifications to the sockets held here."""
-        for user_id, prev, notification in message["pushes"]:
+        for user_id, prev, notification_id, text in message["pushes"]:
             for socket in self.sockets.get(user_id, ()):
-                socket.offer(prev, notification)
+                socket.offer(prev, notification_id, text)
 
     def sessions_end(self, message: dict[str, Any]) -> None:
         for socket in list(self.sockets.get(message["user_id"], ())):
@@ -108,11 +111,12 @@ class Hub:
                 socket.offer_catch_up()
 
     async def _listen(self) -> None:
-        channel = await self.layer.new_channel()
-        self._channel = channel
         failures = 0
         while True:
             try:
+                if not self._channel:  # the pub/sub layer subscribes to it at once, so it may fail too
+                    self._channel = await self.layer.new_channel()
+                channel = self._channel
                 await self.layer.group_add(FANOUT_GROUP, channel)
                 self.joined = True
                 self._beats_heard = self._beats_sent  # beats lost with the old subscription do not count
@@ -127,7 +131,7 @@ class Hub:
                     elif kind == SESSIONS_END_MESSAGE_TYPE:
                         self.sessions_end(message)
                     elif kind == HEARTBEAT_MESSAGE_TYPE and message.get("channel") == channel:
-                        self._beats_heard = max(self._beats_heard, int(message.get("beat", 0)))
+                        self._heard(int(message.get("beat", 0)))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -141,29 +145,47 @@ class Hub:
                 )
                 await asyncio.sleep(wait)
 
+    def _heard(self, beat: int) -> None:
+        # Beats arrive in the order they were sent: one skipped was lost, and pushes with it perhaps
+        # (the pub/sub layer resubscribing after Redis restarted). A late beat is not a lost one: a
+        # busy loop (thousands of sockets being written) hears it late, and that needs no catch-up.
+        if beat > self._beats_heard + 1:
+            logger.warning("A push heartbeat was lost; sockets catch up.")
+            self._catch_up_all()
+        self._beats_heard = max(self._beats_heard, beat)
+
     async def _refresh(self) -> None:
+        loop = asyncio.get_running_loop()
+        renewed, heard_then = loop.time(), self._beats_heard
+        unsent = False  # a beat could not be sent: pushes meanwhile may have failed too
         while True:
-            await asyncio.sleep(REFRESH_S)
+            await asyncio.sleep(BEAT_S)
             if not self.joined:
-                continue  # the listener is rejoining
+                continue  # the listener is rejoining, and has the sockets catch up when it has
             try:
-                # A beat through the group first: if it does not come back, the group lost this hub
-                # without an error (Redis flushed or failed over), and pushes since reached none of its
-                # sockets.
                 self._beats_sent += 1
                 await self.layer.group_send(
                     FANOUT_GROUP, {"type": HEARTBEAT_MESSAGE_TYPE, "channel": self._channel, "beat": self._beats_sent}
                 )
-                await asyncio.sleep(BEAT_WAIT_S)
-                lost = self.joined and self._beats_heard < self._beats_sent
-                await self.layer.group_add(FANOUT_GROUP, self._channel)  # renews the membership
-                if lost:
-                    logger.warning("The push subscription was lost without an error; renewed, sockets catch up.")
-                    self._catch_up_all()
+                # No beat heard for a whole refresh although they were sent: the group lost this hub
+                # without an error (Redis flushed, or failed over to a replica without the membership).
+                silent = self._beats_heard == heard_then and self._beats_sent > heard_then + 1
+                if unsent or loop.time() - renewed >= REFRESH_S:
+                    if silent and not unsent:
+                        logger.warning("No push heartbeat came back for %.0f s; renewed, sockets catch up.",
+                                       REFRESH_S)
+                    await self.layer.group_add(FANOUT_GROUP, self._channel)  # renews the membership
+                    renewed, heard_then = loop.time(), self._beats_heard
+                    if unsent or silent:
+                        unsent = False
+                        self._catch_up_all()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                logger.warning("Refreshing the push subscription failed (%s).", exc.__class__.__name__)
+                if not unsent:  # once per outage, not every beat
+                    logger.warning("A push heartbeat failed (%s); sockets catch up when one gets through.",
+                                   exc.__class__.__name__)
+                unsent = True
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

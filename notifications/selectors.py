@@ -25,6 +25,15 @@ def notification_message(notification: Notification) -> dict[str, Any]:
     }
 
 
+def notification_text(notification_id: int, type_json: str, payload_json: str, created_at_json: str) -> str:
+    """`notification_message` as the JSON text a socket sends, from parts already written as JSON
+    (a fan-out writes the type and time once, and each payload once for its row and its message)."""
+    return (
+        f'{{"id": {notification_id}, "type": {type_json}, "payload": {payload_json}, '
+        f'"created_at": {created_at_json}}}'
+    )
+
+
 def notifications_for(*, user_id: int, unread: bool = False) -> QuerySet[Notification]:
     """A person's inbox, newest first."""
     qs = Notification.objects.filter(recipient_id=user_id)

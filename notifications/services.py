@@ -9,6 +9,7 @@ missed it gets the row on its next ``ping`` or reconnect (``since``).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from functools import partial
@@ -23,10 +24,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.errors import NotFound
+from core.instants import instant_text
 
 from .hub import FANOUT_GROUP, FANOUT_MESSAGE_TYPE
 from .models import Notification
-from .selectors import inboxes_last_ids, notification_message
+from .selectors import inboxes_last_ids, notification_text
 from .types import payload_validated
 
 logger = logging.getLogger(__name__)
@@ -89,52 +91,93 @@ def notify(
     if not ids:
         return []
     existing = set(_inboxes_lock(ids))
-    if key:
-        already = Notification.objects.filter(recipient__any=ids, key=key).values_list("recipient_id", flat=True)
-        existing -= set(already)
     ids = [uid for uid in ids if uid in existing]
     if not ids:
         return []
-    # A statement of its own, after the lock: under READ COMMITTED it sees what the writer we
-    # may have waited for committed (the locking statement's snapshot predates the wait).
-    previous = inboxes_last_ids(user_ids=ids)
-    rows = _rows_insert(ids, type, payloads, key or "", timezone.now())
+    now = timezone.now()
+    # Each payload is written as JSON once (one for all when they share it): that text goes into the
+    # row and, unchanged, into the websocket message, which crosses Redis and reaches every socket
+    # without being encoded again.
+    texts = _payloads_json(payloads)
+    written = _rows_insert(ids, type, payloads, texts, key or "", now)
     # Each with the recipient's previous notification: a socket whose cursor is behind it missed
     # something and reads the inbox instead of trusting the push.
-    pushes = [[row.recipient_id, previous.get(row.recipient_id, 0), notification_message(row)] for row in rows]
+    type_json, created_json = json.dumps(type), json.dumps(instant_text(now))
+    pushes = [
+        [uid, prev, pk, notification_text(pk, type_json, texts[uid], created_json)]
+        for pk, uid, prev in written
+    ]
     transaction.on_commit(partial(_push, pushes), robust=True)
-    return rows
+    fields = ("id", "recipient_id", "type", "payload", "key", "created_at", "read_at")
+    return [
+        Notification.from_db(None, fields, (pk, uid, type, payloads[uid], key or "", now, None))
+        for pk, uid, _ in written
+    ]
+
+
+def _payloads_json(payloads: Mapping[int, dict[str, Any]]) -> dict[int, str]:
+    """Each recipient's payload as JSON text, each payload object encoded once (without ``extras``
+    every recipient shares one)."""
+    encoded: dict[int, str] = {}
+    texts = {}
+    for uid, payload in payloads.items():
+        text = encoded.get(id(payload))
+        if text is None:
+            text = encoded[id(payload)] = json.dumps(payload, ensure_ascii=False)
+        texts[uid] = text
+    return texts
 
 
 # One statement for a chunk of rows, its parameters bound by the server: psycopg's client-side
 # quoting (Django's default) of 1,000 JSON payloads took longer than PostgreSQL took to insert them.
-_INSERT_SQL = (
-    "INSERT INTO notifications_notification (recipient_id, type, payload, key, created_at, read_at) "
-    "SELECT r, %s, p, %s, %s, NULL FROM unnest(%b::bigint[], %b::jsonb[]) WITH ORDINALITY AS t(r, p, n) "
-    "ORDER BY n RETURNING id, recipient_id"
+# It skips the recipients who have the key already and answers each one's previous notification;
+# being a statement of its own after the lock, it sees under READ COMMITTED what a writer we may
+# have waited for committed (the locking statement's snapshot predates the wait). The inserted rows
+# are not visible to the statement that inserts them, so `prev` is the one before.
+_INSERT_SQL = """
+WITH new AS (
+    SELECT t.r, t.p, t.n, (
+        SELECT o.id FROM notifications_notification o WHERE o.recipient_id = t.r ORDER BY o.id DESC LIMIT 1
+    ) AS prev
+    FROM unnest(%(ids)b::bigint[], %(payloads)b::text[]) WITH ORDINALITY AS t(r, p, n)
+    WHERE %(key)s::text = '' OR NOT EXISTS (
+        SELECT 1 FROM notifications_notification k WHERE k.recipient_id = t.r AND k.key = %(key)s::text
+    )
+), inserted AS (
+    INSERT INTO notifications_notification (recipient_id, type, payload, key, created_at, read_at)
+    SELECT r, %(type)s, p::jsonb, %(key)s, %(now)s, NULL FROM new ORDER BY n
+    RETURNING id, recipient_id
 )
+SELECT inserted.id, inserted.recipient_id, coalesce(new.prev, 0) FROM inserted JOIN new ON new.r = inserted.recipient_id
+ORDER BY inserted.id
+"""
 
 
 def _rows_insert(
-    ids: list[int], type: str, payloads: Mapping[int, dict[str, Any]], key: str, now: Any
-) -> list[Notification]:
-    """Insert one row per recipient; returns them with their ids, in ``ids``' order."""
+    ids: list[int], type: str, payloads: Mapping[int, Any], texts: Mapping[int, str], key: str, now: Any
+) -> list[tuple[int, int, int]]:
+    """Insert one row per recipient of ``ids`` (locked) who has no notification with ``key``;
+    returns ``(id, recipient, recipient's previous id or 0)`` for each, in id order."""
     if connection.vendor != "postgresql":
-        return Notification.objects.bulk_create(
-            [Notification(recipient_id=uid, type=type, payload=payloads[uid], key=key, created_at=now) for uid in ids]
+        if key:
+            already = set(
+                Notification.objects.filter(recipient__any=ids, key=key).values_list("recipient_id", flat=True)
+            )
+            ids = [uid for uid in ids if uid not in already]
+        previous = inboxes_last_ids(user_ids=ids)
+        rows = Notification.objects.bulk_create(
+            [Notification(recipient_id=uid, type=type, payload=payloads[uid], key=key, created_at=now)
+             for uid in ids]
         )
+        return [(row.pk, row.recipient_id, previous.get(row.recipient_id, 0)) for row in rows]
     from django.db.backends.postgresql.base import ServerBindingCursor
-    from psycopg.types.json import Jsonb
 
     connection.ensure_connection()
     raw = ServerBindingCursor(connection.connection)
+    params = {"ids": ids, "payloads": [texts[uid] for uid in ids], "key": key, "type": type, "now": now}
     with connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw) as cursor:
-        cursor.execute(_INSERT_SQL, [type, key, now, ids, [Jsonb(payloads[uid]) for uid in ids]])
-        inserted = sorted(cursor.fetchall())
-    return [
-        Notification(pk=pk, recipient_id=uid, type=type, payload=payloads[uid], key=key, created_at=now)
-        for pk, uid in inserted
-    ]
+        cursor.execute(_INSERT_SQL, params)
+        return cursor.fetchall()
 
 
 def _push(pushes: list[list[Any]]) -> None:

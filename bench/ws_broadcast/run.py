@@ -310,6 +310,7 @@ async def bench_service(user_ids: list[int], rounds: int, workers: int, settings
 
     port = free_port()
     log_path = OUT_FILE.parent / f"ws_broadcast.{settings_module}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
     server = subprocess.Popen(
         [

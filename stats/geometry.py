@@ -18,7 +18,7 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from geo.shapes import point, rfc7946, township_partition
+from geo.shapes import points, rfc7946, township_partition
 from villages.models import Area, AreaLevel
 
 _CACHE: dict[str, dict[str, tuple[dict[str, Any] | None, str]]] = {}
@@ -36,9 +36,10 @@ def _fingerprint(level: str) -> tuple:
     return (level, agg["n"], round(agg["lat"] or 0, 6), agg["lng"])
 
 
-def village_point(lat: float | None, lng: float | None, source: str) -> tuple[dict[str, Any] | None, str]:
-    """A village on the map: its point, with where the position came from."""
-    return (point(lng, lat) if lat is not None else None, source or "none")
+def village_points(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any] | None, str]]:
+    """Villages on the map: each row's point (``lat``, ``lng``), with where its position came from."""
+    drawn = points((r["lng"] for r in rows), (r["lat"] for r in rows))
+    return [(geometry, r["position_source"] or "none") for geometry, r in zip(drawn, rows, strict=True)]
 
 
 def geometries(level: str) -> dict[str, tuple[dict[str, Any] | None, str]]:
@@ -69,11 +70,11 @@ def _townships() -> dict[str, tuple[dict[str, Any] | None, str]]:
     ).values_list("county_code", "township_code", "lat", "lng"):
         villages.setdefault(county, []).append((township, lng, lat))
     out: dict[str, tuple[dict[str, Any] | None, str]] = {}
-    for county_code, points in villages.items():
+    for county_code, located in villages.items():
         county = counties.get(county_code)
         if county is None:
             continue
-        for township, region in township_partition(county, points).items():
+        for township, region in township_partition(county, located).items():
             out[township] = (rfc7946(region), "derived_voronoi")
     for code in Area.objects.filter(level=AreaLevel.TOWNSHIP).values_list("code", flat=True):
         out.setdefault(code, (None, "none"))

@@ -25,7 +25,7 @@ def _migrate(target: tuple[str, str]) -> None:
     executor.migrate([target])
 
 
-def test_the_rows_stored_before_are_summed_in():
+def test_the_rows_stored_before_are_summed_in(baise):
     commissioner, bureau = CommissionerFactory(), BureauFactory()
     _migrate(("stats", "0003_plan_baselines"))
     try:

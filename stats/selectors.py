@@ -59,8 +59,9 @@ def target_progress(target: Target, *, within: Area, year: int | None = None,
         start, end = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
     by_year = {y: f[measure] for y, f in rollup_sums(target.area, target.period_start, target.period_end,
                                                       ExtractYear("day"), measure).items()}
+    whole_achieved = sum(by_year.values())
     # A year's figure is its row of by_year: the rollup's days are Shanghai days, as the years are.
-    achieved = by_year.get(year, 0) if year else sum(by_year.values())
+    achieved = by_year.get(year, 0) if year else whole_achieved
     names = dict(Area.objects.filter(_within(within, ""), level=AreaLevel.COUNTY, parent=target.area_id)
                  .values_list("code", "name")) if target.area.level == AreaLevel.CITY else {}
     by_county_rows = {code: f[measure] for code, f in rollup_sums(target.area, start, end, code_at("county"),
@@ -68,7 +69,6 @@ def target_progress(target: Target, *, within: Area, year: int | None = None,
     by_county = [
         {"code": code, "name": name, "achieved": by_county_rows.get(code, 0)} for code, name in sorted(names.items())
     ]
-    whole_achieved = sum(by_year.values())
     return {
         "code": target.code, "name": target.name, "unit": target.unit, "target": target.value,
         "achieved": achieved, "percent": round(100 * achieved / target.value, 2),

@@ -42,11 +42,6 @@ def rfc7946(geometry: BaseGeometry | dict[str, Any] | None) -> dict[str, Any] | 
     return mapping(geometry)
 
 
-def point(lng: float, lat: float) -> dict[str, Any]:
-    """A GeoJSON Point at six decimals."""
-    return {"type": "Point", "coordinates": [round(lng, DECIMALS), round(lat, DECIMALS)]}
-
-
 def points(lngs: Iterable[float | None], lats: Iterable[float | None]) -> list[dict[str, Any] | None]:
     """GeoJSON Points at six decimals for many positions at once (``None`` where a position is unknown): the
     per-request path of a village map, where rounding each coordinate alone cost half the map (a province's

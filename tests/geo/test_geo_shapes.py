@@ -9,7 +9,7 @@ from pathlib import Path
 
 from shapely.geometry import Polygon, box, shape
 
-from geo.shapes import point, rfc7946, township_partition
+from geo.shapes import points, rfc7946, township_partition
 
 # A square with a square hole, both rings the wrong way round for RFC 7946.
 CLOCKWISE_SHELL = [(0, 0), (0, 1), (1, 1), (1, 0), (0, 0)]
@@ -46,7 +46,12 @@ def test_coordinates_are_written_with_at_most_six_decimals():
 
 
 def test_a_point_is_rounded_to_six_decimals():
-    assert point(106.6181234567, 23.9012345678) == {"type": "Point", "coordinates": [106.618123, 23.901235]}
+    assert points([106.6181234567], [23.9012345678]) == [{"type": "Point", "coordinates": [106.618123, 23.901235]}]
+
+
+def test_a_village_without_a_position_has_no_point():
+    assert points([106.6181234567, None], [23.9012345678, None]) == [
+        {"type": "Point", "coordinates": [106.618123, 23.901235]}, None]
 
 
 def test_no_geometry_stays_none():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db import connection
@@ -84,21 +85,19 @@ _USER_ROWS = sql_rows.RowReader(User)
 # The area without its boundary: kilobytes of JSON for a county, which no request reads from the user's
 # area (it would be loaded if one did).
 _AREA_ROWS = sql_rows.RowReader(User._meta.get_field("area").related_model, leave_out=frozenset({"geometry"}))
-_USER_WITH_AREA: dict[str, str] = {}
 
 
-def _user_with_area_sql() -> str:
-    sql = _USER_WITH_AREA.get(connection.alias)
-    if sql is None:
-        area_fk = User._meta.get_field("area")
-        qn = connection.ops.quote_name
-        sql = _USER_WITH_AREA[connection.alias] = (
-            f"SELECT {_USER_ROWS.columns('u')}, {_AREA_ROWS.columns('a')}"
-            f" FROM {qn(User._meta.db_table)} u INNER JOIN {qn(_AREA_ROWS.model._meta.db_table)} a"
-            f" ON a.{qn(area_fk.target_field.column)} = u.{qn(area_fk.column)}"
-            f" WHERE u.{qn(User._meta.pk.column)} = %s AND u.{qn(User._meta.get_field('is_active').column)} = %s"
-        )
-    return sql
+@functools.cache
+def _user_with_area_sql(vendor: str) -> str:
+    # Per backend: the names are quoted by its rules.
+    area_fk = User._meta.get_field("area")
+    qn = connection.ops.quote_name
+    return (
+        f"SELECT {_USER_ROWS.columns('u')}, {_AREA_ROWS.columns('a')}"
+        f" FROM {qn(User._meta.db_table)} u INNER JOIN {qn(_AREA_ROWS.model._meta.db_table)} a"
+        f" ON a.{qn(area_fk.target_field.column)} = u.{qn(area_fk.column)}"
+        f" WHERE u.{qn(User._meta.pk.column)} = %s AND u.{qn(User._meta.get_field('is_active').column)} = %s"
+    )
 
 
 def active_user_with_area(user_id: int) -> User | None:
@@ -106,7 +105,7 @@ def active_user_with_area(user_id: int) -> User | None:
     ``User.objects.select_related("area").filter(pk=user_id, is_active=True).first()`` as fixed SQL
     (core/sql_rows.py says why)."""
     with connection.cursor() as cursor:
-        cursor.execute(_user_with_area_sql(), [user_id, True])
+        cursor.execute(_user_with_area_sql(connection.vendor), [user_id, True])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -153,14 +153,18 @@ class _Ranking:
         return Match(int(v["commissioner_id"][i]), float(self.score[i]), km, reasons)
 
 
+def _rest_at_best() -> float:
+    """What a candidate not read can score besides distance: every component not read wherever they live
+    at its best (1)."""
+    return sum(v for name, v in _weights()["weights"].items() if name not in _READ_ANYWHERE)
+
+
 def _bound_beyond(ring_km: float) -> float:
     """The best score a candidate not read with ring ``ring_km`` can have: farther than the ring, of another
     county, without recent service in the village (those are read wherever they live), every other
     component at its best (1)."""
     w = _weights()
-    weights = w["weights"]
-    rest = sum(v for name, v in weights.items() if name not in _READ_ANYWHERE)
-    return weights["distance"] * math.exp(-_HAVERSINE_LOW * ring_km / w["distance_decay_km"]) + rest
+    return w["weights"]["distance"] * math.exp(-_HAVERSINE_LOW * ring_km / w["distance_decay_km"]) + _rest_at_best()
 
 
 def _ring_for(score: float) -> float:
@@ -168,7 +172,7 @@ def _ring_for(score: float) -> float:
     reach = settings.PROBLEM_REACH_KM
     w = _weights()
     weights = w["weights"]
-    room = score - _MARGIN - sum(v for name, v in weights.items() if name not in _READ_ANYWHERE)
+    room = score - _MARGIN - _rest_at_best()
     if room <= 0:
         return reach
     if room >= weights["distance"]:
@@ -220,8 +224,7 @@ def _people(problem: Problem, recent: set[int], barred: set[int], limit: int) ->
                 continue
             kth = ranking.score_at(limit - 1)
             if kth < _bound_beyond(ring) + _MARGIN:
-                ring = max(_ring_for(kth), ring * 2)
-                ring = reach if ring >= reach else ring
+                ring = min(reach, max(_ring_for(kth), ring * 2))
                 continue
         top = _validated(ranking, barred, limit)
         if ring >= reach or (len(top) == limit and top[-1][0].score >= _bound_beyond(ring) + _MARGIN):
